@@ -1,0 +1,3 @@
+from clipper.cli import main
+
+raise SystemExit(main())
