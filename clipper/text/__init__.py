@@ -1,0 +1,1 @@
+"""Text handling shared by importers: decoding, cleaning, normalising."""
