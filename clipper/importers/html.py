@@ -1,0 +1,460 @@
+"""Saved web pages (.html/.htm, "Save page as" folders, .mhtml/.mht) -> ArticleDraft.
+
+The article body comes from trafilatura (no hand-written boilerplate removal here). What
+this module adds is bookkeeping around it, and it never drops a paragraph trafilatura
+found except an exact repeat of the title or of the dek (which are stored beside the
+body):
+- paragraphs are rebuilt from trafilatura's XML body ("\n\n" between blocks, list items
+  and table rows one per line); a word-count check falls back to trafilatura's own text
+  lines if that rebuild ever lost a word;
+- metadata: title, dek (description / standfirst), outlet (og:site_name or host),
+  agency (bylines, credits, datelines), author(s), date (htmldate through trafilatura),
+  canonical URL (rel=canonical / og:url, normalised), language (<html lang> first).
+Stored text is plain text: scripts, styles and iframes never reach it.
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+
+from clipper.errors import InputError
+from clipper.importers.metadata import detect_agency, guess_language, iso_date, normalise_language, outlet_name
+from clipper.importers.urls import canonical_url
+from clipper.models import ArticleDraft
+from clipper.text.encoding import decode_bytes, looks_binary
+
+
+@dataclass(frozen=True)
+class ExtractionSettings:
+    """trafilatura knobs, chosen by measuring benchmarks/extraction_bench.py."""
+
+    favor_recall: bool = True
+    favor_precision: bool = False
+    include_tables: bool = True
+    include_comments: bool = False
+    deduplicate: bool = False
+
+
+DEFAULT_SETTINGS = ExtractionSettings()
+
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{1,40})""", re.I)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_.\-]{1,40})["']""", re.I)
+_WS = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WORD = re.compile(r"\w+")
+
+
+# ---------------------------------------------------------------------------- decoding
+
+def declared_charset(data: bytes) -> str | None:
+    """Charset a page declares itself (<meta charset>, http-equiv, XML prolog)."""
+    head = data[:8192]
+    m = _XML_ENCODING.match(head) or _META_CHARSET.search(head)
+    return m.group(1).decode("ascii").lower() if m else None
+
+
+def decode_html(data: bytes, header_charset: str | None = None, source: str = "page") -> str:
+    """Bytes of a page -> str: header charset, else the page's own, else detection."""
+    if looks_binary(data):
+        raise InputError(f"{source}: looks like a binary file, not a web page")
+    declared = header_charset or declared_charset(data)
+    return decode_bytes(data, declared=declared, source=source)
+
+
+# ------------------------------------------------------------------------- text helpers
+
+def clean_line(text: str) -> str:
+    text = _CONTROL.sub("", unicodedata.normalize("NFC", text))
+    return _WS.sub(" ", text).strip()
+
+
+def _norm_key(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def _words(text: str) -> Counter:
+    return Counter(_WORD.findall(text.casefold()))
+
+
+def _elem_text(el) -> str:
+    """Text of a trafilatura XML element; <lb/> becomes a newline."""
+    parts: list[str] = []
+
+    def walk(node):
+        if node.tag == "lb":
+            parts.append("\n")
+        elif node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(el)
+    lines = [clean_line(line) for line in "".join(parts).split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def _blocks_from_body(body) -> list[str]:
+    """trafilatura's XML body -> paragraphs (list items / table rows one per line)."""
+    blocks: list[str] = []
+
+    def add(text: str) -> None:
+        if text.strip():
+            blocks.append(text)
+
+    for el in body:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag == "list":
+            items = []
+            for item in el.iter("item"):
+                # nested lists are walked by iter(); keep only the item's own text
+                text = _elem_text_shallow(item)
+                if text:
+                    items.append("- " + text)
+            add("\n".join(items) if items else _elem_text(el))
+        elif tag == "table":
+            rows = []
+            for row in el.iter("row"):
+                cells = [_elem_text(c).replace("\n", " ") for c in row if c.tag == "cell"]
+                cells = [c for c in cells if c]
+                if cells:
+                    rows.append(" | ".join(cells))
+            add("\n".join(rows) if rows else _elem_text(el))
+        elif tag == "quote" and any(child.tag in ("p", "head", "list", "quote") for child in el):
+            lead = clean_line(el.text or "")
+            if lead:
+                add(lead)
+            for block in _blocks_from_body(el):
+                add(block)
+        elif tag:
+            add(_elem_text(el))
+        if el.tail and el.tail.strip():
+            add(clean_line(el.tail))
+    return blocks
+
+
+def _elem_text_shallow(item) -> str:
+    """An <item>'s text without nested <list> children (they are listed separately)."""
+    parts: list[str] = [item.text or ""]
+    for child in item:
+        if child.tag == "list":
+            parts.append(child.tail or "")
+            continue
+        parts.append(_elem_text(child))
+        parts.append(child.tail or "")
+    return clean_line(" ".join(p for p in parts if p))
+
+
+def _blocks_from_text(text: str) -> list[str]:
+    return [line for line in (clean_line(x) for x in (text or "").split("\n")) if line]
+
+
+# ------------------------------------------------------------------ page-level metadata
+
+_CREDIT_XPATH = (
+    "//*[contains(translate(@class,'BYLINEAUTHORCREDITSOURCEDATELINE','bylineauthorcreditsourcedateline'),'byline')"
+    " or contains(translate(@class,'CREDIT','credit'),'credit')"
+    " or contains(translate(@class,'AUTHOR','author'),'author')"
+    " or contains(translate(@class,'SOURCE','source'),'source')"
+    " or contains(translate(@class,'DATELINE','dateline'),'dateline')"
+    " or @rel='author' or @itemprop='author' or @itemprop='sourceOrganization']"
+)
+
+
+def _page_facts(tree) -> dict:
+    """Facts trafilatura does not give us: <html lang>, credits, canonical link."""
+    facts: dict = {"lang": "", "credits": [], "canonical": "", "og_url": "", "meta_author": ""}
+    if tree is None:
+        return facts
+    root = tree.getroottree().getroot() if hasattr(tree, "getroottree") else tree
+    facts["lang"] = normalise_language(root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang") or "")
+    for meta in root.iter("meta"):
+        name = (meta.get("name") or meta.get("property") or meta.get("http-equiv") or "").strip().lower()
+        content = (meta.get("content") or "").strip()
+        if not content:
+            continue
+        if not facts["lang"] and name in ("content-language", "og:locale", "dc.language", "language"):
+            facts["lang"] = normalise_language(content.split(",")[0])
+        elif name in ("author", "article:author", "dc.creator", "byl", "sailthru.author", "parsely-author"):
+            facts["credits"].append(content)
+            facts["meta_author"] = facts["meta_author"] or content
+        elif name in ("og:url",):
+            facts["og_url"] = content
+        elif name in ("article:publisher", "dc.publisher", "dc.source", "original-source", "syndication-source", "copyright", "dcterms.rights"):
+            facts["credits"].append(content)
+    for link in root.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+            facts["canonical"] = link.get("href").strip()
+            break
+    try:
+        for el in root.xpath(_CREDIT_XPATH)[:20]:
+            if el.tag in ("script", "style", "body", "html", "article", "main"):
+                continue
+            text = clean_line(el.text_content())
+            if text and len(text) < 200:
+                facts["credits"].append(text)
+    except (etree.XPathError, ValueError):
+        pass
+    for el in root.iter("figcaption", "small", "cite"):
+        text = clean_line(el.text_content())
+        if text and len(text) < 200:
+            facts["credits"].append(text)
+    return facts
+
+
+_ACTIVE_TAGS = ("script", "style", "iframe", "frame", "frameset", "noscript", "object", "embed", "template", "applet")
+
+
+def _strip_active(tree) -> None:
+    """Remove elements whose inner text is code or a fallback, never article text."""
+    for el in list(tree.iter(*_ACTIVE_TAGS)):
+        parent = el.getparent()
+        if parent is None:
+            continue
+        el.drop_tree()  # keeps the element's tail text
+
+
+def _parse_tree(text: str):
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        try:
+            return lxml.html.document_fromstring(text.encode("utf-8", "replace"))
+        except (etree.ParserError, ValueError):
+            return None
+
+
+# ------------------------------------------------------------------------ main entries
+
+def extract_article(
+    html_text: str,
+    source: str,
+    url: str = "",
+    settings: ExtractionSettings = DEFAULT_SETTINGS,
+) -> ArticleDraft:
+    """Extract one article from a page's HTML (already decoded). Raises InputError."""
+    import trafilatura
+
+    html_text = html_text.lstrip("\ufeff")
+    if not html_text.strip():
+        raise InputError(f"{source}: empty page, no article text found")
+    tree = _parse_tree(html_text)
+    if tree is None:
+        raise InputError(f"{source}: cannot parse the page as HTML")
+    facts = _page_facts(tree)
+    _strip_active(tree)
+    try:
+        doc = trafilatura.bare_extraction(
+            tree,
+            url=url or None,
+            with_metadata=True,
+            include_comments=settings.include_comments,
+            include_tables=settings.include_tables,
+            include_images=False,
+            include_links=False,
+            favor_recall=settings.favor_recall,
+            favor_precision=settings.favor_precision,
+            deduplicate=settings.deduplicate,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+    except (ValueError, TypeError, etree.LxmlError, RecursionError) as exc:
+        raise InputError(f"{source}: cannot extract the article ({exc.__class__.__name__})") from None
+    if doc is None:
+        raise InputError(f"{source}: no article text found")
+
+    raw_text = doc.text or ""
+    blocks = _blocks_from_body(doc.body) if doc.body is not None else []
+    if _words(raw_text) - _words("\n".join(blocks)):
+        # The rebuild lost a word trafilatura found: trust trafilatura's own lines.
+        blocks = _blocks_from_text(raw_text)
+
+    title = clean_line(doc.title or "")
+    dek = clean_line(doc.description or "")
+    blocks, title, dek = _split_title_and_dek(blocks, title, dek)
+    body = "\n\n".join(blocks)
+    if not body.strip():
+        raise InputError(f"{source}: no article text found")
+    if not title:
+        title = (blocks[0][:120] if blocks else "") or source
+
+    page_url = doc.url or facts["canonical"] or facts["og_url"] or ""
+    if page_url and url:
+        page_url = urljoin(url, page_url)
+    page_url = canonical_url(page_url if page_url.lower().startswith(("http://", "https://")) else url)
+
+    author = clean_line(doc.author or "") or clean_line(facts["meta_author"])
+    agency = detect_agency(author=author, body=body, credits=facts["credits"])
+    author = strip_agency_from_author(author)
+    language = facts["lang"] or normalise_language(doc.language or "") or guess_language(body)
+    return ArticleDraft(
+        title=title,
+        text=body,
+        dek=dek,
+        outlet=outlet_name(doc.sitename or "", page_url or url),
+        agency=agency,
+        author=author,
+        published=iso_date(doc.date) if doc.date else None,
+        url=page_url,
+        language=language,
+        tags=[t for t in _split_tags(doc.tags) if t],
+        source=source,
+    )
+
+
+def strip_agency_from_author(author: str) -> str:
+    """"Jane Roe; AP" -> "Jane Roe": the agency has its own field."""
+    parts = [p.strip() for p in re.split(r"\s*;\s*", author or "") if p.strip()]
+    kept = [p for p in parts if not (len(p) <= 40 and detect_agency(author=p) and _norm_key(p) in _AGENCY_KEYS)]
+    return "; ".join(kept) if kept else ""
+
+
+_AGENCY_KEYS = {
+    "reuters", "thomson reuters", "ap", "associated press", "the associated press", "afp", "agence france presse",
+    "dpa", "ansa", "efe", "bloomberg", "bloomberg news", "pa", "pa media", "press association", "kyodo", "kyodo news",
+    "xinhua", "yonhap", "tass", "anp", "belga", "apa", "upi", "ani", "pti", "aap", "reuters staff", "ap staff", "afp staff",
+}
+
+
+def _split_tags(value) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    return [clean_line(str(v)) for v in value][:30]
+
+
+def _split_title_and_dek(blocks: list[str], title: str, dek: str) -> tuple[list[str], str, str]:
+    """Drop a leading repeat of the title; make sure the dek is not also paragraph one."""
+    blocks = list(blocks)
+    if blocks and title and _norm_key(blocks[0]) == _norm_key(title):
+        blocks.pop(0)
+    if not dek:
+        return blocks, title, dek
+    dek_key = _norm_key(dek)
+    if not dek_key:
+        return blocks, title, ""
+    truncated = dek.rstrip().endswith(("...", "…"))
+    for i, block in enumerate(blocks[:3]):
+        key = _norm_key(block)
+        if key == dek_key:
+            blocks.pop(i)
+            return blocks, title, dek
+        stem = dek_key.rsplit(" ", 1)[0] if truncated else dek_key
+        if stem and key.startswith(stem) and len(stem) >= 20:
+            # The description is paragraph i cut short: keep the paragraph in the body
+            # unless it is a short standfirst placed before the body proper.
+            if i == 0 and len(block) <= 400 and "\n" not in block:
+                blocks.pop(i)
+                return blocks, title, block
+            return blocks, title, dek if not truncated else ""
+    return blocks, title, dek
+
+
+def parse_html_bytes(data: bytes, source: str, url: str = "", header_charset: str | None = None) -> ArticleDraft:
+    """A saved page's bytes -> ArticleDraft (raises InputError)."""
+    text = decode_html(data, header_charset=header_charset, source=source)
+    return extract_article(text, source=source, url=url)
+
+
+def parse_mhtml_bytes(data: bytes, source: str) -> ArticleDraft:
+    """An .mhtml/.mht single-file page (MIME multipart/related) -> ArticleDraft."""
+    if looks_binary(data[:4096]):
+        raise InputError(f"{source}: looks like a binary file, not an MHTML page")
+    try:
+        msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    except (ValueError, TypeError, LookupError):
+        raise InputError(f"{source}: not a readable MHTML file") from None
+    html_part = None
+    for part in msg.walk():
+        if part.get_content_type() in ("text/html", "application/xhtml+xml"):
+            html_part = part
+            break
+    if html_part is None:
+        raise InputError(f"{source}: not an MHTML page (no HTML part inside)")
+    try:
+        payload = html_part.get_payload(decode=True) or b""
+    except (ValueError, TypeError, LookupError):
+        raise InputError(f"{source}: damaged MHTML part") from None
+    location = html_part.get("Content-Location") or msg.get("Snapshot-Content-Location") or ""
+    location = location.strip() if location.strip().lower().startswith(("http://", "https://")) else ""
+    draft = parse_html_bytes(payload, source=source, url=location, header_charset=html_part.get_content_charset())
+    return draft
+
+
+# ------------------------------------------------------------- HTML fragments (feeds...)
+
+_DROP_TAGS = {"script", "style", "iframe", "noscript", "object", "embed", "template", "svg", "form", "button", "input", "select", "textarea", "frame", "frameset", "head", "canvas", "video", "audio", "math"}
+_BLOCK_TAGS = {
+    "p", "div", "section", "article", "main", "header", "footer", "aside", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr",
+    "figure", "figcaption", "hr", "address", "details", "summary", "center",
+}
+
+
+def fragment_to_text(fragment: str) -> str:
+    """An HTML fragment (feed content, export body) -> plain text, paragraphs kept.
+
+    This is format conversion, not boilerplate removal: every text node outside
+    script/style/iframe-like elements is kept.
+    """
+    if not fragment or not fragment.strip():
+        return ""
+    if "<" not in fragment:
+        import html as _html
+
+        text = _html.unescape(fragment)
+        return "\n\n".join(p for p in (clean_line(x) for x in re.split(r"\n\s*\n", text)) if p)
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):
+        try:
+            root = lxml.html.fragment_fromstring(fragment.encode("utf-8", "replace"), create_parent="div")
+        except (etree.ParserError, ValueError):
+            return ""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if not tag:  # comment / processing instruction
+            if node.tail:
+                parts.append(node.tail)
+            return
+        tag = tag.lower()
+        if tag in _DROP_TAGS:
+            if node.tail:
+                parts.append(node.tail)
+            return
+        block = tag in _BLOCK_TAGS
+        if block:
+            parts.append("\n\n")
+        if tag == "br":
+            parts.append("\n")
+        elif tag in ("td", "th"):
+            parts.append(" | ")
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+        if block:
+            parts.append("\n\n")
+        if node.tail:
+            parts.append(node.tail)
+
+    walk(root)
+    text = "".join(parts)
+    paragraphs = []
+    for para in re.split(r"\n\s*\n", text):
+        lines = [clean_line(line).strip(" |") .strip() for line in para.split("\n")]
+        lines = [line for line in lines if line]
+        if lines:
+            paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
