@@ -1,0 +1,392 @@
+"""Search query language.
+
+Words
+    ``missile iran`` finds articles containing both words (AND is the default). Words are
+    matched by their stem (``missile`` also finds ``missiles``), without regard to case or
+    accents (``Tehran`` finds ``Téhéran``). Hebrew vowel points and Arabic short-vowel
+    marks are ignored. Every article field is searched: title, text, passage quotes,
+    notes and tags.
+
+Operators
+    ``iran AND missiles``, ``iran OR israel``, ``iran NOT israel`` or ``iran -israel``,
+    parentheses for grouping: ``(iran OR israel) AND drones``. Operators must be
+    written in capitals.
+
+Phrases and proximity
+    ``"mayor of the city"`` matches those words in that order. Nothing is skipped:
+    ``"mayor city"`` does not match "mayor of the city". ``"iran missiles"~5`` finds the
+    two words within five words of each other.
+
+Prefix and fuzzy
+    ``miss*`` finds words starting with "miss". ``rubio~`` finds words one letter away
+    from "rubio" (``rubio~2``: up to two letters).
+
+Fields
+    ``title:`` ``text:`` (body and dek) ``outlet:`` ``agency:`` ``author:`` ``url:``
+    (words of the address) ``site:`` (host: ``site:reuters.com`` also matches
+    www.reuters.com) ``lang:`` (``lang:en``) ``tag:`` (``tag:missiles``, tag names with
+    spaces in quotes: ``tag:"proxy groups"``) ``note:`` ``quote:`` (passage text).
+    A field applies to one word, a phrase or a group: ``title:(iran OR israel)``.
+
+Dates
+    ``published:`` and ``imported:`` take a year ``2026``, a month ``2026-02`` or a day
+    ``2026-02-11``; a range ``[2026-02-01 TO 2026-02-15]`` (both ends included), open at
+    either end: ``[2026-02-01 TO]``, ``[TO 2026-02-15]``; a comparison ``>2026-02-01``
+    (after that day), ``>=2026-02-01`` (that day or later), ``<``, ``<=``; the words
+    ``today`` and ``yesterday``; relative times ``-7d`` (seven days ago) with the units
+    ``h`` hours, ``d`` days, ``w`` weeks, ``m`` months, ``y`` years:
+    ``published:>-7d`` (published during the last seven days), ``published:<-1m``
+    (published more than a month ago), ``imported:>-24h``, ``imported:today``.
+    Relative times may also be range ends: ``imported:[-7d TO -1d]``.
+    Dates are in UTC.
+
+Presence
+    ``has:passages``, ``has:notes``, ``has:tags``; ``is:orphaned`` (an article with a
+    passage whose quote could no longer be found in the text; in passage search: the
+    passage itself is orphaned).
+
+Everything
+    An empty query or ``*`` lists everything, newest first unless a sort is chosen.
+
+Queries are limited to 1000 characters. A query that cannot be understood (for example
+an unfinished date range) is reported with a message saying what is wrong; stray quotes,
+brackets and operators are otherwise read as plainly as possible.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from whoosh import query as wq
+from whoosh.qparser import (
+    FieldsPlugin,
+    FuzzyTermPlugin,
+    MultifieldPlugin,
+    PlusMinusPlugin,
+    QueryParser,
+    syntax,
+)
+from whoosh.qparser.plugins import TaggingPlugin
+
+from clipper.errors import QueryError
+from clipper.index.schema import USER_FIELDS, fold_analyzer
+
+MAX_QUERY_LENGTH = 1000
+
+ARTICLE_DEFAULT_FIELDS = ["title", "text", "quote", "note", "tag"]
+PASSAGE_DEFAULT_FIELDS = ["quote", "note", "tag", "title"]
+
+HAS_VALUES = {"passages", "notes", "tags"}
+IS_VALUES = {"orphaned"}
+
+
+# ---------------------------------------------------------------------------- dates
+
+
+@dataclass(frozen=True)
+class Period:
+    """A half-open span of time [start, end)."""
+
+    start: datetime
+    end: datetime
+
+
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+_REL_RE = re.compile(r"^([+-]?)(\d{1,6})([hdwmy])$")
+
+
+def _add_months(d: datetime, months: int) -> datetime:
+    month0 = d.month - 1 + months
+    year = d.year + month0 // 12
+    month = month0 % 12 + 1
+    if not 1 <= year <= 9999:
+        raise QueryError(f"date out of range: {months} months from {d:%Y-%m-%d}")
+    day = min(d.day, calendar.monthrange(year, month)[1])
+    return d.replace(year=year, month=month, day=day)
+
+
+def parse_period(value: str, now: datetime) -> Period:
+    """One date expression → the span of time it names."""
+    v = value.strip().lower()
+    if v in ("today", "yesterday"):
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        if v == "yesterday":
+            day -= timedelta(days=1)
+        return Period(day, day + timedelta(days=1))
+    m = _REL_RE.match(v)
+    if m:
+        sign, n, unit = m.groups()
+        n = int(n) * (1 if sign == "+" else -1)
+        try:
+            if unit == "h":
+                t = now + timedelta(hours=n)
+            elif unit == "d":
+                t = now + timedelta(days=n)
+            elif unit == "w":
+                t = now + timedelta(weeks=n)
+            elif unit == "m":
+                t = _add_months(now, n)
+            else:
+                t = _add_months(now, 12 * n)
+        except OverflowError:
+            raise QueryError(f"relative date out of range: {value!r}") from None
+        return Period(t, t)
+    m = _DATE_RE.match(v)
+    if m:
+        year, month, day = (int(g) if g else None for g in m.groups())
+        try:
+            if month is None:
+                start = datetime(year, 1, 1)
+                end = datetime(year + 1, 1, 1) if year < 9999 else datetime.max
+            elif day is None:
+                start = datetime(year, month, 1)
+                end = _add_months(start, 1) if year < 9999 or month < 12 else datetime.max
+            else:
+                start = datetime(year, month, day)
+                end = start + timedelta(days=1)
+        except (ValueError, OverflowError):
+            raise QueryError(f"not a valid date: {value!r}") from None
+        return Period(start, end)
+    try:
+        t = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise QueryError(
+            f"not a date: {value!r} (use 2026, 2026-02, 2026-02-11, today, yesterday "
+            "or a relative time like -7d)"
+        ) from None
+    t = to_utc_naive(t)
+    return Period(t, t)
+
+
+def to_utc_naive(t: datetime) -> datetime:
+    if t.tzinfo is not None:
+        t = t.astimezone(timezone.utc).replace(tzinfo=None)
+    return t
+
+
+def date_query(fieldname: str, value: str, now: datetime) -> wq.Query:
+    """The query for ``published:VALUE`` / ``imported:VALUE``."""
+    v = value.strip()
+    if not v:
+        raise QueryError(f"{fieldname}: needs a date, e.g. {fieldname}:2026-02")
+    if v.startswith("["):
+        if not v.endswith("]"):
+            raise QueryError(f"unclosed date range in {fieldname}:{v} (missing ']')")
+        inner = v[1:-1].strip()
+        parts = re.split(r"(?i)(?:^|\s+)to(?:\s+|$)", inner)
+        if len(parts) != 2:
+            raise QueryError(
+                f"date range must look like [2026-02-01 TO 2026-02-15], got {fieldname}:{v}"
+            )
+        lo, hi = (p.strip() for p in parts)
+        start = parse_period(lo, now).start if lo else None
+        end = parse_period(hi, now).end if hi else None
+        if start is None and end is None:
+            return wq.Every(fieldname)
+        return _range(fieldname, start, end)
+    m = re.match(r"^(>=|<=|>|<)(.*)$", v)
+    if m:
+        op, rest = m.groups()
+        if not rest.strip():
+            raise QueryError(f"{fieldname}:{op} needs a date after it")
+        p = parse_period(rest, now)
+        if op == ">":
+            return _range(fieldname, p.end, None)
+        if op == ">=":
+            return _range(fieldname, p.start, None)
+        if op == "<":
+            return _range(fieldname, None, p.start)
+        return _range(fieldname, None, p.end)
+    p = parse_period(v, now)
+    if p.start == p.end:  # an instant (relative time): that day
+        day = p.start.replace(hour=0, minute=0, second=0, microsecond=0)
+        return _range(fieldname, day, day + timedelta(days=1))
+    return _range(fieldname, p.start, p.end)
+
+
+def _range(fieldname: str, start: datetime | None, end: datetime | None) -> wq.Query:
+    if end is not None and end == datetime.max:
+        end = None
+    if start is not None and end is not None and start >= end:
+        return wq.NullQuery
+    return wq.DateRange(fieldname, start, end, startexcl=False, endexcl=end is not None)
+
+
+# -------------------------------------------------------------------------- plugins
+
+
+class _ClipperNode(syntax.SyntaxNode):
+    """A query-string clause turned directly into a Whoosh query."""
+
+    has_text = False
+    has_boost = False
+
+    def __init__(self, field: str, value: str, original: str):
+        self.field = field
+        self.value = value
+        self.original = original
+
+    def r(self):
+        return f"{self.field}:{self.value}"
+
+    def query(self, parser):
+        ctx: QueryContext = parser.clipper_context
+        field = self.field.lower()
+        if field in ("published", "imported", "date"):
+            return date_query("imported" if field == "imported" else "published",
+                              _unquote(self.value), ctx.now)
+        value = _unquote(self.value).strip().lower()
+        if field == "has":
+            if value not in HAS_VALUES:
+                raise QueryError(
+                    f"unknown has:{value} (use has:passages, has:notes or has:tags)"
+                )
+            return wq.Term("has", value)
+        if value not in IS_VALUES:
+            raise QueryError(f"unknown is:{value} (use is:orphaned)")
+        return wq.Term("is", value)
+
+
+def _unquote(v: str) -> str:
+    if len(v) >= 2 and v[0] == v[-1] == '"':
+        return v[1:-1]
+    return v
+
+
+class _ClipperPlugin(TaggingPlugin):
+    """Dates and presence clauses, tagged before Whoosh's own field syntax."""
+
+    priority = -10
+    expr = (
+        r"(?<![\w:])(?P<field>(?i:published|imported|date|has|is)):"
+        r"(?P<value>\[[^\]]*\]?|\"[^\"]*\"?|[^\s()]*)"
+    )
+
+    def create(self, parser, match):
+        return _ClipperNode(match.group("field"), match.group("value"), match.group(0))
+
+
+@dataclass
+class QueryContext:
+    now: datetime
+
+
+class _Parser(QueryParser):
+    """Prefix and wildcard text is folded but not stemmed (``nous*`` must stay
+    ``nous*``); the stemmed whole word is searched as well, so ``missiles*`` still
+    finds "missiles"."""
+
+    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True,
+                   removestops=True):
+        if termclass in (wq.Prefix, wq.Wildcard) and fieldname in self.schema:
+            folded = "".join(
+                t.text for t in self.clipper_fold(text, mode="query", tokenize=False)
+            )
+            if not folded:
+                return None
+            q = termclass(fieldname, folded, boost=boost)
+            if termclass is wq.Prefix and fieldname in self.stemmed_fields:
+                stem = super().term_query(fieldname, text, wq.Term, boost, tokenize,
+                                          removestops)
+                if stem is not None:
+                    q = wq.Or([q, stem])
+            return q
+        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+
+
+def make_parser(schema, default_fields: list[str], now: datetime) -> _Parser:
+    parser = _Parser(None, schema)
+    parser.add_plugin(MultifieldPlugin(default_fields, fieldboosts={"title": 2.0}))
+    parser.remove_plugin_class(FieldsPlugin)
+    parser.add_plugin(FieldsPlugin(remove_unknown=True))
+    parser.add_plugin(FuzzyTermPlugin())
+    parser.add_plugin(PlusMinusPlugin())
+    parser.add_plugin(_ClipperPlugin())
+    parser.clipper_context = QueryContext(now=now)
+    parser.clipper_fold = fold_analyzer()
+    parser.stemmed_fields = {"title", "text", "quote", "note"}
+    return parser
+
+
+# Field names written by users → schema field names.
+_FIELD_RE = re.compile(r"(?<![\w:])(\w+):")
+
+
+def _rename_fields(q: str, allowed: set[str]) -> str:
+    def repl(m: re.Match) -> str:
+        name = m.group(1).lower()
+        if name in ("published", "imported", "date", "has", "is"):
+            return m.group(0)
+        target = USER_FIELDS.get(name)
+        if target is None or target not in allowed:
+            if target == "text" and "quote" in allowed:
+                return "quote:"
+            # Unknown field: keep the words, drop the colon meaning.
+            return m.group(1) + " "
+        return target + ":"
+
+    return _FIELD_RE.sub(repl, q)
+
+
+def parse(qstring: str, schema, *, passages: bool, now: datetime) -> wq.Query:
+    """Parse a user query into a Whoosh query. Raises QueryError on what cannot be read."""
+    if not isinstance(qstring, str):
+        raise QueryError("the query must be text")
+    if len(qstring) > MAX_QUERY_LENGTH:
+        raise QueryError(
+            f"query is too long ({len(qstring)} characters; the limit is {MAX_QUERY_LENGTH})"
+        )
+    qstring = qstring.replace("\x00", " ")
+    stripped = qstring.strip()
+    if not stripped or stripped == "*":
+        return wq.Every()
+    allowed = set(schema.names())
+    text = _rename_fields(stripped, allowed)
+    defaults = PASSAGE_DEFAULT_FIELDS if passages else ARTICLE_DEFAULT_FIELDS
+    parser = make_parser(schema, defaults, now)
+    try:
+        q = parser.parse(text)
+    except QueryError:
+        raise
+    except Exception:  # noqa: BLE001 - Whoosh's parser has many failure modes
+        q = None
+    if q is None or _has_error(q):
+        q = _literal(parser, text)
+    return _check(q)
+
+
+def _has_error(q: wq.Query) -> bool:
+    if getattr(q, "error", None):
+        return True
+    return any(_has_error(c) for c in q.children())
+
+
+def _literal(parser: _Parser, text: str) -> wq.Query:
+    """Best effort: every word of the query, ANDed, without any syntax."""
+    words = re.findall(r"\w+", text)
+    if not words:
+        return wq.NullQuery
+    try:
+        q = parser.parse(" ".join(f'"{w}"' for w in words[:100]))
+    except Exception:  # noqa: BLE001
+        raise QueryError("the query could not be understood") from None
+    return q if q is not None else wq.NullQuery
+
+
+def _check(q: wq.Query) -> wq.Query:
+    # Whoosh returns NullQuery for a query that has nothing searchable left (for example
+    # "AND OR NOT"): that is an honest "no hits", not an error.
+    if q is None:
+        return wq.NullQuery
+    return q
+
+
+def query_words(q: wq.Query) -> list[tuple[str, str, int, int]]:
+    """(fieldname, text, startchar, endchar) of plain terms, for "did you mean"."""
+    out = []
+    for leaf in q.leaves():
+        if type(leaf) is wq.Term and getattr(leaf, "startchar", None) is not None:
+            out.append((leaf.fieldname, leaf.text, leaf.startchar, leaf.endchar))
+    return out
