@@ -1,0 +1,143 @@
+"""Markdown export, friendly to Obsidian and other Markdown notebooks.
+
+Layout: optional YAML front matter; ``# Export title``; per article ``## Title``, a
+citation line, each passage as a ``> quote`` block (every line prefixed), its ``#tags``
+(spaces become ``-``), its note, and a source link. Grouped by tag: ``## #tag`` sections,
+each passage followed by its citation.
+
+Quotes, titles and citations are article text, not Markdown: characters that would
+start formatting, links, hashtags or raw HTML are backslash-escaped. Notes are the
+user's own Markdown and are kept, except that ``<`` is escaped so raw HTML in a note
+(``<img src=...>``) is shown as text rather than loaded by the viewer.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import BinaryIO
+
+from clipper.export.model import (
+    ExportArticle,
+    ExportDocument,
+    ExportPassage,
+    citation_parts,
+    format_date,
+    group_by_tag,
+    tag_slug,
+)
+
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&$!{}])")
+_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])(?=\s|$)")
+_HTML_LT = re.compile(r"<(?!(?:https?|mailto):[^\s<>]*>)")
+
+
+def escape(text: str) -> str:
+    """Article text -> Markdown that renders as exactly that text."""
+    lines = []
+    for line in text.split("\n"):
+        line = _INLINE_SPECIAL.sub(r"\\\1", line)
+        m = _LINE_START.match(line)
+        if m:  # "- x", "1. x", "=" would become a list / heading
+            marker = m.group(2)
+            escaped = marker[:-1] + "\\" + marker[-1]
+            line = m.group(1) + escaped + line[m.end():]
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def note_markdown(note: str) -> str:
+    return _HTML_LT.sub(r"\\<", note.strip())
+
+
+def _link(url: str) -> str:
+    url = url.strip()
+    if not url:
+        return ""
+    if any(c.isspace() for c in url) or ">" in url or "<" in url:
+        return escape(url)
+    return f"<{url}>"
+
+
+def _citation_line(article: ExportArticle) -> str:
+    title, source, _url = citation_parts(article)
+    line = f"*{escape(title)}*"
+    if source:
+        line += " — " + escape(source)
+    return line
+
+
+def _quote_block(quote: str) -> list[str]:
+    return [("> " + line) if line.strip() else ">" for line in escape(quote).split("\n")]
+
+
+def _tags_line(passage: ExportPassage) -> str:
+    return " ".join("#" + tag_slug(t.name) for t in passage.tags)
+
+
+def _passage(passage: ExportPassage, article: ExportArticle | None) -> list[str]:
+    out = _quote_block(passage.quote)
+    if passage.status == "orphaned":
+        out += [">", "> *(this passage no longer matches the article text)*"]
+    out.append("")
+    tags = _tags_line(passage)
+    if tags:
+        out += [tags, ""]
+    if passage.note.strip():
+        out += [note_markdown(passage.note), ""]
+    if article is not None:
+        out.append("— " + _citation_line(article))
+        if article.url:
+            out.append(f"Source: {_link(article.url)}")
+        out.append("")
+    return out
+
+
+def _front_matter(doc: ExportDocument) -> list[str]:
+    # JSON strings are valid YAML scalars: safe for any title or scope.
+    return [
+        "---",
+        f"title: {json.dumps(doc.title, ensure_ascii=False)}",
+        f"created: {json.dumps(doc.created)}",
+        f"scope: {json.dumps(doc.scope, ensure_ascii=False)}",
+        f"articles: {len(doc.articles)}",
+        f"passages: {doc.passage_count}",
+        "tags: [clipper-export]",
+        "---",
+        "",
+    ]
+
+
+def render(doc: ExportDocument, front_matter: bool = True) -> str:
+    out: list[str] = _front_matter(doc) if front_matter else []
+    out += [f"# {escape(doc.title or 'Clipper export')}", ""]
+    meta = [format_date(doc.created)]
+    if doc.scope:
+        meta.append(escape(doc.scope))
+    meta.append(f"{len(doc.articles)} articles, {doc.passage_count} passages")
+    out += [" · ".join(m for m in meta if m), ""]
+
+    if doc.group_by == "tag":
+        for tag, entries in group_by_tag(doc):
+            out += [f"## #{tag_slug(tag.name)}", ""]
+            for article, passage in entries:
+                out += _passage(passage, article)
+        return "\n".join(out).rstrip() + "\n"
+
+    for article in doc.articles:
+        out += [f"## {escape(article.title or 'Untitled')}", "", _citation_line(article)]
+        if article.url:
+            out.append(f"Source: {_link(article.url)}")
+        if article.tags:
+            out.append(" ".join("#" + tag_slug(t.name) for t in article.tags))
+        out.append("")
+        if doc.include_article_notes:
+            for note in article.notes:
+                if note.strip():
+                    out += [note_markdown(note), ""]
+        for passage in article.passages:
+            out += _passage(passage, None)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def write(doc: ExportDocument, fh: BinaryIO, front_matter: bool = True) -> None:
+    fh.write(render(doc, front_matter=front_matter).encode("utf-8"))
