@@ -1,0 +1,217 @@
+"""Articles: adding (with duplicate and near-duplicate detection), reading, editing, deleting.
+
+Editing an article's text re-anchors its passages (clipper.anchoring): a passage is moved
+only to where its quote really is, or marked orphaned — never silently attached elsewhere.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from clipper.errors import InputError, NotFound
+from clipper.models import Article, ArticleDraft
+from clipper.storage import articles as store
+from clipper.storage import notes as note_store
+from clipper.storage import passages as passage_store
+from clipper.storage import tags as tag_store
+
+NEAR_DUPLICATE_THRESHOLD = 0.7
+
+
+@dataclass
+class AddResult:
+    status: str  # "imported" | "duplicate" | "updated"
+    id: int
+    title: str
+    related: list[int] = field(default_factory=list)
+    reason: str = ""  # for duplicates: "same URL" / "same text"
+    reanchor: dict | None = None  # for updates: {"moved": [...], "orphaned": [...], ...}
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+class Articles:
+    def __init__(self, lib):
+        self.lib = lib
+        self._near = None  # NearDuplicateIndex, built on first use
+
+    # ---- reading -------------------------------------------------------------------------
+    def get(self, article_id: int) -> Article:
+        return store.get(self.lib.db, article_id)
+
+    def exists(self, article_id: int) -> bool:
+        return store.exists(self.lib.db, article_id)
+
+    def count(self) -> int:
+        return store.count(self.lib.db)
+
+    def ids(self, sort: str = "-imported") -> list[int]:
+        return store.ids(self.lib.db, sort=sort)
+
+    def summaries(self, *, sort: str = "-imported", limit: int | None = None, offset: int = 0, ids=None) -> list[dict]:
+        return store.list_summaries(self.lib.db, sort=sort, limit=limit, offset=offset, ids=ids)
+
+    def related(self, article_id: int) -> list[int]:
+        return store.story_members(self.lib.db, article_id)
+
+    def extra(self, article_id: int) -> dict:
+        return store.extra(self.lib.db, article_id)
+
+    def full(self, article_id: int) -> dict:
+        """Everything about one article, as `clipper show --json` prints it."""
+        article = self.get(article_id)
+        data = article.to_dict()
+        data["related"] = self.related(article_id)
+        data["passages"] = [p.to_dict() for p in passage_store.for_article(self.lib.db, article_id)]
+        data["notes"] = [n.to_dict() for n in note_store.for_article(self.lib.db, article_id)]
+        return data
+
+    # ---- adding --------------------------------------------------------------------------
+    def _near_index(self):
+        if self._near is None:
+            from clipper.dedup import NearDuplicateIndex
+
+            near = NearDuplicateIndex()
+            for aid, sig in store.signatures(self.lib.db):
+                near.add(aid, sig)
+            self._near = near
+        return self._near
+
+    def add(self, draft: ArticleDraft, *, update_changed: bool = True) -> AddResult:
+        """Store a draft unless it is a duplicate. Same canonical URL with changed text →
+        the existing article is updated (passages re-anchored) when ``update_changed``."""
+        from clipper.dedup import signature
+        from clipper.text.normalize import content_hash
+
+        title = (draft.title or "").strip()
+        text = (draft.text or "").strip()
+        if not text:
+            raise InputError(f"{draft.source or 'input'}: no article text found")
+        if not title:
+            title = text.split("\n", 1)[0][:120]
+        chash = content_hash(text)
+        db = self.lib.db
+        existing = store.find_by_hash(db, chash)
+        if existing is not None:
+            return AddResult("duplicate", existing, store.get(db, existing).title, reason="same text")
+        by_url = store.find_by_url(db, draft.url)
+        if by_url is not None:
+            if not update_changed:
+                return AddResult("duplicate", by_url, store.get(db, by_url).title, reason="same URL (text changed)")
+            report = self.edit(by_url, text=text, dek=draft.dek or None)
+            return AddResult("updated", by_url, store.get(db, by_url).title, reanchor=report)
+        sig = signature(text)
+        near = self._near_index()
+        matches = [aid for aid, _score in near.query(sig, threshold=NEAR_DUPLICATE_THRESHOLD)]
+        with self.lib.write() as changes:
+            again = store.find_by_hash(db, chash)  # re-check under the write lock (another process)
+            if again is not None:
+                return AddResult("duplicate", again, store.get(db, again).title, reason="same text")
+            story_id = None
+            if matches:
+                stories = [store.story_of(db, m) for m in matches]
+                story_id = next((s for s in stories if s is not None), None) or min(matches)
+            aid = store.insert(
+                db, title=title, text=text, dek=(draft.dek or "").strip(), outlet=draft.outlet, agency=draft.agency,
+                author=draft.author, published=draft.published, url=draft.url or "", language=draft.language,
+                source=draft.source, extra=draft.extra, content_hash=chash, word_count=word_count(text),
+                signature=sig, story_id=story_id)
+            if matches:
+                store.set_story(db, matches, story_id)
+            if draft.tags:
+                tag_store.add_article_tags(db, aid, draft.tags)
+                changes.tags = True
+            changes.articles.add(aid)
+            changes.created_articles.add(aid)
+        near.add(aid, sig)
+        return AddResult("imported", aid, title, related=sorted(set(matches)))
+
+    # ---- editing -------------------------------------------------------------------------
+    def edit(self, article_id: int, *, text: str | None = None, tags: list[str] | None = None, **fields) -> dict:
+        """Change metadata and/or text. Returns a re-anchoring report when the text changed."""
+        from clipper import anchoring
+        from clipper.text.normalize import content_hash
+
+        db = self.lib.db
+        fields = {k: v for k, v in fields.items() if v is not None}
+        unknown = set(fields) - set(store.EDITABLE)
+        if unknown:
+            raise InputError(f"cannot edit {', '.join(sorted(unknown))}")
+        if "title" in fields and not fields["title"].strip():
+            raise InputError("the title cannot be empty")
+        report: dict = {"moved": [], "orphaned": [], "unchanged": [], "fuzzy": []}
+        with self.lib.write() as changes:
+            article = store.get(db, article_id)
+            passages = passage_store.for_article(db, article_id)
+            if text is not None:
+                text = text.strip()
+                if not text:
+                    raise InputError("the article text cannot be empty")
+                if text != article.text:
+                    fields.update(text=text, content_hash=content_hash(text), word_count=word_count(text))
+                    selectors = {
+                        p.id: anchoring.Selector(p.start if p.start is not None else 0,
+                                                 p.end if p.end is not None else 0, p.quote, p.prefix, p.suffix)
+                        for p in passages
+                    }
+                    anchors = anchoring.reanchor_all(article.text, text, selectors)
+                    for p in passages:
+                        a = anchors[p.id]
+                        if a.status == "orphaned":
+                            passage_store.update_fields(db, p.id, {"status": "orphaned"})
+                            report["orphaned"].append(p.id)
+                            continue
+                        new = anchoring.make_selector(text, a.start, a.end)
+                        update = {"start": new.start, "end": new.end, "status": "anchored",
+                                  "prefix": new.prefix, "suffix": new.suffix}
+                        if a.method == "fuzzy":
+                            update["quote"] = new.exact
+                            report["fuzzy"].append(p.id)
+                        if (a.start, a.end) != (p.start, p.end) or p.status != "anchored":
+                            report["moved"].append(p.id)
+                        else:
+                            report["unchanged"].append(p.id)
+                        passage_store.update_fields(db, p.id, update)
+            if fields:
+                store.update(db, article_id, fields)
+                passage_store.bump(db, [p.id for p in passages])  # their docs carry article metadata
+            if tags is not None:
+                tag_store.set_article_tags(db, article_id, tags)
+                store.bump(db, [article_id])
+                changes.tags = True
+            changes.articles.add(article_id)
+            changes.passages.update(p.id for p in passages)
+        if text is not None and self._near is not None and "text" in fields:
+            from clipper.dedup import signature
+
+            self._near.remove(article_id)
+            self._near.add(article_id, signature(text))
+        return report
+
+    def add_tags(self, article_id: int, names: list[str]) -> None:
+        with self.lib.write() as changes:
+            if not store.exists(self.lib.db, article_id):
+                raise NotFound(f"no article with id {article_id}")
+            tag_store.add_article_tags(self.lib.db, article_id, names)
+            store.bump(self.lib.db, [article_id])
+            changes.articles.add(article_id)
+            changes.tags = True
+
+    def remove_tags(self, article_id: int, names: list[str]) -> None:
+        with self.lib.write() as changes:
+            if not store.exists(self.lib.db, article_id):
+                raise NotFound(f"no article with id {article_id}")
+            tag_store.remove_article_tags(self.lib.db, article_id, names)
+            store.bump(self.lib.db, [article_id])
+            changes.articles.add(article_id)
+            changes.tags = True
+
+    def delete(self, article_id: int) -> None:
+        with self.lib.write() as changes:
+            pids = store.delete(self.lib.db, article_id)
+            changes.deleted_articles.add(article_id)
+            changes.deleted_passages.update(pids)
+            changes.tags = True
+        if self._near is not None:
+            self._near.remove(article_id)

@@ -1,0 +1,97 @@
+"""The `clipper` command line: thin wrappers over the Qt-free core.
+
+Exit codes: 0 success; 1 some inputs rejected, not found, or a bad query; 2 usage;
+3 the library is unusable (locked, damaged, newer schema, disk full).
+Errors are one line on stderr (``clipper: error: ...``); ``--debug`` shows tracebacks.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+
+from clipper import __version__
+from clipper.errors import ClipperError, LibraryError
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_LIBRARY = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit code 2 (via UsageError)."""
+
+    def error(self, message: str):  # noqa: D401 - argparse override
+        raise UsageError(message)
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options accepted both before and after the command name."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--library", metavar="DIR", default=argparse.SUPPRESS,
+                        help="library folder (default: $CLIPPER_LIBRARY, else the user data folder)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print data as JSON")
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    return common
+
+
+def build_parser() -> Parser:
+    from clipper.cli import articles_cmd, maintenance_cmd, passages_cmd, search_cmd, export_cmd, gui_cmd
+
+    common = _common()
+    parser = Parser(prog="clipper", description="Clipper: save, search, highlight, tag and export news articles.",
+                    parents=[common])
+    parser.add_argument("--version", action="version", version=f"clipper {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for module in (articles_cmd, passages_cmd, search_cmd, export_cmd, maintenance_cmd, gui_cmd):
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv
+    logging.basicConfig(level=logging.DEBUG if debug else logging.ERROR, format="clipper: %(levelname)s: %(message)s")
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        return args.func(args) or EXIT_OK
+    except UsageError as exc:
+        print(f"clipper: error: {exc} (see 'clipper --help')", file=sys.stderr)
+        return EXIT_USAGE
+    except LibraryError as exc:
+        _report(exc, debug)
+        return EXIT_LIBRARY
+    except ClipperError as exc:
+        _report(exc, debug)
+        return EXIT_REJECTED
+    except KeyboardInterrupt:
+        print("clipper: error: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug: still one line for the user, the traceback with --debug
+        if debug:
+            traceback.print_exc()
+        print(f"clipper: error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)",
+              file=sys.stderr)
+        return EXIT_LIBRARY if _is_sqlite(exc) else EXIT_REJECTED
+
+
+def _is_sqlite(exc: BaseException) -> bool:
+    import sqlite3
+
+    return isinstance(exc, sqlite3.Error)
+
+
+def _report(exc: BaseException, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    print(f"clipper: error: {message}", file=sys.stderr)

@@ -1,0 +1,67 @@
+"""Helpers shared by the CLI command modules: opening the library, printing."""
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+from clipper.jobs import Progress
+
+
+@contextmanager
+def open_library(args, *, repair_index: bool = True) -> Iterator:
+    from clipper.library import Library
+
+    lib = Library.open(getattr(args, "library", None), repair_index=repair_index)
+    try:
+        yield lib
+        if lib.index_warning:
+            print(f"clipper: warning: {lib.index_warning}", file=sys.stderr)
+    finally:
+        lib.close()
+
+
+def wants_json(args) -> bool:
+    return bool(getattr(args, "json", False))
+
+
+def print_json(data) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self._last = ""
+
+    def __call__(self, p: Progress) -> None:
+        if not self.enabled or not p.total:
+            return
+        width = 30
+        filled = int(width * p.done / p.total)
+        label = p.label[-40:]
+        line = f"\r[{'#' * filled}{'.' * (width - filled)}] {p.done}/{p.total} {label}"
+        sys.stderr.write(line.ljust(len(self._last)))
+        sys.stderr.flush()
+        self._last = line
+
+    def close(self) -> None:
+        if self.enabled and self._last:
+            sys.stderr.write("\r" + " " * len(self._last) + "\r")
+            sys.stderr.flush()
+
+
+def positive_int(value: str) -> int:
+    import argparse
+
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a number ≥ 0, got {value}")
+    return n

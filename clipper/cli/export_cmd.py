@@ -1,0 +1,37 @@
+"""clipper export"""
+from __future__ import annotations
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("export", parents=[common], help="export passages and notes to PDF, Markdown, CSV, JSON or W3C")
+    p.add_argument("--format", required=True, choices=["pdf", "md", "markdown", "csv", "json", "w3c"])
+    p.add_argument("--article", type=int, action="append", default=[], metavar="ID")
+    p.add_argument("--tag", action="append", default=[], metavar="T")
+    p.add_argument("--query", metavar="Q")
+    p.add_argument("--passages", action="store_true", help="with --query: match passages rather than articles")
+    p.add_argument("--group-by", choices=["article", "tag"], default="article")
+    p.add_argument("--page-size", choices=["A4", "Letter"], default="A4")
+    p.add_argument("--title", help="title of the export")
+    p.add_argument("--no-article-notes", action="store_true")
+    p.add_argument("-o", "--output", required=True, metavar="FILE")
+    p.set_defaults(func=cmd_export)
+
+
+def cmd_export(args) -> int:
+    from pathlib import Path
+
+    from clipper.cli.common import open_library, print_json, wants_json
+    from clipper.export import export
+    from clipper.export_scope import Scope, build_document
+
+    scope = Scope(articles=args.article, tags=args.tag, query=args.query, passages=args.passages)
+    with open_library(args) as lib:
+        doc = build_document(lib, scope, group_by=args.group_by, title=args.title,
+                             include_article_notes=not args.no_article_notes)
+    path = export(doc, args.format, Path(args.output), page_size=args.page_size)
+    n_passages = sum(len(a.passages) for a in doc.articles)
+    if wants_json(args):
+        print_json({"output": str(path), "articles": len(doc.articles), "passages": n_passages})
+    else:
+        print(f"wrote {path} ({len(doc.articles)} articles, {n_passages} passages)")
+    return 0

@@ -1,0 +1,207 @@
+"""The Library facade: one folder holding the SQLite database and the derived search index.
+
+    lib = Library.open("~/clips")
+    lib.articles.get(1); lib.passages.add(...); lib.tags.rename(...); lib.notes.add(...)
+    lib.search("iran AND missile*")
+
+Every write goes through ``lib.write()``: one ``BEGIN IMMEDIATE`` transaction in SQLite,
+then the search index is brought up to date for exactly what the transaction touched (a
+``Changes`` record). SQLite is the truth: if the index update fails, the database stays
+committed, a marker file records the drift and the next open (or ``check --repair``)
+repairs it.
+
+A Library object and its connection belong to the thread that opened it; other threads
+open their own Library on the same folder.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from clipper import paths
+from clipper.changes import Changes
+from clipper.errors import LibraryError
+from clipper.storage import db as dbmod
+from clipper.storage import schema
+
+log = logging.getLogger(__name__)
+
+BULK_THRESHOLD = 200  # new articles indexed at once above which the bulk (multi-process) path is used
+
+
+class Library:
+    def __init__(self, folder: Path, db: sqlite_utils.Database):
+        self.folder = folder
+        self.db = db
+        self.index_warning: str | None = None
+        self._deferred: Changes | None = None
+        from clipper.articles import Articles
+        from clipper.notes import Notes
+        from clipper.passages import Passages
+        from clipper.tags import Tags
+
+        self.articles = Articles(self)
+        self.passages = Passages(self)
+        self.tags = Tags(self)
+        self.notes = Notes(self)
+
+    # ---- opening -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, folder: str | os.PathLike | None = None, *, create: bool = True, repair_index: bool = True) -> "Library":
+        """Open (creating on first use) the library at ``folder`` (see clipper.paths)."""
+        folder = paths.resolve_library_dir(folder)
+        db_path = folder / paths.DB_NAME
+        if not db_path.exists():
+            if not create:
+                raise LibraryError(f"no Clipper library at {folder}")
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LibraryError(f"cannot create the library folder {folder}: {exc.strerror}") from None
+        elif folder.is_file():
+            raise LibraryError(f"{folder} is a file, not a library folder")
+        db = dbmod.connect(db_path)
+        try:
+            from clipper import backup
+
+            if schema.current_version(db) and schema.pending(db):
+                backup.before_migration(db, folder)
+            schema.migrate(db)
+        except LibraryError:
+            db.conn.close()
+            raise
+        except Exception as exc:  # sqlite3.DatabaseError on a damaged file
+            db.conn.close()
+            translated = dbmod.translate_error(exc) if isinstance(exc, sqlite3.Error) else None
+            raise (translated or LibraryError(f"cannot open the library: {exc}")) from None
+        lib = cls(folder, db)
+        if repair_index and lib.index_needs_repair():
+            try:
+                lib.repair_index()
+            except Exception as exc:  # the database is fine; search will be repaired later
+                lib.index_warning = f"search index could not be repaired: {exc}"
+                log.warning(lib.index_warning)
+        return lib
+
+    def close(self) -> None:
+        if "index" in self.__dict__:
+            try:
+                self.index.close()
+            except Exception:
+                pass
+            del self.__dict__["index"]
+        try:
+            self.db.conn.close()
+        except Exception:
+            pass
+
+    def __enter__(self) -> "Library":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- paths ---------------------------------------------------------------------------
+    @property
+    def db_path(self) -> Path:
+        return self.folder / paths.DB_NAME
+
+    @property
+    def index_path(self) -> Path:
+        return self.folder / paths.INDEX_DIR
+
+    @property
+    def _dirty_marker(self) -> Path:
+        return self.folder / paths.DIRTY_MARKER
+
+    # ---- index ---------------------------------------------------------------------------
+    @cached_property
+    def index(self):
+        from clipper.index import SearchIndex
+
+        return SearchIndex(self.index_path)
+
+    def index_needs_repair(self) -> bool:
+        if self._dirty_marker.exists():
+            return True
+        if not self.index_path.exists():
+            return True
+        return bool(getattr(self.index, "needs_rebuild", False))
+
+    def repair_index(self) -> dict:
+        from clipper import maintenance
+
+        return maintenance.repair(self)
+
+    # ---- writing -------------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[Changes]:
+        """A write transaction; on success the index is updated for what it touched."""
+        changes = Changes()
+        with dbmod.transaction(self.db):
+            yield changes
+        if self._deferred is not None:
+            self._deferred.merge(changes)
+        else:
+            self.sync_index(changes)
+
+    @contextmanager
+    def deferred_index(self) -> Iterator[None]:
+        """Batch index updates (bulk imports): every write inside is indexed at ``flush_index``
+        or at the end, in one go. The database commits per write as usual."""
+        if self._deferred is not None:
+            yield
+            return
+        self._deferred = Changes()
+        try:
+            yield
+        finally:
+            self.flush_index()
+            self._deferred = None
+
+    def flush_index(self) -> None:
+        if self._deferred is None or not self._deferred:
+            return
+        pending, self._deferred = self._deferred, Changes()
+        self.sync_index(pending)
+
+    def sync_index(self, changes: Changes) -> None:
+        """Bring the index up to date for ``changes``. Failures leave a drift marker, never raise."""
+        if not (changes.articles or changes.passages or changes.deleted_articles or changes.deleted_passages):
+            return
+        from clipper.storage import docs
+
+        try:
+            self._dirty_marker.touch()
+            created = sorted(changes.created_articles - changes.deleted_articles)
+            if len(created) >= BULK_THRESHOLD and hasattr(self.index, "add_bulk"):
+                self.index.add_bulk(docs.article_docs(self.db, created), ())
+                changes.articles -= set(created)
+            article_ids = sorted(changes.articles - changes.deleted_articles)
+            passage_ids = sorted(changes.passages - changes.deleted_passages)
+            self.index.update(
+                articles=list(docs.article_docs(self.db, article_ids)),
+                passages=list(docs.passage_docs(self.db, passage_ids)),
+                delete_articles=sorted(changes.deleted_articles),
+                delete_passages=sorted(changes.deleted_passages),
+            )
+        except Exception as exc:
+            self.index_warning = f"search index update failed ({exc}); it will be repaired on next start"
+            log.warning(self.index_warning)
+            return
+        try:
+            self._dirty_marker.unlink()
+        except FileNotFoundError:
+            pass
+
+    # ---- searching -----------------------------------------------------------------------
+    def search(self, query: str, **kwargs):
+        """Search articles (or passages with passages=True); see clipper.index.query for the language."""
+        return self.index.search(query, **kwargs)

@@ -1,0 +1,133 @@
+"""The library schema and its ordered migrations.
+
+The schema version is SQLite's ``PRAGMA user_version``. Each migration is a function run in
+one transaction together with the version bump, so a library is at the old version or the
+new one, never in between. A library from a newer Clipper is refused (SchemaTooNew).
+
+Overview (see README "Design notes"):
+- articles: the clean text and metadata of each clipping; ``rev`` increases whenever
+  anything the search index holds about the article changes (used for drift checks).
+- tags (case-insensitive unique names, colour), article_tags, passage_tags.
+- passages: W3C-style anchors (start/end code-point offsets + exact/prefix/suffix), colour,
+  status (anchored|orphaned), rev.
+- notes: Markdown notes on an article (many) or on a passage (one).
+- meta: key/value facts about the library.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import sqlite_utils
+
+from clipper.errors import SchemaTooNew
+from clipper.storage.db import transaction, utcnow
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            dek TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            outlet TEXT NOT NULL DEFAULT '',
+            agency TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL DEFAULT '',
+            published TEXT,
+            url TEXT NOT NULL DEFAULT '',
+            language TEXT NOT NULL DEFAULT '',
+            imported_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            word_count INTEGER NOT NULL DEFAULT 0,
+            source TEXT NOT NULL DEFAULT '',
+            story_id INTEGER,
+            extra TEXT NOT NULL DEFAULT '{}',
+            signature BLOB,
+            rev INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX articles_hash ON articles(content_hash);
+        CREATE INDEX articles_url ON articles(url) WHERE url != '';
+        CREATE INDEX articles_imported ON articles(imported_at);
+        CREATE INDEX articles_published ON articles(published);
+        CREATE INDEX articles_story ON articles(story_id);
+        CREATE TABLE tags (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+            color TEXT NOT NULL DEFAULT '#ffd54f',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE article_tags (
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+            PRIMARY KEY (article_id, tag_id)
+        );
+        CREATE INDEX article_tags_tag ON article_tags(tag_id);
+        CREATE TABLE passages (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            start INTEGER,
+            "end" INTEGER,
+            quote TEXT NOT NULL,
+            prefix TEXT NOT NULL DEFAULT '',
+            suffix TEXT NOT NULL DEFAULT '',
+            color TEXT NOT NULL DEFAULT '#ffd54f',
+            status TEXT NOT NULL DEFAULT 'anchored' CHECK (status IN ('anchored', 'orphaned')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            rev INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX passages_article ON passages(article_id);
+        CREATE TABLE passage_tags (
+            passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+            PRIMARY KEY (passage_id, tag_id)
+        );
+        CREATE INDEX passage_tags_tag ON passage_tags(tag_id);
+        CREATE TABLE notes (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER REFERENCES articles(id) ON DELETE CASCADE,
+            passage_id INTEGER UNIQUE REFERENCES passages(id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK ((article_id IS NULL) != (passage_id IS NULL))
+        );
+        CREATE INDEX notes_article ON notes(article_id);
+        """
+    )
+    db.execute("INSERT INTO meta(key, value) VALUES ('created_at', ?)", [utcnow()])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(db: sqlite_utils.Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def pending(db: sqlite_utils.Database) -> int:
+    """How many migrations would run (raises SchemaTooNew for a newer library)."""
+    version = current_version(db)
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"this library was written by a newer Clipper (schema {version}, this Clipper knows {SCHEMA_VERSION}); upgrade Clipper"
+        )
+    return SCHEMA_VERSION - version
+
+
+def migrate(db: sqlite_utils.Database) -> list[int]:
+    """Run the pending migrations, each atomically with its version bump. Returns versions applied."""
+    applied = []
+    while pending(db):
+        with transaction(db):
+            version = current_version(db)  # re-read under the write lock: another process may have migrated
+            if version >= SCHEMA_VERSION:
+                break
+            MIGRATIONS[version](db)
+            db.execute(f"PRAGMA user_version = {version + 1}")
+        applied.append(version + 1)
+    return applied

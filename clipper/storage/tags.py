@@ -1,0 +1,113 @@
+"""SQL for tags and their links to articles and passages."""
+from __future__ import annotations
+
+import json
+from typing import Iterable
+
+import sqlite_utils
+
+from clipper.errors import NotFound
+from clipper.models import Tag
+from clipper.storage.db import utcnow
+
+_COUNT = (
+    "(SELECT COUNT(*) FROM passage_tags pt WHERE pt.tag_id = t.id) + "
+    "(SELECT COUNT(*) FROM article_tags at WHERE at.tag_id = t.id)"
+)
+
+
+def find(db: sqlite_utils.Database, name: str) -> Tag | None:
+    row = db.execute(f"SELECT t.id, t.name, t.color, {_COUNT} FROM tags t WHERE t.name = ? COLLATE NOCASE",
+                     [name]).fetchone()
+    return Tag(*row) if row else None
+
+
+def get(db: sqlite_utils.Database, name: str) -> Tag:
+    tag = find(db, name)
+    if tag is None:
+        raise NotFound(f"no tag named {name!r}")
+    return tag
+
+
+def ensure(db: sqlite_utils.Database, name: str, color: str | None = None) -> int:
+    tag = find(db, name)
+    if tag is not None:
+        return tag.id
+    cur = db.execute("INSERT INTO tags (name, color, created_at) VALUES (?, ?, ?)",
+                     [name, color or "#ffd54f", utcnow()])
+    return cur.lastrowid
+
+
+def all_tags(db: sqlite_utils.Database) -> list[Tag]:
+    return [Tag(*r) for r in db.execute(
+        f"SELECT t.id, t.name, t.color, {_COUNT} FROM tags t ORDER BY t.name COLLATE NOCASE")]
+
+
+def colors(db: sqlite_utils.Database) -> dict[str, str]:
+    return {name: color for name, color in db.execute("SELECT name, color FROM tags")}
+
+
+def rename(db: sqlite_utils.Database, tag_id: int, new_name: str) -> None:
+    db.execute("UPDATE tags SET name = ? WHERE id = ?", [new_name, tag_id])
+
+
+def recolor(db: sqlite_utils.Database, tag_id: int, color: str) -> None:
+    db.execute("UPDATE tags SET color = ? WHERE id = ?", [color, tag_id])
+
+
+def delete(db: sqlite_utils.Database, tag_id: int) -> None:
+    db.execute("DELETE FROM tags WHERE id = ?", [tag_id])
+
+
+def merge(db: sqlite_utils.Database, src_id: int, dst_id: int) -> None:
+    """Move every link of src to dst (keeping one copy), then delete src."""
+    db.execute("INSERT OR IGNORE INTO passage_tags (passage_id, tag_id) SELECT passage_id, ? FROM passage_tags WHERE tag_id = ?",
+               [dst_id, src_id])
+    db.execute("INSERT OR IGNORE INTO article_tags (article_id, tag_id) SELECT article_id, ? FROM article_tags WHERE tag_id = ?",
+               [dst_id, src_id])
+    db.execute("DELETE FROM tags WHERE id = ?", [src_id])
+
+
+def touched_by(db: sqlite_utils.Database, tag_id: int) -> tuple[list[int], list[int]]:
+    """(article ids, passage ids) whose indexed documents mention the tag."""
+    pids = [r[0] for r in db.execute("SELECT passage_id FROM passage_tags WHERE tag_id = ?", [tag_id])]
+    aids = [r[0] for r in db.execute(
+        "SELECT article_id FROM article_tags WHERE tag_id = ? UNION "
+        "SELECT p.article_id FROM passage_tags pt JOIN passages p ON p.id = pt.passage_id WHERE pt.tag_id = ?",
+        [tag_id, tag_id])]
+    return aids, pids
+
+
+def set_article_tags(db: sqlite_utils.Database, article_id: int, names: Iterable[str]) -> None:
+    db.execute("DELETE FROM article_tags WHERE article_id = ?", [article_id])
+    add_article_tags(db, article_id, names)
+
+
+def add_article_tags(db: sqlite_utils.Database, article_id: int, names: Iterable[str]) -> None:
+    for name in names:
+        tag_id = ensure(db, name)
+        db.execute("INSERT OR IGNORE INTO article_tags (article_id, tag_id) VALUES (?, ?)", [article_id, tag_id])
+
+
+def remove_article_tags(db: sqlite_utils.Database, article_id: int, names: Iterable[str]) -> None:
+    for name in names:
+        tag = find(db, name)
+        if tag is not None:
+            db.execute("DELETE FROM article_tags WHERE article_id = ? AND tag_id = ?", [article_id, tag.id])
+
+
+def set_passage_tags(db: sqlite_utils.Database, passage_id: int, names: Iterable[str]) -> None:
+    db.execute("DELETE FROM passage_tags WHERE passage_id = ?", [passage_id])
+    for name in names:
+        tag_id = ensure(db, name)
+        db.execute("INSERT OR IGNORE INTO passage_tags (passage_id, tag_id) VALUES (?, ?)", [passage_id, tag_id])
+
+
+def passage_tag_map(db: sqlite_utils.Database, passage_ids: Iterable[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for pid, name in db.execute(
+        "SELECT pt.passage_id, t.name FROM passage_tags pt JOIN tags t ON t.id = pt.tag_id "
+        "WHERE pt.passage_id IN (SELECT value FROM json_each(?)) ORDER BY t.name COLLATE NOCASE",
+            [json.dumps(list(passage_ids))]):
+        out.setdefault(pid, []).append(name)
+    return out

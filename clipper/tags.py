@@ -1,0 +1,116 @@
+"""Tags: names are case-insensitively unique; rename, merge, recolour, delete.
+
+Renaming or merging re-indexes every article and passage that carries the tag in the same
+operation, so search shows the new name the moment the call returns.
+"""
+from __future__ import annotations
+
+import re
+
+from clipper.errors import DuplicateError, InputError, NotFound
+from clipper.models import Tag
+from clipper.storage import articles as article_store
+from clipper.storage import passages as passage_store
+from clipper.storage import tags as store
+
+COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+PALETTE = ["#ffd54f", "#81c784", "#64b5f6", "#e57373", "#ba68c8", "#4db6ac", "#ffb74d", "#a1887f", "#90a4ae"]
+MAX_TAG_LENGTH = 80
+
+
+def check_color(color: str) -> str:
+    if not isinstance(color, str) or not COLOR_RE.match(color.strip()):
+        raise InputError(f"colour must look like #RRGGBB, not {color!r}")
+    return color.strip().lower()
+
+
+def check_name(name: str) -> str:
+    cleaned = " ".join((name or "").split())
+    if not cleaned:
+        raise InputError("a tag name cannot be empty")
+    if len(cleaned) > MAX_TAG_LENGTH:
+        raise InputError(f"a tag name can have at most {MAX_TAG_LENGTH} characters")
+    if any(ord(c) < 32 for c in cleaned):
+        raise InputError("a tag name cannot contain control characters")
+    return cleaned
+
+
+class Tags:
+    def __init__(self, lib):
+        self.lib = lib
+
+    def all(self) -> list[Tag]:
+        return store.all_tags(self.lib.db)
+
+    def get(self, name: str) -> Tag:
+        return store.get(self.lib.db, name)
+
+    def find(self, name: str) -> Tag | None:
+        return store.find(self.lib.db, name)
+
+    def colors(self) -> dict[str, str]:
+        return store.colors(self.lib.db)
+
+    def create(self, name: str, color: str | None = None) -> Tag:
+        name = check_name(name)
+        color = check_color(color) if color else self._next_color()
+        with self.lib.write() as changes:
+            if store.find(self.lib.db, name) is not None:
+                raise DuplicateError(f"a tag named {name!r} already exists")
+            store.ensure(self.lib.db, name, color)
+            changes.tags = True
+        return self.get(name)
+
+    def _next_color(self) -> str:
+        used = len(self.all())
+        return PALETTE[used % len(PALETTE)]
+
+    def ensure(self, name: str) -> None:
+        """Create the tag (with the next palette colour) if it does not exist yet. Caller holds a write."""
+        name = check_name(name)
+        if store.find(self.lib.db, name) is None:
+            store.ensure(self.lib.db, name, self._next_color())
+
+    def _touch(self, changes, tag_id: int) -> None:
+        aids, pids = store.touched_by(self.lib.db, tag_id)
+        article_store.bump(self.lib.db, aids)
+        passage_store.bump(self.lib.db, pids)
+        changes.articles.update(aids)
+        changes.passages.update(pids)
+        changes.tags = True
+
+    def rename(self, old: str, new: str) -> Tag:
+        new = check_name(new)
+        with self.lib.write() as changes:
+            tag = store.get(self.lib.db, old)
+            other = store.find(self.lib.db, new)
+            if other is not None and other.id != tag.id:
+                raise DuplicateError(f"a tag named {other.name!r} already exists; use 'tag merge {old} {other.name}'")
+            store.rename(self.lib.db, tag.id, new)
+            self._touch(changes, tag.id)
+        return self.get(new)
+
+    def merge(self, src: str, dst: str) -> Tag:
+        with self.lib.write() as changes:
+            s = store.get(self.lib.db, src)
+            d = store.get(self.lib.db, dst)
+            if s.id == d.id:
+                raise InputError("cannot merge a tag into itself")
+            self._touch(changes, s.id)
+            store.merge(self.lib.db, s.id, d.id)
+        return self.get(dst)
+
+    def recolor(self, name: str, color: str) -> Tag:
+        color = check_color(color)
+        with self.lib.write() as changes:
+            tag = store.get(self.lib.db, name)
+            store.recolor(self.lib.db, tag.id, color)
+            changes.tags = True
+        return self.get(name)
+
+    def delete(self, name: str) -> Tag:
+        with self.lib.write() as changes:
+            tag = store.get(self.lib.db, name)
+            self._touch(changes, tag.id)
+            store.delete(self.lib.db, tag.id)
+        return tag
