@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from diff_match_patch import diff_match_patch
@@ -391,15 +392,32 @@ def _snap(text: str, exact: str, start: int, end: int) -> tuple[int, int]:
     return s, e
 
 
+def _is_word(ch: str) -> bool:
+    return bool(ch) and unicodedata.category(ch)[0] in "LMN"
+
+
+def _word_snap(text: str, sel: Selector, start: int, end: int) -> tuple[int, int]:
+    """Widen a span that cuts a word, where the quote itself began/ended on a boundary."""
+    if not _is_word(sel.prefix[-1:]) or not _is_word(sel.exact[:1]):
+        while 0 < start < end and _is_word(text[start - 1]) and _is_word(text[start]):
+            start -= 1
+    if not _is_word(sel.suffix[:1]) or not _is_word(sel.exact[-1:]):
+        while start < end < len(text) and _is_word(text[end - 1]) and _is_word(text[end]):
+            end += 1
+    return start, end
+
+
 def _fuzzy(
     text: str, sel: Selector, threshold: float, expected: int, excluded: frozenset[int]
 ) -> tuple[int, int, float] | None:
     exact = sel.exact
     n = len(exact)
-    best: tuple[float, int, int, int, int] | None = None  # (score, ctx, -dist, s, e)
+    # Ranked by (boundaries on word edges like the quote's, similarity, context, nearness).
+    best: tuple[bool, float, int, int, int, int] | None = None
     seen: set[tuple[int, int]] = set()
     for s0, e0 in _fuzzy_candidates(text, sel, expected):
-        for s, e in ((s0, e0), _snap(text, exact, s0, e0)):
+        snapped = _snap(text, exact, s0, e0)
+        for s, e in ((s0, e0), snapped, _word_snap(text, sel, *snapped), _word_snap(text, sel, s0, e0)):
             if (s, e) in seen or not 0 <= s < e <= len(text):
                 continue
             seen.add((s, e))
@@ -409,12 +427,13 @@ def _fuzzy(
             score = similarity(exact, text[s:e])
             if score < threshold:
                 continue
-            key = (score, _context_score(text, sel, s, e), -abs(s - expected), s, e)
+            aligned = (s, e) == _word_snap(text, sel, s, e)
+            key = (aligned, score, _context_score(text, sel, s, e), -abs(s - expected), s, e)
             if best is None or key > best:
                 best = key
     if best is None:
         return None
-    return best[3], best[4], best[0]
+    return best[4], best[5], best[1]
 
 
 def _check_threshold(threshold: float) -> float:
