@@ -52,6 +52,9 @@ class Articles:
     def summaries(self, *, sort: str = "-imported", limit: int | None = None, offset: int = 0, ids=None) -> list[dict]:
         return store.list_summaries(self.lib.db, sort=sort, limit=limit, offset=offset, ids=ids)
 
+    def ids_with_tag(self, name: str) -> list[int]:
+        return store.ids_with_tag(self.lib.db, name)
+
     def related(self, article_id: int) -> list[int]:
         return store.story_members(self.lib.db, article_id)
 

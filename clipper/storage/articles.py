@@ -11,7 +11,7 @@ from clipper.models import Article
 from clipper.storage.db import utcnow
 
 _COLUMNS = (
-    "id, title, dek, text, outlet, agency, author, published, url, language, imported_at, "
+    "id, title, text, dek, outlet, agency, author, published, url, language, imported_at, "
     "updated_at, content_hash, word_count, source, story_id"
 )
 EDITABLE = ("title", "dek", "text", "outlet", "agency", "author", "published", "url", "language")
@@ -171,3 +171,9 @@ def delete(db: sqlite_utils.Database, article_id: int) -> list[int]:
 
 def revs(db: sqlite_utils.Database) -> dict[int, int]:
     return dict(db.execute("SELECT id, rev FROM articles"))
+
+
+def ids_with_tag(db: sqlite_utils.Database, name: str) -> list[int]:
+    return [r[0] for r in db.execute(
+        "SELECT at.article_id FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE t.name = ? COLLATE NOCASE "
+        "ORDER BY at.article_id", [name])]
