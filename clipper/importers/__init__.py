@@ -1,14 +1,23 @@
 """Importers: turn sources (files, folders, stdin, URLs) into ArticleDrafts.
 
 Qt-free and storage-free. The library's import job calls ``expand_sources`` once and
-``load_source`` per item; storing, deduplicating, overrides (--title, --tag ...) and
-indexing are the library's business.
+``load_source_items`` (or ``load_source``) per item; storing, deduplicating, overrides
+(--title, --tag ...) and indexing are the library's business.
+
+What a source is decides the parser:
+- by suffix: .txt/.text/.md plain text (even if it holds HTML), .html/.htm saved page (or a
+  Pocket export), .mhtml/.mht single-file page, .xml/.rss/.atom feed, .csv Instapaper
+  export, .json wallabag export;
+- otherwise (stdin, unknown suffix) by sniffing: binary refused, <?xml/<rss/<feed a feed,
+  <html/<!doctype html a page, a MIME multipart/related message MHTML, else plain text;
+- URLs (http/https only) by the response's Content-Type, sniffing when it is vague.
 """
 from __future__ import annotations
 
 import os
+import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -17,20 +26,47 @@ from clipper.models import ArticleDraft
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+MHTML_SUFFIXES = {".mhtml", ".mht"}
+FEED_SUFFIXES = {".xml", ".rss", ".atom"}
+CSV_SUFFIXES = {".csv"}
+JSON_SUFFIXES = {".json"}
+IMPORTABLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | MHTML_SUFFIXES | FEED_SUFFIXES | CSV_SUFFIXES | JSON_SUFFIXES
+
+_FEED_TYPES = {
+    "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml",
+    "application/feed+xml", "application/x-rss+xml",
+}
+_HTML_TYPES = {"text/html", "application/xhtml+xml"}
+_TEXT_TYPES = {"text/plain", "text/markdown"}
 
 
 @dataclass
 class ImportOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     fetch_full: bool = False
-    timeout: float = 20.0
+    timeout: float = 20.0  # total seconds for one HTTP fetch, redirects included
+    connect_timeout: float = 10.0
+    max_redirects: int = 5
+    max_decompressed: int | None = None  # None: same as max_bytes (gzip bombs)
+    user_agent: str = "Clipper/0.1 (+news clipping manager)"
+
+
+def is_url(source: str) -> bool:
+    return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", source or "")) or bool(
+        re.match(r"^(?:data|file|javascript|mailto|about):", source or "", re.I)
+    )
 
 
 def expand_sources(sources: list[str], options: ImportOptions | None = None) -> list[str]:
-    """Folders become the importable files below them (sorted, recursive)."""
+    """Folders become the importable files below them (sorted, recursive).
+
+    Hidden files/folders and "Save page as" ``*_files`` folders are skipped; files named
+    directly are kept whatever their suffix (their content decides).
+    """
     out: list[str] = []
     for src in sources:
-        if src == "-" or "://" in src:
+        if src == "-" or is_url(src):
             out.append(src)
             continue
         path = Path(src)
@@ -40,7 +76,7 @@ def expand_sources(sources: list[str], options: ImportOptions | None = None) -> 
                 for name in sorted(files):
                     if name.startswith("."):
                         continue
-                    if Path(name).suffix.lower() in TEXT_SUFFIXES:
+                    if Path(name).suffix.lower() in IMPORTABLE_SUFFIXES:
                         out.append(str(Path(root) / name))
         else:
             out.append(src)
@@ -76,16 +112,177 @@ def read_file(path: Path, max_bytes: int) -> bytes:
 
 
 def load_source(source: str, options: ImportOptions | None = None, stdin: BinaryIO | None = None) -> list[ArticleDraft]:
-    """Load one source into drafts. Raises InputError with a clear message."""
-    from clipper.importers import plaintext
+    """Load one source into drafts. Raises InputError with a clear message.
 
+    Entries that failed inside a multi-entry source (feed, export) are left out; when
+    every entry failed, the first failure is raised. Use ``load_source_items`` to see
+    each failure.
+    """
+    items = load_source_items(source, options, stdin)
+    drafts = [item for item in items if isinstance(item, ArticleDraft)]
+    if not drafts:
+        errors = [item for item in items if isinstance(item, InputError)]
+        if len(errors) == 1:
+            raise errors[0]
+        raise InputError(f"{errors[0]} (and {len(errors) - 1} more entries failed)" if errors else f"{source}: nothing to import")
+    return drafts
+
+
+def load_source_items(
+    source: str, options: ImportOptions | None = None, stdin: BinaryIO | None = None
+) -> list[ArticleDraft | InputError]:
+    """Load one source into drafts and per-entry failures (InputError objects naming the
+    entry). Whole-source failures raise InputError."""
     options = options or ImportOptions()
     if source == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
         data = read_limited(stream, options.max_bytes, "stdin")
-        return [plaintext.parse_bytes(data, source="stdin")]
-    if "://" in source:
-        raise InputError(f"{source}: importing URLs is not supported yet")
+        return _parse_bytes(data, "stdin", kind=None, options=options)
+    if is_url(source):
+        return _load_url(source, options)
     path = Path(source)
     data = read_file(path, options.max_bytes)
-    return [plaintext.parse_bytes(data, source=str(path))]
+    return _parse_bytes(data, str(path), kind=_kind_from_suffix(path), options=options)
+
+
+# ------------------------------------------------------------------------ internals
+
+def _kind_from_suffix(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix in MHTML_SUFFIXES:
+        return "mhtml"
+    if suffix in FEED_SUFFIXES:
+        return "feed"
+    if suffix in CSV_SUFFIXES:
+        return "instapaper"
+    if suffix in JSON_SUFFIXES:
+        return "wallabag"
+    return None
+
+
+_MHTML_HEAD = re.compile(rb"^(?:[\w-]+:[^\n]*\r?\n(?:[ \t][^\n]*\r?\n)*)*?content-type:\s*multipart/related", re.I)
+
+
+def sniff_kind(data: bytes) -> str:
+    """Guess what bytes are: "feed", "html", "mhtml" or "text" (binary raises later)."""
+    from clipper.importers.feed import looks_like_feed
+
+    head = data[:4096]
+    if _MHTML_HEAD.match(head.lstrip()) or (head[:300].lower().find(b"mime-version:") != -1 and b"multipart/related" in head.lower()):
+        return "mhtml"
+    for enc in ("utf-8", "utf-16", "latin-1"):
+        try:
+            text = head.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - latin-1 decodes anything
+        text = ""
+    text = text.lstrip("\ufeff \t\r\n")
+    low = text[:1000].lower()
+    if looks_like_feed(text) and not low.startswith(("<!doctype html", "<html")):
+        return "feed"
+    if low.startswith(("<!doctype html", "<html", "<head", "<body")) or re.search(r"<html[\s>]", low[:600]):
+        return "html"
+    return "text"
+
+
+def _fetch_page(url: str, options: ImportOptions) -> ArticleDraft:
+    """Fetch ``url`` and extract one article (for --fetch-full). Raises InputError."""
+    items = _load_url(url, options, want_article=True)
+    for item in items:
+        if isinstance(item, ArticleDraft):
+            return item
+    raise items[0] if items and isinstance(items[0], InputError) else InputError(f"{url}: no article text found")
+
+
+def _load_url(url: str, options: ImportOptions, want_article: bool = False) -> list[ArticleDraft | InputError]:
+    from clipper.importers.fetch import fetch
+    from clipper.importers.urls import canonical_url
+
+    result = fetch(
+        url,
+        timeout=options.timeout,
+        connect_timeout=options.connect_timeout,
+        max_bytes=options.max_bytes,
+        max_decompressed=options.max_decompressed,
+        max_redirects=options.max_redirects,
+        user_agent=options.user_agent,
+    )
+    ctype = result.content_type
+    if ctype in _HTML_TYPES:
+        kind = "html"
+    elif ctype in _FEED_TYPES:
+        kind = "feed"
+    elif ctype in _TEXT_TYPES:
+        kind = "text"
+    elif ctype in ("application/octet-stream", "binary/octet-stream", "") or ctype.startswith("text/"):
+        kind = sniff_kind(result.body)
+    else:
+        raise InputError(f"{url}: unsupported content type {ctype} (expected a web page, a feed or plain text)")
+    if want_article and kind == "feed":
+        raise InputError(f"{url}: is a feed, not an article page")
+    items = _parse_bytes(result.body, url, kind=kind, options=options, base_url=result.url, charset=result.charset)
+    for item in items:
+        if isinstance(item, ArticleDraft) and not item.url:
+            item.url = canonical_url(result.url)
+    return items
+
+
+def _parse_bytes(
+    data: bytes,
+    source: str,
+    kind: str | None,
+    options: ImportOptions,
+    base_url: str = "",
+    charset: str | None = None,
+) -> list[ArticleDraft | InputError]:
+    from clipper.text.encoding import looks_binary
+
+    if not data.strip():
+        raise InputError(f"{source}: empty, no article text found")
+    if kind is None:
+        if looks_binary(data):
+            raise InputError(f"{source}: looks like a binary file, not text")
+        kind = sniff_kind(data)
+
+    def fetch_page(url: str) -> ArticleDraft:
+        return _fetch_page(url, options)
+
+    if kind == "text":
+        from clipper.importers import plaintext
+        from clipper.text.encoding import decode_bytes
+
+        if charset:
+            return [plaintext.parse_text(decode_bytes(data, declared=charset, source=source), source=source)]
+        return [plaintext.parse_bytes(data, source=source)]
+    if kind == "mhtml":
+        from clipper.importers.html import parse_mhtml_bytes
+
+        return [parse_mhtml_bytes(data, source)]
+    if kind == "feed":
+        from clipper.importers.feed import parse_feed_bytes
+
+        if looks_binary(data):
+            raise InputError(f"{source}: looks like a binary file, not a feed")
+        return parse_feed_bytes(data, source, fetch_full=options.fetch_full, fetch_page=fetch_page, feed_url=base_url)
+    if kind == "html":
+        from clipper.importers.html import decode_html, extract_article
+        from clipper.importers.readlater import looks_like_pocket, parse_pocket
+
+        text = decode_html(data, header_charset=charset, source=source)
+        if not base_url and looks_like_pocket(text):
+            return parse_pocket(text, source, fetch_full=options.fetch_full, fetch_page=fetch_page)
+        return [extract_article(text, source=source, url=base_url)]
+    if kind in ("instapaper", "wallabag"):
+        from clipper.importers import readlater
+        from clipper.text.encoding import decode_bytes
+
+        text = decode_bytes(data, source=source)
+        parse = readlater.parse_instapaper if kind == "instapaper" else readlater.parse_wallabag
+        return parse(text, source, fetch_full=options.fetch_full, fetch_page=fetch_page)
+    raise InputError(f"{source}: unsupported kind of source")

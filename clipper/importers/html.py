@@ -286,10 +286,14 @@ def extract_article(
     if not title:
         title = (blocks[0][:120] if blocks else "") or source
 
-    page_url = doc.url or facts["canonical"] or facts["og_url"] or ""
-    if page_url and url:
-        page_url = urljoin(url, page_url)
-    page_url = canonical_url(page_url if page_url.lower().startswith(("http://", "https://")) else url)
+    # rel=canonical, then og:url (trafilatura prefers the URL we pass it, so read them
+    # ourselves); relative links are resolved against the fetched URL.
+    page_url = ""
+    for candidate in (facts["canonical"], facts["og_url"], doc.url or "", url):
+        candidate = urljoin(url, candidate) if (candidate and url) else candidate
+        if candidate and candidate.lower().startswith(("http://", "https://")):
+            page_url = canonical_url(candidate)
+            break
 
     author = clean_line(doc.author or "") or clean_line(facts["meta_author"])
     agency = detect_agency(author=author, body=body, credits=facts["credits"])
