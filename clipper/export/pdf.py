@@ -13,7 +13,9 @@ and rebuilt as plain-text runs with bold/italic/code formats; links print as
 """
 from __future__ import annotations
 
+import bisect
 import os
+import sys
 from typing import BinaryIO
 
 from markdown_it import MarkdownIt
@@ -70,12 +72,33 @@ QUOTE_PROP = QTextFormat.Property.UserProperty + 1  # block carries its bar colo
 
 # --------------------------------------------------------------------------- Qt plumbing
 
+def guard_none_refcount() -> None:
+    """Work around PySide6 6.12 on CPython < 3.12 dropping a reference to ``None``.
+
+    Every call of a ``void`` Qt method (``setTopMargin``, ``insertText``...) returns
+    ``None`` without taking a reference, so ``None``'s count falls by one per call and
+    the interpreter aborts ("deallocating None") after a few thousand calls. CPython 3.12
+    made ``None`` immortal (PEP 683); on older versions we give it a huge reference count
+    once, which is what immortality amounts to. Nothing is done on 3.12+ or non-CPython.
+    """
+    import platform
+
+    if sys.version_info >= (3, 12) or platform.python_implementation() != "CPython":
+        return
+    import ctypes
+
+    refcnt = ctypes.c_ssize_t.from_address(id(None))  # ob_refcnt is PyObject's first field
+    if refcnt.value < 1 << 40:
+        refcnt.value += 1 << 50
+
+
 def ensure_app():
     """Return the running Qt application, creating one if needed (offscreen if headless).
 
     A ``QApplication`` is created when QtWidgets is available so that a GUI started later in
     the same process (or pytest-qt) still finds a widgets-capable application.
     """
+    guard_none_refcount()
     app = QGuiApplication.instance()
     if app is not None:
         return app
@@ -156,6 +179,10 @@ class _Builder:
         self.cursor = QTextCursor(doc)
         self.first = True
         self.quote_blocks: list[tuple[int, QColor, bool]] = []  # (block number, colour, rtl)
+        # (heading block, last block that must share its page): headings are not left
+        # alone at the bottom of a page.
+        self.keep_together: list[tuple[int, int]] = []
+        self._open_heading: int | None = None
         self.md = MarkdownIt("commonmark", {"html": False}).disable(["entity"])
         self.md.enable("strikethrough")
 
@@ -187,6 +214,15 @@ class _Builder:
         else:
             self.cursor.insertBlock(fmt, char)
         return fmt
+
+    def heading_starts(self) -> None:
+        """The current block is a heading: keep it with what follows up to ``heading_ends``."""
+        self._open_heading = self.cursor.block().blockNumber()
+
+    def heading_ends(self) -> None:
+        if self._open_heading is not None:
+            self.keep_together.append((self._open_heading, self.cursor.block().blockNumber()))
+            self._open_heading = None
 
     def text(self, text: str, fmt: QTextCharFormat) -> None:
         if text:
@@ -358,6 +394,7 @@ def _citation(b: _Builder, article: ExportArticle, *, size: float = 9.0, left: f
     title, source, url = citation_parts(article)
     if heading:
         b.block(title, top=5.0, bottom=1.0, left=left, char=_char(SERIF, 13.5, bold=True))
+        b.heading_starts()
         b.text(title, _char(SERIF, 13.5, INK, bold=True))
         if article.dek.strip():
             b.block(article.dek, bottom=1.0, left=left, char=_char(SERIF, 10, MUTED, italic=True))
@@ -391,6 +428,7 @@ def _passage(b: _Builder, passage: ExportPassage, *, tags: list[ExportTag]) -> N
             line_height=1.18, char=quote_fmt)
     b.quote_blocks.append((b.cursor.block().blockNumber(), bar, fmt_rtl))
     b.text(quote, quote_fmt)
+    b.heading_ends()
     chip_tags = list(tags)
     if passage.status == "orphaned":
         chip_tags.append(ExportTag("orphaned", "#e0e0e0"))
@@ -415,6 +453,7 @@ def _build(b: _Builder, doc: ExportDocument) -> None:
         for n, (tag, entries) in enumerate(group_by_tag(doc)):
             head = _char(SANS, 13, INK, bold=True)
             b.block(tag.name, top=8.0 if n else 2.0, bottom=1.0, char=head)
+            b.heading_starts()
             b.chips([tag], _char(SANS, 13, INK, bold=True))
             count = _char(SANS, 9.5, MUTED)
             b.text(f"   {len(entries)} passage{'s' * (len(entries) != 1)}", count)
@@ -439,26 +478,64 @@ def _build(b: _Builder, doc: ExportDocument) -> None:
                     b.markdown(note, _char(SANS, 9.0, QColor("#33363b")), left=0.0, top=0.8)
         for passage in article.passages:
             _passage(b, passage, tags=passage.tags)
+        b.heading_ends()  # an article without passages
         b.block("", top=0.0, bottom=2.0, char=_char(SANS, 4))
 
 
 # --------------------------------------------------------------------------- painting
 
-def _paint_bars(painter: QPainter, qdoc: QTextDocument, blocks, width: float,
-                clip: QRectF) -> None:
+def _keep_headings(qdoc: QTextDocument, groups: list[tuple[int, int]], page_h: float) -> None:
+    """Move a heading to the next page when it would be split from its first passage."""
+    layout = qdoc.documentLayout()
+    slack = page_h * 0.45  # only a heading in the lower part of a page is moved
+    for head_no, tail_no in groups:
+        head = qdoc.findBlockByNumber(head_no)
+        top = layout.blockBoundingRect(head).top()
+        if top % page_h < page_h - slack:
+            continue
+        tail = qdoc.findBlockByNumber(tail_no)
+        bottom = layout.blockBoundingRect(tail).top() + tail.layout().lineAt(0).height() \
+            if tail.layout().lineCount() else layout.blockBoundingRect(tail).bottom()
+        if int(top // page_h) == int((bottom - 1) // page_h):
+            continue  # the heading and the first line of its first passage share a page
+        fmt = head.blockFormat()
+        fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+        QTextCursor(head).setBlockFormat(fmt)
+
+
+def _quote_panels(qdoc: QTextDocument, blocks, width: float) -> list[tuple]:
+    """Laid-out quote backgrounds and bars: (top, bottom, background rect, bar rect, colour)."""
     layout = qdoc.documentLayout()
     bar_w, indent, pad = _mm(BAR_MM), _mm(QUOTE_INDENT_MM), _mm(PAD_V_MM)
-    for number, color, rtl in blocks:
-        rect = layout.blockBoundingRect(qdoc.findBlockByNumber(number))
-        if rect.bottom() < clip.top() or rect.top() > clip.bottom():
+    block = qdoc.begin()
+    wanted = {number: (color, rtl) for number, color, rtl in blocks}
+    panels = []
+    while block.isValid():
+        found = wanted.get(block.blockNumber())
+        if found is not None:
+            color, rtl = found
+            rect = layout.blockBoundingRect(block)
+            # blockBoundingRect excludes the block margins; the quote's bottom margin and
+            # the next block's top margin leave room for this padding.
+            top, height = rect.top() - pad, rect.height() + 2 * pad
+            background = QRectF(0 if rtl else indent, top, width - indent, height)
+            bar = QRectF(width - indent - bar_w if rtl else indent, top, bar_w, height)
+            panels.append((top, top + height, background, bar, color))
+        block = block.next()
+    return panels
+
+
+def _paint_panels(painter: QPainter, panels: list[tuple], tops: list[float],
+                  clip: QRectF) -> None:
+    # Panels are in document order (sorted by top): start a little before the page.
+    first = max(0, bisect.bisect_left(tops, clip.top()) - 1)
+    for top, bottom, background, bar, color in panels[first:]:
+        if top > clip.bottom():
+            break
+        if bottom < clip.top():
             continue
-        # blockBoundingRect excludes the block margins; the quote's bottom margin and the
-        # next block's top margin leave room for this padding.
-        top, height = rect.top() - pad, rect.height() + 2 * pad
-        background = QRectF(0 if rtl else indent, top, width - indent, height)
         painter.fillRect(background, _tint(color, 0.13))
-        x = width - indent - bar_w if rtl else indent
-        painter.fillRect(QRectF(x, top, bar_w, height), color)
+        painter.fillRect(bar, color)
 
 
 def render(doc: ExportDocument, page_size: str = "A4", author: str = "Clipper") -> bytes:
@@ -496,6 +573,11 @@ def render(doc: ExportDocument, page_size: str = "A4", author: str = "Clipper") 
     _build(builder, doc)
     builder.cursor.endEditBlock()
     pages = max(1, qdoc.pageCount())
+
+    _keep_headings(qdoc, builder.keep_together, content_h)
+    pages = max(1, qdoc.pageCount())
+    panels = _quote_panels(qdoc, builder.quote_blocks, content_w)
+    tops = [p[0] for p in panels]
 
     painter = QPainter()
     if not painter.begin(writer):
@@ -535,7 +617,7 @@ def render(doc: ExportDocument, page_size: str = "A4", author: str = "Clipper") 
             painter.translate(margin, margin - top)
             clip = QRectF(0, top, content_w, content_h)
             painter.setClipRect(clip)
-            _paint_bars(painter, qdoc, builder.quote_blocks, content_w, clip)
+            _paint_panels(painter, panels, tops, clip)
             ctx.clip = clip
             qdoc.documentLayout().draw(painter, ctx)
             painter.restore()

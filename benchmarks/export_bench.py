@@ -1,0 +1,132 @@
+"""Export benchmark: 200 articles / 1,000 passages with notes, every format.
+
+Run: ``.venv/bin/python benchmarks/export_bench.py [--articles 200] [--passages 1000]``
+
+Data is generated deterministically (seeded). Each format is timed once after a warm-up
+of the PDF renderer (Qt start-up is reported separately); Python peak memory comes from
+tracemalloc, process peak from ``ru_maxrss``. Ratios are against the JSON export of the
+same data in the same run. Targets: PDF < 5 s and < 300 MB process peak.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from clipper.export import export  # noqa: E402
+from clipper.export.model import (  # noqa: E402
+    ExportArticle,
+    ExportDocument,
+    ExportPassage,
+    ExportTag,
+)
+
+WORDS = (
+    "ministry officials said the talks would resume within weeks after a missile test "
+    "drew condemnation from regional governments while analysts questioned the claimed "
+    "range and sanctions envoys met in Vienna to discuss verification inspections"
+).split()
+NOTE_BITS = [
+    "Check the **range** claim against *IISS* data.",
+    "- follow up with the desk\n- compare with last week's statement",
+    "See [tracker](https://example.org/tracker) for context.",
+    "Quote is from the wire copy; the outlet trimmed it.",
+]
+RTL = ["הטיל הוצג בטקס בטהרן, כך נמסר.", "وقال مسؤولون إن الصاروخ يبلغ مداه ألفي كيلومتر."]
+COLORS = ["#ffd54f", "#e53935", "#43a047", "#1e88e5", "#8e24aa", "#fb8c00"]
+
+
+def make_document(n_articles: int = 200, n_passages: int = 1000, seed: int = 7) -> ExportDocument:
+    rng = random.Random(seed)
+    tags = [ExportTag(name, COLORS[i % len(COLORS)]) for i, name in enumerate(
+        ["missiles", "iran", "diplomacy", "sanctions", "energy", "human rights", "economy",
+         "israel", "gulf states", "nuclear"])]
+    articles = []
+    per = [n_passages // n_articles + (1 if i < n_passages % n_articles else 0)
+           for i in range(n_articles)]
+    pid = 0
+    for aid in range(1, n_articles + 1):
+        passages = []
+        pos = 0
+        for _ in range(per[aid - 1]):
+            pid += 1
+            if pid % 25 == 0:
+                quote = rng.choice(RTL)
+            else:
+                quote = " ".join(rng.choice(WORDS) for _ in range(rng.randint(15, 60))).capitalize() + "."
+            start = pos + rng.randint(10, 200)
+            pos = start + len(quote)
+            passages.append(ExportPassage(
+                id=pid, article_id=aid, start=start, end=pos, quote=quote,
+                prefix="before the quote ", suffix=" after the quote",
+                color=rng.choice(COLORS), tags=rng.sample(tags, rng.randint(0, 3)),
+                note="\n\n".join(rng.sample(NOTE_BITS, rng.randint(1, 2))),
+                created_at="2026-02-11T10:00:00.000000Z", updated_at="2026-02-11T10:05:00.000000Z",
+            ))
+        articles.append(ExportArticle(
+            id=aid, title=f"Article {aid}: " + " ".join(rng.choice(WORDS) for _ in range(8)),
+            dek="A short standfirst about the story.", outlet=rng.choice(["The Chronicle", "Daily Post", ""]),
+            agency=rng.choice(["Reuters", "AP", "AFP", ""]), author="A. Writer",
+            published=f"2026-02-{rng.randint(1, 28):02d}", url=f"https://news.example.com/a/{aid}",
+            language="en", imported_at="2026-02-11T09:00:00Z", tags=rng.sample(tags, 1),
+            notes=["Article-level note with *emphasis*."] if aid % 3 == 0 else [],
+            passages=passages,
+        ))
+    return ExportDocument(title="Benchmark export", created="2026-02-12T09:00:00Z",
+                          scope="query: iran AND missiles", group_by="article",
+                          include_article_notes=True, articles=articles)
+
+
+def measure(doc: ExportDocument, fmt: str, folder: Path, **kw) -> tuple[float, float, int]:
+    path = folder / f"bench.{fmt}"
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    export(doc, fmt, path, **kw)
+    elapsed = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return elapsed, peak / 1e6, path.stat().st_size
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--passages", type=int, default=1000)
+    args = parser.parse_args()
+    doc = make_document(args.articles, args.passages)
+
+    t0 = time.perf_counter()
+    from clipper.export.pdf import ensure_app
+    ensure_app()
+    qt_start = time.perf_counter() - t0
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        baseline = measure(doc, "json", folder)
+        for fmt in ("json", "w3c", "md", "csv", "pdf"):
+            rows.append((fmt, *measure(doc, fmt, folder)))
+        rows.append(("pdf (by tag)", *measure(
+            ExportDocument(**{**doc.__dict__, "group_by": "tag"}), "pdf", folder)))
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+    print(f"{args.articles} articles, {doc.passage_count} passages; Qt start-up {qt_start:.2f} s")
+    print(f"{'format':<14}{'seconds':>9}{'x json':>9}{'py peak MB':>12}{'size KB':>10}")
+    for fmt, secs, peak, size in rows:
+        print(f"{fmt:<14}{secs:>9.3f}{secs / baseline[0]:>9.1f}{peak:>12.1f}{size / 1024:>10.0f}")
+    print(f"process peak RSS: {rss_mb:.0f} MB")
+    pdf_secs = max(r[1] for r in rows if r[0].startswith("pdf"))
+    ok = pdf_secs < 5 and rss_mb < 300
+    print(f"targets (PDF < 5 s, < 300 MB): {'met' if ok else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
