@@ -44,6 +44,7 @@ class ExtractionSettings:
 
 
 DEFAULT_SETTINGS = ExtractionSettings()
+MIN_BODY_WORDS = 8  # fewer words than this is a menu or a stub, not an article
 
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{1,40})""", re.I)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_.\-]{1,40})["']""", re.I)
@@ -281,7 +282,7 @@ def extract_article(
     dek = clean_line(doc.description or "")
     blocks, title, dek = _split_title_and_dek(blocks, title, dek)
     body = "\n\n".join(blocks)
-    if not body.strip():
+    if len(_WORD.findall(body)) < MIN_BODY_WORDS:
         raise InputError(f"{source}: no article text found")
     if not title:
         title = (blocks[0][:120] if blocks else "") or source
