@@ -189,19 +189,21 @@ def _families(*patterns: str) -> re.Pattern[str]:
 # Whole-line site furniture, by family. Each alternative must match the entire line.
 _NOISE = _families(
     # newsletter and subscription prompts
-    r"(?:sign up|subscribe|register)(?: now| today| here| free)?\s*[:!.-]?\s*.{0,100}"
+    r"(?:sign up|subscribe|register)\b(?: now| today| here| free)?\s*[:!.-]?\s*.{0,100}"
     r"\b(?:newsletters?|inbox|updates|alerts|briefing|digest)\b.{0,40}",
     r"get (?:the |our )?.{0,60}\bnewsletters?\b.{0,60}",
     r"subscribe(?: now| today| here)?(?: to .{1,80})?[.!]?",
     r"(?:already a subscriber|subscribers? only|log ?in|sign in)(?: to .{1,60})?[.!?]?",
     # share bars and social prompts
     r"share(?: this)?(?: article| story| page| post)?(?: on .{1,40}| via .{1,40})?[:!]?",
-    r"(?:follow|join) (?:us|\w+(?: \w+){0,3}) on .{1,60}",
+    r"(?:follow|join) us on .{1,60}",
+    r"(?:follow|join) .{1,60} on (?:twitter|x|facebook|instagram|linkedin|telegram|whatsapp|threads|"
+    r"bluesky|tiktok|youtube|google news|mastodon)\b.{0,30}",
     r"(?:tweet|email|e-mail|print|copy link|link copied|whatsapp|facebook|twitter|x|"
     r"linkedin|reddit|telegram|pinterest|flipboard)",
     r"add .{1,40} as a (?:preferred|trusted) source.{0,40}",
-    r".{0,60}\bbadge",
-    r"(?:download|get) (?:the|our) .{1,40} app.{0,60}",
+    r"(?:google )?(?:preferred|trusted|verified) source badge|.{0,40}\b(?:app store|google play|play store) badge",
+    r"(?:download|get) (?:the|our) (?:.{1,40} )?app\b.{0,60}",
     # advertising
     r"(?:advertisement|advertising|sponsored(?: content)?|ad|paid content|promoted)",
     r"scroll (?:down )?to continue(?: with content| reading)?",
@@ -213,15 +215,15 @@ _NOISE = _families(
     r"(?:click|tap) here\b.*",
     r"continue reading.{0,60}",
     r"see more(?: on(?: .{1,60})?)?",
-    r"(?:show|load|view) more(?: .{1,30})?",
+    r"(?:show|load|view) more(?: (?:photos|videos|stories|articles|comments|news|results))?",
     r"(?:view |show )?comments?(?: \(\d+\))?",
     r"listen to (?:this|the) (?:article|story).{0,40}",
     r"\d{1,3} ?min(?:ute)?s? read",
     r"skip to (?:main )?content",
     # copyright footers and wire production credits
-    r"(?:copyright ?)?(?:©|\(c\)) ?.{0,100}",
+    r"(?:copyright\s*)?(?:©|\(c\)\s*(?:19|20)\d\d).{0,100}|copyright\s+(?:19|20)\d\d.{0,100}",
     r"all rights reserved\.?",
-    r"(?:additional )?(?:reporting|writing|editing) by .{1,150}",
+    r"(?:(?:additional )?(?:reporting|writing|editing|compiled) by (?-i:[A-Z][\w'’.-]*(?:,? [A-Z][\w'’.-]*| and| in| from){0,8})\s*;?\s*)+\.?",
 )
 
 _PHOTO_WORDS = r"(?:photo(?:graph)?s?|images?|pictures?|pics?|video|illustrations?|graphics?|file photo)"

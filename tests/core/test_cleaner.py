@@ -260,3 +260,26 @@ def test_clean_never_raises(text):
 ]), max_size=30).map("".join))
 def test_clean_never_raises_on_noise_soup(text):
     clean(text)
+
+
+def test_lines_resembling_noise_families_but_not_noise_stay():
+    body = [
+        "Follow the money on Wall Street",
+        "Police badge",
+        "Subscribers were told the briefing was cancelled.",
+        "(c) a review of the port's safety rules.",
+        "Reporting by the local paper revealed the leak.",
+        "Get the farmers to sell their apples, he said.",
+        "Show more restraint, the judge said.",
+        "Gaza also on the agenda",
+    ]
+    r = clean("Title\n\n" + "\n\n".join(body))
+    assert r.paragraphs == body
+    assert r.removed == []
+
+
+def test_more_noise_variants_are_removed():
+    noise = ["© 2025 Harbour Media Ltd", "Additional reporting by Ann Lee in Lisbon; Editing by Sam Cole",
+             "Follow Harbour Times on WhatsApp", "Download the Courier app", "View more photos"]
+    r = clean("Title\n\nThe body.\n\n" + "\n\n".join(noise))
+    assert r.paragraphs == ["The body."]
