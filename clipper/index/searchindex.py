@@ -31,7 +31,10 @@ from clipper.index.schema import (
     WORD_PATTERN,
     article_schema,
     fold_analyzer,
+    fold_word,
     passage_schema,
+    text_analyzer,
+    vocabulary_schema,
 )
 from clipper.index.snippets import fragments_for, lead_fragment, make_highlighter, to_html
 from clipper.jobs import CancelToken, Job, Progress
@@ -121,12 +124,23 @@ def _clean_tags(tags: Iterable[str]) -> list[str]:
     return [" ".join(t.replace(",", " ").split()) for t in tags if t and t.strip()]
 
 
-def _spell_words(*texts: str) -> str:
-    words = set()
+def _spell_words(*texts: str) -> set[str]:
+    """Folded, unstemmed words of the texts (for "did you mean")."""
+    raw = set()
     for t in texts:
         if t:
-            words.update(w for w in _WORD_RE.findall(t.lower()) if not w.isdigit())
-    return " ".join(words)
+            raw.update(_WORD_RE.findall(t.lower()))
+    return {fold_word(w) for w in raw if len(w) > 2 and not w.isdigit()}
+
+
+def article_words(doc: ArticleDoc) -> set[str]:
+    return _spell_words(doc.title, doc.dek, doc.text, *doc.quotes, *doc.notes)
+
+
+def passage_words(doc: PassageDoc) -> set[str]:
+    return _spell_words(doc.quote, doc.note, doc.article_title)
+
+VOCAB_CHUNK = 5000
 
 
 def _common(published: str | None, imported: str, tags: list[str], outlet: str,
@@ -175,7 +189,6 @@ def article_fields(doc: ArticleDoc) -> dict:
         note="\n\n".join(n for n in doc.notes if n),
         title_sort=(doc.title or "").casefold().encode("utf-8"),
         has=" ".join(has),
-        spell=_spell_words(doc.title, text, *doc.quotes, *doc.notes),
     )
     d["is"] = "orphaned" if doc.orphan_count else ""
     return d
@@ -199,7 +212,6 @@ def passage_fields(doc: PassageDoc) -> dict:
         note=doc.note or "",
         title_sort=(doc.article_title or "").casefold().encode("utf-8"),
         has=" ".join(has),
-        spell=_spell_words(doc.quote, doc.note, doc.article_title),
     )
     d["is"] = "orphaned" if doc.status == "orphaned" else ""
     return d
@@ -248,6 +260,8 @@ class SearchIndex:
         self.needs_rebuild = False
         self._articles: _Part | None = None
         self._passages: _Part | None = None
+        self._vocabulary: _Part | None = None
+        self._stem = text_analyzer()
         self._highlighter = make_highlighter()
         self._fold = fold_analyzer()
         self._open()
@@ -269,19 +283,19 @@ class SearchIndex:
             raise ValueError("schema version differs")
         parts = []
         try:
-            for name in ("articles", "passages"):
+            for name in ("articles", "passages", "vocabulary"):
                 ix = windex.open_dir(str(self.path / name))
                 part = _Part(ix)
                 parts.append(part)
                 # Touch every segment so truncated files fail now, not mid-search.
                 part.searcher.doc_count_all()
                 part.searcher.search(wq.Every(), limit=1)
-                list(part.searcher.reader().iter_field("key"))[:1]
+                next(iter(part.searcher.reader().all_terms()), None)
         except BaseException:
             for p in parts:
                 p.close()
             raise
-        self._articles, self._passages = parts
+        self._articles, self._passages, self._vocabulary = parts
 
     @staticmethod
     def _create_empty(path: Path) -> None:
@@ -297,20 +311,22 @@ class SearchIndex:
     def _init_folder(path: Path) -> None:
         (path / "articles").mkdir(exist_ok=True)
         (path / "passages").mkdir(exist_ok=True)
+        (path / "vocabulary").mkdir(exist_ok=True)
         windex.create_in(str(path / "articles"), article_schema())
         windex.create_in(str(path / "passages"), passage_schema())
+        windex.create_in(str(path / "vocabulary"), vocabulary_schema())
         (path / VERSION_FILE).write_text(
             json.dumps({"schema_version": INDEX_SCHEMA_VERSION}), "utf-8"
         )
 
     def _close_parts(self) -> None:
-        for part in (self._articles, self._passages):
+        for part in (self._articles, self._passages, self._vocabulary):
             if part is not None:
                 try:
                     part.close()
                 except Exception:  # noqa: BLE001
                     pass
-        self._articles = self._passages = None
+        self._articles = self._passages = self._vocabulary = None
 
     def close(self) -> None:
         self._close_parts()
@@ -369,6 +385,36 @@ class SearchIndex:
                     w.delete_by_term("key", str(pid))
                 for doc in passages:
                     w.update_document(**passage_fields(doc))
+        words: set[str] = set()
+        for doc in articles:
+            words |= article_words(doc)
+        for doc in passages:
+            words |= passage_words(doc)
+        self._add_words(words)
+
+    def _add_words(self, words: set[str], ix=None) -> None:
+        """Adds the words not yet in the vocabulary index."""
+        if ix is None:
+            reader = self._vocabulary.searcher.reader()
+            words = sorted(w for w in words if reader.doc_frequency("spell", w) == 0)
+        else:
+            words = sorted(words)
+        if not words:
+            return
+        chunks = [words[i:i + VOCAB_CHUNK] for i in range(0, len(words), VOCAB_CHUNK)]
+        if ix is not None:
+            w = ix.writer(limitmb=self.limitmb)
+            try:
+                for c in chunks:
+                    w.add_document(spell=" ".join(c))
+            except BaseException:
+                w.cancel()
+                raise
+            w.commit()
+            return
+        with self._writer(self._vocabulary) as w:
+            for c in chunks:
+                w.add_document(spell=" ".join(c))
 
     def add_bulk(self, articles: Iterable[ArticleDoc],
                  passages: Iterable[PassageDoc] = ()) -> None:
@@ -391,6 +437,12 @@ class SearchIndex:
             with self._writer(part, **self._bulk_args(len(docs))) as w:
                 for doc in docs:
                     w.add_document(**conv(doc))
+        words: set[str] = set()
+        for doc in articles:
+            words |= article_words(doc)
+        for doc in passages:
+            words |= passage_words(doc)
+        self._add_words(words)
 
     def _bulk_args(self, n: int) -> dict:
         if self.procs > 1 and n >= 1000:
@@ -412,10 +464,11 @@ class SearchIndex:
         try:
             self._init_folder(tmp)
             done = 0
+            vocab: set[str] = set()
             yield Progress(0, total, "Indexing articles")
-            for name, docs, conv, label in (
-                ("articles", articles, article_fields, "Indexing articles"),
-                ("passages", passages, passage_fields, "Indexing passages"),
+            for name, docs, conv, words_of, label in (
+                ("articles", articles, article_fields, article_words, "Indexing articles"),
+                ("passages", passages, passage_fields, passage_words, "Indexing passages"),
             ):
                 ix = windex.open_dir(str(tmp / name))
                 args = {"limitmb": self.limitmb}
@@ -428,6 +481,7 @@ class SearchIndex:
                         if cancel is not None and n % 50 == 0:
                             cancel.raise_if_cancelled()
                         w.add_document(**conv(doc))
+                        vocab |= words_of(doc)
                         n += 1
                         if name == "articles":
                             done = n
@@ -440,6 +494,11 @@ class SearchIndex:
                     w.cancel()
                     raise
                 w.commit()
+                ix.close()
+            ix = windex.open_dir(str(tmp / "vocabulary"))
+            try:
+                self._add_words(vocab, ix=ix)
+            finally:
                 ix.close()
             self._swap_in(tmp)
             swapped = True
@@ -514,7 +573,8 @@ class SearchIndex:
         sortedby = self._sortedby(sort, isinstance(q, wq.Every))
         searcher = part.searcher
         try:
-            results = searcher.search(q, limit=max(1, offset + limit), sortedby=sortedby)
+            results = searcher.search(q, limit=max(1, offset + limit), sortedby=sortedby,
+                                      terms=snippets)
             total = len(results)
             page = list(results)[offset:offset + limit]
             hits = []
@@ -534,28 +594,29 @@ class SearchIndex:
 
     def _make_hit(self, hit, passages: bool, snippets: bool):
         frags: list[dict] = []
+        stored = hit.fields()
         if passages:
             if snippets:
-                frags = (fragments_for(self._highlighter, hit, ("quote", "note"))
-                         or lead_fragment(hit.get("quote", "")))
+                frags = (fragments_for(self._highlighter, hit, stored, ("quote", "note"))
+                         or lead_fragment(stored.get("quote", "")))
             return PassageHit(
-                passage_id=int(hit["id"]),
-                article_id=int(hit["article_id"]),
-                quote=hit.get("quote", ""),
-                tags=[t for t in hit.get("tag", "").split(",") if t],
-                note=hit.get("note", ""),
+                passage_id=int(stored["id"]),
+                article_id=int(stored["article_id"]),
+                quote=stored.get("quote", ""),
+                tags=[t for t in stored.get("tag", "").split(",") if t],
+                note=stored.get("note", ""),
                 score=_score(hit),
                 snippet=to_html(frags),
                 fragments=frags,
             )
         if snippets:
-            frags = (fragments_for(self._highlighter, hit, ("text", "quote", "note"))
-                     or lead_fragment(hit.get("text", "")))
-        pub = hit.get("published")
+            frags = (fragments_for(self._highlighter, hit, stored, ("text", "quote", "note"))
+                     or lead_fragment(stored.get("text", "")))
+        pub = stored.get("published")
         return Hit(
-            id=int(hit["id"]),
-            title=hit.get("title", ""),
-            outlet=hit.get("outlet", ""),
+            id=int(stored["id"]),
+            title=stored.get("title", ""),
+            outlet=stored.get("outlet", ""),
             published=pub.isoformat() if pub is not None else None,
             score=_score(hit),
             snippet=to_html(frags),
@@ -601,28 +662,36 @@ class SearchIndex:
     def _suggest(self, query: str, part: _Part) -> str | None:
         if not isinstance(query, str) or len(query) > 1000:
             return None
-        reader = part.searcher.reader()
+        vocab = self._vocabulary.searcher.reader()
+        main = part.searcher.reader()
+        fields = [f for f in ("title", "text", "quote", "note") if f in part.schema]
         corrector = None
         out, pos, changed = [], 0, False
         for m in re.finditer(r"(?<![\w:*~\-])([^\W\d_][\w']+)(?![\w*~:])", query):
             word = m.group(1)
             if word in ("AND", "OR", "NOT", "TO") or len(word) < 3:
                 continue
-            folded = "".join(t.text for t in self._fold(word))
-            if not folded or reader.doc_frequency("spell", folded) > 0:
+            folded = fold_word(word)
+            if not folded or vocab.doc_frequency("spell", folded) > 0:
                 continue
             if corrector is None:
-                corrector = reader.corrector("spell")
-            found = corrector.suggest(folded, limit=1, maxdist=2, prefix=1)
-            if found and found[0] != folded:
-                out.append(query[pos:m.start(1)])
-                out.append(found[0])
-                pos = m.end(1)
-                changed = True
+                corrector = vocab.corrector("spell")
+            for candidate in corrector.suggest(folded, limit=5, maxdist=2, prefix=1):
+                if candidate != folded and self._indexed(main, fields, candidate):
+                    out.append(query[pos:m.start(1)])
+                    out.append(candidate)
+                    pos = m.end(1)
+                    changed = True
+                    break
         if not changed:
             return None
         out.append(query[pos:])
         return "".join(out)
+
+    def _indexed(self, reader, fields, word: str) -> bool:
+        """Is the word still in some indexed document (the vocabulary only grows)?"""
+        stems = [t.text for t in self._stem(word)]
+        return bool(stems) and any(reader.doc_frequency(f, stems[0]) > 0 for f in fields)
 
 
 def _score(hit) -> float:

@@ -24,14 +24,15 @@ class _FragmentCollector(highlight.Formatter):
     def format(self, fragments, replace=False):
         out = []
         for f in fragments:
-            base = f.startchar
-            text = f.text[f.startchar:f.endchar]
+            start, end = _trim(f)
+            base = start
+            text = f.text[start:end]
             spans = []
             last = 0
             for t in sorted(f.matches, key=lambda t: (t.startchar, -(t.endchar - t.startchar))):
                 if t.startchar is None or t.startchar - base < last:
                     continue
-                s, e = t.startchar - base, min(t.endchar, f.endchar) - base
+                s, e = t.startchar - base, min(t.endchar, end) - base
                 if e > s:
                     spans.append([s, e])
                     last = e
@@ -39,21 +40,41 @@ class _FragmentCollector(highlight.Formatter):
         return out
 
 
+def _trim(f) -> tuple[int, int]:
+    """Fragment bounds moved to word boundaries, never cutting a match."""
+    text, start, end = f.text, f.startchar, f.endchar
+    starts = [t.startchar for t in f.matches if t.startchar is not None]
+    ends = [t.endchar for t in f.matches if t.endchar is not None]
+    first = min(starts) if starts else end
+    last = max(ends) if ends else start
+    if start > 0 and not text[start - 1].isspace():
+        space = text.find(" ", start, first)
+        if space >= 0:
+            start = space + 1
+    if end < len(text) and not text[end].isspace():
+        space = text.rfind(" ", last, end)
+        if space >= 0:
+            end = space
+    return start, end
+
+
 def make_highlighter() -> highlight.Highlighter:
     return highlight.Highlighter(
-        fragmenter=highlight.ContextFragmenter(
-            maxchars=FRAGMENT_CHARS, surround=SURROUND, charlimit=CHARLIMIT
+        # Pinpoint: fragments from the match offsets stored in the index (chars=True),
+        # without re-analysing the whole article for every hit.
+        fragmenter=highlight.PinpointFragmenter(
+            maxchars=FRAGMENT_CHARS, surround=SURROUND, autotrim=False, charlimit=CHARLIMIT
         ),
         formatter=_FragmentCollector(),
         order=highlight.FIRST,
     )
 
 
-def fragments_for(highlighter, hit, fieldnames, top: int = 2) -> list[dict]:
+def fragments_for(highlighter, hit, stored: dict, fieldnames, top: int = 2) -> list[dict]:
     """Fragments from the first of ``fieldnames`` that has a match in this hit."""
     for name in fieldnames:
         try:
-            value = hit.get(name)
+            value = stored.get(name)
             if not value:
                 continue
             frags = highlighter.highlight_hit(hit, name, text=value, top=top)
