@@ -246,7 +246,7 @@ def _parse_bytes(
     if not data.strip():
         raise InputError(f"{source}: empty, no article text found")
     if kind is None:
-        if looks_binary(data):
+        if looks_binary(data) and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise InputError(f"{source}: looks like a binary file, not text")
         kind = sniff_kind(data)
 
@@ -267,7 +267,7 @@ def _parse_bytes(
     if kind == "feed":
         from clipper.importers.feed import parse_feed_bytes
 
-        if looks_binary(data):
+        if looks_binary(data) and not data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 has NULs
             raise InputError(f"{source}: looks like a binary file, not a feed")
         return parse_feed_bytes(data, source, fetch_full=options.fetch_full, fetch_page=fetch_page, feed_url=base_url)
     if kind == "html":

@@ -124,7 +124,9 @@ def parse_feed_bytes(
     check_xml_safety(data, source)
     try:
         # A stream, never bytes/str: feedparser would take those for a path or a URL.
-        parsed = feedparser.parse(io.BytesIO(data), resolve_relative_uris=False, sanitize_html=True)
+        # Its HTML sanitizer is off because nothing it returns is kept as HTML:
+        # fragment_to_text drops script/style/iframe elements with their contents.
+        parsed = feedparser.parse(io.BytesIO(data), resolve_relative_uris=False, sanitize_html=False)
     except Exception as exc:  # noqa: BLE001 - feedparser can raise nearly anything on junk
         raise InputError(f"{source}: cannot read the feed ({exc.__class__.__name__})") from None
     version = parsed.get("version") or ""
