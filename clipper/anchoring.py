@@ -16,8 +16,8 @@ A passage is stored like a W3C Web Annotation target: a *TextPositionSelector*
    only if its similarity reaches ``threshold``;
 4. otherwise **orphaned** - a passage is never attached to words that do not resemble it.
 
-Similarity is ``1 - levenshtein / max(len(quote), len(span))`` (diff-match-patch), so a
-span dissimilar to the quote is never returned.
+Similarity is ``1 - levenshtein / max(len(quote), len(span))`` (rapidfuzz), so a span
+dissimilar to the quote is never returned.
 
 Pure functions: no storage, no Qt, no module state.
 """
@@ -29,6 +29,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from diff_match_patch import diff_match_patch
+from rapidfuzz.distance import Levenshtein
 
 from clipper.errors import InputError
 
@@ -55,9 +56,9 @@ _BITAP_DISTANCE = 1000
 _BITAP_THRESHOLD = 0.4
 # Exact hits of the quote's head/tail (or context) considered anywhere in the text.
 _MAX_SEED_HITS = 25
-# Time budget (s) for one similarity diff / the old->new text diff. A diff cut short by
-# the timeout is non-minimal, which can only *lower* a similarity: the safe direction.
-_SIMILARITY_TIMEOUT = 0.05
+# Rough candidate spans refined per passage (best first).
+_MAX_REFINED = 6
+# Time budget (s) for the old->new text diff; a diff cut short is only a worse hint.
 _TEXT_DIFF_TIMEOUT = 0.25
 
 
@@ -202,7 +203,7 @@ def find_quote(text: str, quote: str, occurrence: int | None = None) -> tuple[in
 # --------------------------------------------------------------------------- similarity
 
 
-def _dmp(timeout: float = _SIMILARITY_TIMEOUT) -> diff_match_patch:
+def _dmp(timeout: float = _TEXT_DIFF_TIMEOUT) -> diff_match_patch:
     dmp = diff_match_patch()
     dmp.Diff_Timeout = timeout
     dmp.Match_Distance = _BITAP_DISTANCE
@@ -214,15 +215,7 @@ def similarity(a: str, b: str) -> float:
     """``1 - levenshtein(a, b) / max(len(a), len(b))``: 1.0 identical, 0.0 unrelated."""
     if a == b:
         return 1.0
-    longest = max(len(a), len(b))
-    if not longest:
-        return 1.0
-    # Cheap upper bound first: the length difference alone costs that many edits.
-    if 1 - abs(len(a) - len(b)) / longest <= 0:
-        return 0.0
-    dmp = _dmp()
-    diffs = dmp.diff_main(a, b, False)
-    return max(0.0, 1 - dmp.diff_levenshtein(diffs) / longest)
+    return Levenshtein.normalized_similarity(a, b)
 
 
 # --------------------------------------------------------------------------- context
@@ -378,22 +371,32 @@ def _fuzzy_candidates(text: str, sel: Selector, expected: int) -> set[tuple[int,
     return {(s, e) for s, e in spans if 0 <= s < e <= len(text)}
 
 
-def _snap(text: str, exact: str, start: int, end: int) -> tuple[int, int]:
-    """Move a rough span's boundaries onto the text that corresponds to the quote."""
-    pad = max(8, len(exact) // 4)
-    ws, we = max(0, start - pad), min(len(text), end + pad)
-    window = text[ws:we]
-    dmp = _dmp()
-    diffs = dmp.diff_main(exact, window, False)
-    dmp.diff_cleanupSemantic(diffs)
-    s = ws + dmp.diff_xIndex(diffs, 0)
-    # xIndex(len) lands after trailing insertions; map the last character instead.
-    e = ws + dmp.diff_xIndex(diffs, len(exact) - 1) + 1
-    return s, e
+def _char_class(ch: str) -> str:
+    if not ch:
+        return ""
+    if ch.isspace():
+        return "space"
+    return "word" if unicodedata.category(ch)[0] in "LMN" else "punct"
 
 
 def _is_word(ch: str) -> bool:
-    return bool(ch) and unicodedata.category(ch)[0] in "LMN"
+    return _char_class(ch) == "word"
+
+
+def _edges_ok(text: str, sel: Selector, start: int, end: int) -> bool:
+    """Does ``text[start:end]`` begin and end like the quote (no word cut in two)?"""
+    exact = sel.exact
+    if _char_class(text[start]) != _char_class(exact[0]):
+        return False
+    if _char_class(text[end - 1]) != _char_class(exact[-1]):
+        return False
+    if not (_is_word(sel.prefix[-1:]) and _is_word(exact[0])):
+        if _is_word(text[start - 1:start]) and _is_word(text[start]):
+            return False
+    if not (_is_word(sel.suffix[:1]) and _is_word(exact[-1])):
+        if _is_word(text[end - 1]) and _is_word(text[end:end + 1]):
+            return False
+    return True
 
 
 def _word_snap(text: str, sel: Selector, start: int, end: int) -> tuple[int, int]:
@@ -407,17 +410,63 @@ def _word_snap(text: str, sel: Selector, start: int, end: int) -> tuple[int, int
     return start, end
 
 
+# A span shaped like the quote (see _edges_ok) is preferred to a slightly more similar one
+# that drops a changed word at an edge ("tied up by " vs "tied up by midday").
+_EDGE_TOLERANCE = 0.1
+_CONTEXT_WEIGHT = 0.1
+
+
+def _snap(text: str, sel: Selector, start: int, end: int) -> list[tuple[float, int, int]]:
+    """Move a rough span's boundaries to where the span is most similar to the quote.
+
+    Coordinate search: each boundary in turn moves within a small radius (the seeds give
+    at least one boundary accurately; the other may be off by the length change).
+    Returns the best span and the spans of the last pass that are nearly as good.
+    """
+    exact = sel.exact
+    radius = min(24, len(exact) // 3 + 4)
+    best = (similarity(exact, text[start:end]), start, end)
+    tried: list[tuple[float, int, int]] = [best]
+    for _ in range(2):
+        tried = [best]
+        _score, s, e = best
+        for s2 in range(max(0, s - radius), min(e, s + radius + 1)):
+            tried.append((similarity(exact, text[s2:e]), s2, e))
+        best = max(tried)
+        _score, s, e = best
+        for e2 in range(max(s + 1, e - radius), min(len(text), e + radius) + 1):
+            tried.append((similarity(exact, text[s:e2]), s, e2))
+        new_best = max(tried)
+        if new_best[1:] == (s, e) and best[1:] == (s, e):
+            best = new_best
+            break
+        best = new_best
+    floor = best[0] - _EDGE_TOLERANCE
+    near = [t for t in tried if t[0] >= floor and _edges_ok(text, sel, t[1], t[2])]
+    return [best] + sorted(near, reverse=True)[:3]
+
+
 def _fuzzy(
     text: str, sel: Selector, threshold: float, expected: int, excluded: frozenset[int]
 ) -> tuple[int, int, float] | None:
     exact = sel.exact
     n = len(exact)
-    # Ranked by (boundaries on word edges like the quote's, similarity, context, nearness).
-    best: tuple[bool, float, int, int, int, int] | None = None
-    seen: set[tuple[int, int]] = set()
+    # Rough spans good enough to be worth refining; the refined span must then pass.
+    rough = []
     for s0, e0 in _fuzzy_candidates(text, sel, expected):
-        snapped = _snap(text, exact, s0, e0)
-        for s, e in ((s0, e0), snapped, _word_snap(text, sel, *snapped), _word_snap(text, sel, s0, e0)):
+        score = similarity(exact, text[s0:e0])
+        if score >= threshold - 0.25:
+            rough.append((score, s0, e0))
+    rough.sort(reverse=True)
+    full = _full_context(sel)
+    # Ranked by (edges shaped like the quote's, similarity + context bonus, nearness).
+    best: tuple[bool, float, int, int, int, float] | None = None
+    seen: set[tuple[int, int]] = set()
+    for _score, s0, e0 in rough[:_MAX_REFINED]:
+        spans: list[tuple[int, int]] = []
+        for _sc, s1, e1 in _snap(text, sel, s0, e0):
+            spans += [(s1, e1), _word_snap(text, sel, s1, e1)]
+        for s, e in spans:
             if (s, e) in seen or not 0 <= s < e <= len(text):
                 continue
             seen.add((s, e))
@@ -427,13 +476,15 @@ def _fuzzy(
             score = similarity(exact, text[s:e])
             if score < threshold:
                 continue
-            aligned = (s, e) == _word_snap(text, sel, s, e)
-            key = (aligned, score, _context_score(text, sel, s, e), -abs(s - expected), s, e)
+            # Surviving context is strong evidence of where the boundaries are: it
+            # outweighs a small similarity gain from dropping a changed edge word.
+            ctx = _context_score(text, sel, s, e) / full if full else 0.0
+            key = (_edges_ok(text, sel, s, e), score + _CONTEXT_WEIGHT * ctx, -abs(s - expected), s, e, score)
             if best is None or key > best:
                 best = key
     if best is None:
         return None
-    return best[4], best[5], best[1]
+    return best[3], best[4], best[5]
 
 
 def _check_threshold(threshold: float) -> float:
