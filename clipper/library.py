@@ -193,7 +193,7 @@ class Library:
                 delete_passages=sorted(changes.deleted_passages),
             )
         except Exception as exc:
-            self.index_warning = f"search index update failed ({exc}); it will be repaired on next start"
+            self.index_warning = f"search index update failed ({type(exc).__name__}: {exc}); it will be repaired on next start"
             log.warning(self.index_warning)
             return
         try:
