@@ -264,7 +264,7 @@ class _Builder:
         def new_block(text: str, extra_left: float = 0.0) -> None:
             nonlocal first_block
             self.block(text, left=left + extra_left + 4.0 * quote_depth,
-                       top=top if first_block else 1.2, bottom=0.0, char=base)
+                       top=top if first_block else 0.9, bottom=0.0, char=base)
             first_block = False
 
         for i, tok in enumerate(tokens):
@@ -434,11 +434,11 @@ def _passage(b: _Builder, passage: ExportPassage, *, tags: list[ExportTag]) -> N
         chip_tags.append(ExportTag("orphaned", "#e0e0e0"))
     if chip_tags:
         chip_fmt = _char(SANS, 7.5, INK, bold=True)
-        b.block(quote, top=PAD_V_MM + 1.0, left=TEXT_INDENT_MM, line_height=1.3, char=chip_fmt)
+        b.block(quote, top=PAD_V_MM + 0.8, left=TEXT_INDENT_MM, line_height=1.2, char=chip_fmt)
         b.chips(chip_tags, chip_fmt)
     if passage.note.strip():
         b.markdown(passage.note, _char(SANS, 9.0, QColor("#33363b")), left=TEXT_INDENT_MM,
-                   top=PAD_V_MM + 1.2)
+                   top=1.0 if chip_tags else PAD_V_MM + 1.2)
 
 
 def _build(b: _Builder, doc: ExportDocument) -> None:
