@@ -67,7 +67,6 @@ INK = QColor("#1d1d1f")
 MUTED = QColor("#5f6368")
 LINK = QColor("#1a56b0")
 DEFAULT_COLOR = "#ffd54f"
-QUOTE_PROP = QTextFormat.Property.UserProperty + 1  # block carries its bar colour
 
 
 # --------------------------------------------------------------------------- Qt plumbing
