@@ -39,8 +39,13 @@ def translate_error(exc: sqlite3.Error) -> LibraryError | None:
     return None
 
 
-def connect(path: Path | str, *, timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
-    """Open (creating if needed) the SQLite database at ``path``."""
+def connect(path: Path | str, *, timeout_ms: int | None = None) -> sqlite_utils.Database:
+    """Open (creating if needed) the SQLite database at ``path``.
+
+    ``timeout_ms`` defaults to the module's ``BUSY_TIMEOUT_MS`` read at call time.
+    """
+    if timeout_ms is None:
+        timeout_ms = BUSY_TIMEOUT_MS
     try:
         conn = sqlite3.connect(str(path), timeout=timeout_ms / 1000, isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")

@@ -1,0 +1,180 @@
+"""Shared fixtures for the core and CLI tests.
+
+- ``lib_dir``: a fresh library folder path in tmp_path (not created yet).
+- ``lib``: a real ``Library`` opened on ``lib_dir`` (closed at teardown).
+- ``run_cli(*args, input=None)``: runs ``clipper.cli.main`` in-process with the library set
+  through ``$CLIPPER_LIBRARY``; returns ``(code, out, err)``.
+- ``cli_json(*args)``: like run_cli with ``--json``; asserts success, returns parsed JSON.
+- ``write``: write a text fixture file below tmp_path and return its path as str.
+
+The article texts below are made up for these tests.
+"""
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # the package is not installed in the venv
+    sys.path.insert(0, str(ROOT))
+
+
+# --------------------------------------------------------------------------- article texts
+
+# A "pasted from a browser" article: newsletter prompt, standfirst repeated as caption and
+# lead, a photo credit, a dateline with a dash and a wire credit glued to the end.
+PASTED_ARTICLE = """Harbour town votes to rebuild old sea wall
+
+Subscribe to our morning briefing and get the top stories in your inbox every day
+
+Residents backed a costly plan to restore the crumbling barrier after two winters of flooding.
+
+Residents backed a costly plan to restore the crumbling barrier after two winters of flooding.
+
+Photo: AFP/Getty Images
+
+PORTMERRY, Wales — Voters in the small fishing town approved the repair scheme by a wide margin on Sunday, according to figures released by the council.
+
+Engineers expect the work to take three summers, and the harbour will stay open while crews replace the worst sections first.
+
+Some shop owners worried that the scaffolding would keep visitors away, but most said the risk of another flood was worse. – AFP
+"""
+
+MISSILE_ARTICLE = """Coastal battery fires test missiles
+
+The navy said on Monday that two missiles were launched from the coastal battery during a routine exercise.
+
+Officials said the mayor of the city had been told in advance and that no ships were in the area.
+
+A spokesperson added that further tests would follow later in the spring.
+"""
+
+BUDGET_ARTICLE = """City council approves school budget
+
+The council voted to spend more on school buildings and less on new roads this year.
+
+The mayor praised the decision, saying classrooms had waited long enough for repairs.
+
+Opposition members argued that the road plan had been cut too deeply.
+"""
+
+FESTIVAL_ARTICLE = """Lantern festival returns after long pause
+
+Thousands of visitors filled the old quarter as the lantern festival came back on Saturday.
+
+Street vendors sold sweets and paper boats while musicians played late into the night.
+
+Organisers thanked volunteers who cleaned the river banks before the parade.
+"""
+
+# One quote ("the bridge") occurs twice; an emoji sits before the last paragraph.
+REPEAT_ARTICLE = """Ferry service resumes on the river
+
+Workers repaired the bridge over the weekend and the ferry started running again.
+
+Commuters said the bridge had been closed for too long and that the ferry was crowded.
+
+🚢 Night crossings will start next month, the operator said.
+"""
+
+ALL_ARTICLES = [MISSILE_ARTICLE, BUDGET_ARTICLE, FESTIVAL_ARTICLE]
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(autouse=True)
+def _no_default_library(tmp_path, monkeypatch):
+    """No test may ever touch the user's real library folder."""
+    from clipper import paths
+
+    monkeypatch.setattr(paths, "default_library_dir", lambda: tmp_path / "default-library")
+
+
+@pytest.fixture
+def lib_dir(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "library"
+    monkeypatch.setenv("CLIPPER_LIBRARY", str(folder))
+    return folder
+
+
+@pytest.fixture
+def lib(lib_dir):
+    from clipper.library import Library
+
+    library = Library.open(lib_dir)
+    try:
+        yield library
+    finally:
+        library.close()
+
+
+class _Stdin(io.TextIOWrapper):
+    """A text stdin with a ``.buffer`` holding the given bytes."""
+
+
+@pytest.fixture
+def run_cli(lib_dir, monkeypatch):
+    from clipper.cli import main
+
+    def run(*args, input: str | bytes | None = None) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        data = input.encode("utf-8") if isinstance(input, str) else (input or b"")
+        stdin = _Stdin(io.BytesIO(data), encoding="utf-8")
+        with monkeypatch.context() as m:
+            m.setattr(sys, "stdout", out)
+            m.setattr(sys, "stderr", err)
+            m.setattr(sys, "stdin", stdin)
+            code = main([str(a) for a in args])
+        return code, out.getvalue(), err.getvalue()
+
+    return run
+
+
+@pytest.fixture
+def cli_json(run_cli):
+    def run(*args, input=None, expect: int = 0):
+        code, out, err = run_cli(*args, "--json", input=input)
+        assert code == expect, f"exit {code}, stderr: {err}"
+        return json.loads(out)
+
+    return run
+
+
+@pytest.fixture
+def write(tmp_path):
+    def write_file(name: str, content: str | bytes) -> str:
+        path = tmp_path / "src" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return str(path)
+
+    return write_file
+
+
+def row_counts(db_path: Path) -> dict[str, int]:
+    """Rows per table of a library database, read through a separate connection."""
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+    finally:
+        conn.close()
+
+
+def one_error_line(err: str) -> str:
+    """Assert stderr is one ``clipper: error: `` line without a traceback; return it."""
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert "Traceback" not in err, err
+    errors = [line for line in lines if line.startswith("clipper: error: ")]
+    assert len(errors) == 1, err
+    return errors[0]
