@@ -53,13 +53,13 @@ _BITAP_MAX = 32
 # How far (characters) from the expected position Bitap looks, and how many errors it
 # tolerates while looking: candidates are verified on the whole quote afterwards.
 _BITAP_DISTANCE = 1000
-_BITAP_THRESHOLD = 0.4
+_BITAP_THRESHOLD = 0.35
 # Exact hits of the quote's head/tail (or context) considered anywhere in the text.
 _MAX_SEED_HITS = 25
 # Rough candidate spans refined per passage (best first).
 _MAX_REFINED = 6
 # Time budget (s) for the old->new text diff; a diff cut short is only a worse hint.
-_TEXT_DIFF_TIMEOUT = 0.25
+_TEXT_DIFF_TIMEOUT = 0.1
 
 
 # --------------------------------------------------------------------------- data
@@ -334,10 +334,11 @@ def _fuzzy_candidates(text: str, sel: Selector, expected: int) -> set[tuple[int,
     h = dmp.match_main(text, head, _clamp(expected, text))
     if h != -1:
         heads.append(h)
-    rev = text[::-1]
-    t = dmp.match_main(rev, tail[::-1], _clamp(len(text) - (expected + n), text))
-    if t != -1:
-        tail_ends.append(len(text) - t)
+    if n > _BITAP_MAX:  # a short quote is its own tail: boundary search finds the end
+        rev = text[::-1]
+        t = dmp.match_main(rev, tail[::-1], _clamp(len(text) - (expected + n), text))
+        if t != -1:
+            tail_ends.append(len(text) - t)
 
     # Exact hits of head / tail anywhere (a moved paragraph with a typo fixed inside).
     if n > _BITAP_MAX // 2:
