@@ -42,6 +42,7 @@ from clipper.jobs import CancelToken, Job, Progress
 VERSION_FILE = "clipper-index.json"
 SORTS = {"published", "-published", "imported", "-imported", "title", "-title"}
 _WORD_RE = re.compile(WORD_PATTERN)
+_TEXT_FIELDS = {"title", "text", "body", "note", "notes", "quote"}
 
 
 # --------------------------------------------------------------------------- results
@@ -229,13 +230,16 @@ class _Part:
         self.searcher = ix.searcher()
 
     def refresh(self):
-        # Whoosh cannot refresh a searcher over an empty index (its reader has no
-        # segments to reuse): open a fresh one then.
-        if self.searcher.reader().segments() is None:
-            old, self.searcher = self.searcher, self.ix.searcher()
-            old.close()
-        else:
-            self.searcher = self.searcher.refresh()
+        """Reopens the searcher on the latest commit.
+
+        Not ``Searcher.refresh()``: Whoosh's reader reuse adds the segments of the old
+        reader that are not in the new commit back in, so after a merge (ours or another
+        writer's) every merged document would be found twice.
+        """
+        if self.searcher.reader().generation() == self.ix.latest_generation():
+            return
+        old, self.searcher = self.searcher, self.ix.searcher()
+        old.close()
 
     def close(self):
         try:
@@ -526,6 +530,8 @@ class SearchIndex:
     @staticmethod
     def _column_map(part: _Part, column: str) -> dict[int, str]:
         reader = part.searcher.reader()
+        if reader.doc_count() == 0:
+            return {}
         ids = reader.column_reader("id")
         values = reader.column_reader(column)
         out = {}
@@ -628,7 +634,9 @@ class SearchIndex:
         if not isinstance(docs, (set, frozenset)):
             docs = set(docs)
         reader = searcher.reader()
-        out: dict[str, dict[str, int]] = {}
+        out: dict[str, dict[str, int]] = {"tag": {}, "outlet": {}, "agency": {}, "month": {}}
+        if not docs:
+            return out
         tags: Counter = Counter()
         if docs:
             for term in reader.lexicon("tag"):
@@ -651,6 +659,8 @@ class SearchIndex:
         part = self._articles
         q = parse(query, part.schema, passages=False, now=now)
         searcher = part.searcher
+        if searcher.doc_count() == 0:
+            return []
         ids = searcher.reader().column_reader("id")
         return sorted(int(ids[d]) for d in searcher.docs_for_query(q))
 
@@ -663,12 +673,15 @@ class SearchIndex:
         if not isinstance(query, str) or len(query) > 1000:
             return None
         vocab = self._vocabulary.searcher.reader()
-        main = part.searcher.reader()
         fields = [f for f in ("title", "text", "quote", "note") if f in part.schema]
         corrector = None
         out, pos, changed = [], 0, False
-        for m in re.finditer(r"(?<![\w:*~\-])([^\W\d_][\w']+)(?![\w*~:])", query):
-            word = m.group(1)
+        for m in re.finditer(
+            r"(?<![\w:*~\-])(?:(\w+):)?([^\W\d_][\w']+)(?![\w*~:])", query
+        ):
+            word = m.group(2)
+            if m.group(1) and m.group(1).lower() not in _TEXT_FIELDS:
+                continue
             if word in ("AND", "OR", "NOT", "TO") or len(word) < 3:
                 continue
             folded = fold_word(word)
@@ -677,10 +690,10 @@ class SearchIndex:
             if corrector is None:
                 corrector = vocab.corrector("spell")
             for candidate in corrector.suggest(folded, limit=5, maxdist=2, prefix=1):
-                if candidate != folded and self._indexed(main, fields, candidate):
-                    out.append(query[pos:m.start(1)])
+                if candidate != folded and self._indexed(part.searcher, fields, candidate):
+                    out.append(query[pos:m.start(2)])
                     out.append(candidate)
-                    pos = m.end(1)
+                    pos = m.end(2)
                     changed = True
                     break
         if not changed:
@@ -688,10 +701,13 @@ class SearchIndex:
         out.append(query[pos:])
         return "".join(out)
 
-    def _indexed(self, reader, fields, word: str) -> bool:
-        """Is the word still in some indexed document (the vocabulary only grows)?"""
+    def _indexed(self, searcher, fields, word: str) -> bool:
+        """Is the word in some live document (the vocabulary only grows)?"""
         stems = [t.text for t in self._stem(word)]
-        return bool(stems) and any(reader.doc_frequency(f, stems[0]) > 0 for f in fields)
+        if not stems:
+            return False
+        q = wq.Or([wq.Term(f, stems[0]) for f in fields])
+        return next(iter(searcher.docs_for_query(q)), None) is not None
 
 
 def _score(hit) -> float:
