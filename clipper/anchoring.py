@@ -19,6 +19,13 @@ A passage is stored like a W3C Web Annotation target: a *TextPositionSelector*
 Similarity is ``1 - levenshtein / max(len(quote), len(span))`` (rapidfuzz), so a span
 dissimilar to the quote is never returned.
 
+``reanchor_all`` also diffs the old and new text (diff-match-patch): positions are mapped
+through the edit, and an exact copy of the quote that was *other* words in the old text is
+not taken over by a passage whose own words were deleted (unless its whole stored context
+agrees). In highly repetitive text ("tide tide tide", one deleted) the diff cannot tell
+which copy went, and such a passage may be orphaned rather than guessed. Plain
+``reanchor`` has no old text, so it accepts any exact copy, best context first.
+
 Pure functions: no storage, no Qt, no module state.
 """
 from __future__ import annotations
@@ -225,7 +232,7 @@ def _common_prefix_len(a: str, b: str) -> int:
     hi = min(len(a), len(b))
     if a[:hi] == b[:hi]:
         return hi
-    lo = 0  # invariant: a[:lo] == b[:lo], a[:hi+1] != b[:hi+1] region narrowing
+    lo = 0  # binary search on slice equality: C-speed compares, O(log n) of them
     while lo < hi:
         mid = (lo + hi + 1) // 2
         if a[:mid] == b[:mid]:
