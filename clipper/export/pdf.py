@@ -71,33 +71,12 @@ DEFAULT_COLOR = "#ffd54f"
 
 # --------------------------------------------------------------------------- Qt plumbing
 
-def guard_none_refcount() -> None:
-    """Work around PySide6 6.12 on CPython < 3.12 dropping a reference to ``None``.
-
-    Every call of a ``void`` Qt method (``setTopMargin``, ``insertText``...) returns
-    ``None`` without taking a reference, so ``None``'s count falls by one per call and
-    the interpreter aborts ("deallocating None") after a few thousand calls. CPython 3.12
-    made ``None`` immortal (PEP 683); on older versions we give it a huge reference count
-    once, which is what immortality amounts to. Nothing is done on 3.12+ or non-CPython.
-    """
-    import platform
-
-    if sys.version_info >= (3, 12) or platform.python_implementation() != "CPython":
-        return
-    import ctypes
-
-    refcnt = ctypes.c_ssize_t.from_address(id(None))  # ob_refcnt is PyObject's first field
-    if refcnt.value < 1 << 40:
-        refcnt.value += 1 << 50
-
-
 def ensure_app():
     """Return the running Qt application, creating one if needed (offscreen if headless).
 
     A ``QApplication`` is created when QtWidgets is available so that a GUI started later in
     the same process (or pytest-qt) still finds a widgets-capable application.
     """
-    guard_none_refcount()
     app = QGuiApplication.instance()
     if app is not None:
         return app
