@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -42,6 +43,7 @@ class Library:
         self.db = db
         self.index_warning: str | None = None
         self._deferred: Changes | None = None
+        self._backup_checked = time.monotonic()  # automatic backups: see recovery.auto_backup_if_due
         from clipper.articles import Articles
         from clipper.notes import Notes
         from clipper.passages import Passages
@@ -67,6 +69,10 @@ class Library:
                 raise LibraryError(f"cannot create the library folder {folder}: {exc.strerror}") from None
         elif folder.is_file():
             raise LibraryError(f"{folder} is a file, not a library folder")
+        else:
+            from clipper import recovery
+
+            recovery.check_on_open(folder)  # damaged → LibraryCorrupt naming the backup to restore
         db = dbmod.connect(db_path)
         try:
             from clipper import backup
@@ -74,6 +80,9 @@ class Library:
             if schema.current_version(db) and schema.pending(db):
                 backup.before_migration(db, folder)
             schema.migrate(db)
+            from clipper import recovery
+
+            recovery.auto_backup_if_due(db, folder)
         except LibraryError:
             db.conn.close()
             raise
@@ -151,6 +160,11 @@ class Library:
             self._deferred.merge(changes)
         else:
             self.sync_index(changes)
+        if time.monotonic() - self._backup_checked > 600 and not self.db.conn.in_transaction:
+            from clipper import recovery
+
+            self._backup_checked = time.monotonic()
+            recovery.auto_backup_if_due(self.db, self.folder)  # at most every 12 h while in use
 
     @contextmanager
     def deferred_index(self) -> Iterator[None]:
