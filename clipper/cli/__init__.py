@@ -48,6 +48,7 @@ def build_parser() -> Parser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for module in (articles_cmd, passages_cmd, search_cmd, export_cmd, maintenance_cmd, gui_cmd):
         module.register(sub, common)
+    __import__("clipper.cli.recover_cmd", fromlist=["register"]).register(sub, common)
     return parser
 
 
