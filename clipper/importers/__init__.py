@@ -269,7 +269,7 @@ def _parse_bytes(
 
         if looks_binary(data) and not data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 has NULs
             raise InputError(f"{source}: looks like a binary file, not a feed")
-        return parse_feed_bytes(data, source, fetch_full=options.fetch_full, fetch_page=fetch_page, feed_url=base_url)
+        return parse_feed_bytes(data, source, fetch_full=options.fetch_full, fetch_page=fetch_page, feed_url=base_url, charset=charset)
     if kind == "html":
         from clipper.importers.html import decode_html, extract_article
         from clipper.importers.readlater import looks_like_pocket, parse_pocket

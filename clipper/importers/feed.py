@@ -117,6 +117,7 @@ def parse_feed_bytes(
     fetch_full: bool = False,
     fetch_page: Callable[[str], ArticleDraft] | None = None,
     feed_url: str = "",
+    charset: str | None = None,
 ) -> list[ArticleDraft | InputError]:
     """Parse a feed. Whole-feed problems raise InputError; per-entry ones are returned."""
     import feedparser
@@ -126,7 +127,10 @@ def parse_feed_bytes(
         # A stream, never bytes/str: feedparser would take those for a path or a URL.
         # Its HTML sanitizer is off because nothing it returns is kept as HTML:
         # fragment_to_text drops script/style/iframe elements with their contents.
-        parsed = feedparser.parse(io.BytesIO(data), resolve_relative_uris=False, sanitize_html=False)
+        headers = {"content-type": f"application/xml; charset={charset}"} if charset else None
+        parsed = feedparser.parse(
+            io.BytesIO(data), resolve_relative_uris=False, sanitize_html=False, response_headers=headers
+        )
     except Exception as exc:  # noqa: BLE001 - feedparser can raise nearly anything on junk
         raise InputError(f"{source}: cannot read the feed ({exc.__class__.__name__})") from None
     version = parsed.get("version") or ""

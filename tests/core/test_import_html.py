@@ -256,3 +256,37 @@ def test_language_guess_and_dates():
 def test_load_source_items_for_a_page_is_one_draft():
     items = load_source_items(str(FIXTURES / "wire_story.html"))
     assert len(items) == 1 and items[0].title.startswith("Lighthouse")
+
+
+def _words(text):
+    import re
+    from collections import Counter
+
+    return Counter(re.findall(r"\w+", text.casefold()))
+
+
+@pytest.mark.parametrize("name", ["wire_story.html", "saved_page/Quiet harbour.html"])
+def test_no_word_trafilatura_found_is_lost(name):
+    """Everything the extractor found ends up in title + dek + text."""
+    import trafilatura
+
+    from clipper.importers.html import ExtractionSettings, decode_html
+
+    settings = ExtractionSettings()
+    html = decode_html((FIXTURES / name).read_bytes())
+    doc = trafilatura.bare_extraction(html, include_comments=settings.include_comments, with_metadata=True)
+    [draft] = load_source(str(FIXTURES / name))
+    stored = _words(" ".join([draft.title, draft.dek, draft.text]))
+    found = _words(doc.text)
+    assert sum(found.values()) > 50
+    missing = found - stored
+    assert not missing
+
+
+def test_https_to_a_plain_http_server_is_a_clear_error():
+    from import_http_helpers import LocalServer
+
+    with LocalServer() as server:
+        url = server.url("/x").replace("http://", "https://")
+        with pytest.raises(InputError, match="TLS error|network error"):
+            load_source(url, ImportOptions(timeout=1.0))
