@@ -15,7 +15,7 @@ Operators
 Phrases and proximity
     ``"mayor of the city"`` matches those words in that order. Nothing is skipped:
     ``"mayor city"`` does not match "mayor of the city". ``"iran missiles"~5`` finds the
-    two words within five words of each other.
+    two words in that order, at most five words apart.
 
 Prefix and fuzzy
     ``miss*`` finds words starting with "miss". ``rubio~`` finds words one letter away

@@ -99,7 +99,7 @@ def _common_fields(text_an, fold_an) -> dict:
         "outlet": fields.TEXT(analyzer=fold_an, stored=True),
         "agency": fields.TEXT(analyzer=fold_an, stored=True),
         "author": fields.TEXT(analyzer=fold_an),
-        "url": fields.TEXT(analyzer=fold_an),
+        "url": fields.TEXT(analyzer=RegexTokenizer(r"[^\W_]+") | FoldFilter()),
         "site": fields.TEXT(analyzer=keyword_analyzer(), phrase=False),
         "lang": fields.TEXT(analyzer=keyword_analyzer(), phrase=False),
         "published": fields.DATETIME(stored=True, sortable=True),

@@ -1,0 +1,206 @@
+"""The query language, end to end against a small real index."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from clipper.errors import QueryError
+from clipper.index import SearchIndex
+from clipper.index.documents import ArticleDoc, PassageDoc
+from clipper.index.query import MAX_QUERY_LENGTH, parse_period
+
+NOW = datetime(2026, 2, 15, 12, 0)
+
+DOCS = [
+    ArticleDoc(id=1, title="Téhéran answers the drone strikes",
+               text="Officials in Téhéran said several missiles were intercepted. "
+                    "Senator Rubio called for new sanctions. The mayor of the city spoke.",
+               outlet="Gulf Wire", agency="Reuters", author="Dana Levi",
+               url="https://www.reuters.com/world/x", language="en",
+               published="2026-02-11", imported_at="2026-02-15T09:00:00",
+               tags=["proxy groups", "missiles"], notes=["check the casualty figures"],
+               quotes=["several missiles were intercepted"],
+               passage_count=1, note_count=1, stamp="1"),
+    ArticleDoc(id=2, title="Harbour mayor city plan",
+               text="The mayor city plan covers the marina. Nous verrons.",
+               outlet="Harbour News", agency="AP", author="Sam Ortiz",
+               url="https://harbour.example.org/plan", language="fr",
+               published="2026-01-20", imported_at="2026-02-14T10:00:00",
+               orphan_count=1, stamp="2"),
+    ArticleDoc(id=3, title="Missile museum opens",
+               text="A missile from 1962 is the centrepiece. Iran lent nothing; "
+                    "the Iranian embassy declined to comment on missiles.",
+               outlet="Culture Desk", published="2025-06-01T10:00:00Z",
+               imported_at="2026-01-10T10:00:00", tags=["museums"], stamp="3"),
+    ArticleDoc(id=4, title="שָׁלוֹם עֲלֵיכֶם and مُحَمَّد",
+               text="Pointed Hebrew and vowelled Arabic in one line.",
+               outlet="Gulf Wire", published="2024-12-31", imported_at="2025-01-01",
+               stamp="4"),
+]
+PASSAGES = [
+    PassageDoc(id=7, article_id=1, quote="several missiles were intercepted",
+               tags=["missiles"], note="source: ministry", article_title=DOCS[0].title,
+               outlet="Gulf Wire", published="2026-02-11", stamp="7"),
+    PassageDoc(id=8, article_id=2, quote="covers the marina", status="orphaned",
+               article_title=DOCS[1].title, outlet="Harbour News",
+               published="2026-01-20", stamp="8"),
+]
+
+
+@pytest.fixture(scope="module")
+def ix(tmp_path_factory):
+    index = SearchIndex(tmp_path_factory.mktemp("q") / "index")
+    index.update(articles=DOCS, passages=PASSAGES)
+    yield index
+    index.close()
+
+
+def found(ix, q, **kw):
+    return sorted(h.id for h in ix.search(q, now=NOW, limit=100, **kw).hits)
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("missile", [1, 3]),                       # stemming both ways
+    ("missiles", [1, 3]),
+    ("MISSILES", [1, 3]),
+    ("teheran", [1]),                          # accents folded
+    ("TÉHÉRAN", [1]),
+    ("שלום", [4]),                             # Hebrew points ignored
+    ("محمد", [4]),                             # Arabic harakat ignored
+    ('"mayor city"', [2]),                     # no stop words dropped in phrases
+    ('"mayor of the city"', [1]),
+    ("mayor city", [1, 2]),                    # default AND
+    ("marina OR museum", [2, 3]),
+    ("mayor AND marina", [2]),
+    ("mayor NOT marina", [1]),
+    ("mayor -marina", [1]),
+    ("(marina OR museum) AND missile", [3]),
+    ("miss*", [1, 3]),
+    ("nous*", [2]),                            # prefix text not stemmed
+    ("missiles*", [1, 3]),
+    ("rubo~", [1]),
+    ("rbuio~2", [1]),
+    ('"drone strikes"', [1]),
+    ('"rubio sanctions"~5', [1]),
+    ('"rubio sanctions"', []),
+    ("title:missile", [3]),
+    ("title:(museum OR harbour)", [2, 3]),
+    ("text:marina", [2]),
+    ("body:marina", [2]),
+    ("outlet:gulf", [1, 4]),
+    ('outlet:"harbour news"', [2]),
+    ("agency:reuters", [1]),
+    ("author:ortiz", [2]),
+    ("url:reuters", [1]),
+    ("site:reuters.com", [1]),
+    ("site:www.reuters.com", [1]),
+    ("site:example.org", [2]),
+    ("lang:fr", [2]),
+    ("tag:missiles", [1]),
+    ('tag:"proxy groups"', [1]),
+    ("tag:proxy", []),
+    ("note:casualty", [1]),
+    ("casualty", [1]),                         # notes reached by plain words
+    ("quote:intercepted", [1]),
+    ("has:notes", [1]),
+    ("has:tags", [1, 3]),
+    ("has:passages", [1]),
+    ("is:orphaned", [2]),
+])
+def test_words_fields_and_operators(ix, q, expected):
+    assert found(ix, q) == expected
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("published:2026", [1, 2]),
+    ("published:2026-02", [1]),
+    ("published:2026-02-11", [1]),
+    ("published:2026-2-11", [1]),
+    ("published:[2026-01-01 TO 2026-01-31]", [2]),
+    ("published:[2026-01-20 TO 2026-02-11]", [1, 2]),   # both ends included
+    ("published:[2026-01-21 TO]", [1]),
+    ("published:[TO 2025-06-01]", [3, 4]),
+    ("published:[2026-01-21 to 2026-02-28]", [1]),
+    ("published:>2026-01-20", [1]),
+    ("published:>=2026-01-20", [1, 2]),
+    ("published:<2025-06-01", [4]),
+    ("published:<=2025-06-01", [3, 4]),
+    ("published:>-7d", [1]),
+    ("published:<-1m", [3, 4]),
+    ("published:>-1y", [1, 2, 3]),
+    ("imported:today", [1]),
+    ("imported:yesterday", [2]),
+    ("imported:>-24h", [1]),
+    ("imported:>-2d", [1, 2]),
+    ("imported:[-7d TO -1d]", [2]),
+    ("missile published:2025", [3]),
+    ("published:2026 AND NOT mayor", []),
+])
+def test_dates(ix, q, expected):
+    assert found(ix, q) == expected
+
+
+def test_relative_dates_follow_now(ix):
+    later = datetime(2026, 3, 20)
+    assert sorted(h.id for h in ix.search("published:>-7d", now=later).hits) == []
+
+
+def test_everything(ix):
+    assert ix.search("", now=NOW).total == 4
+    assert ix.search("*", now=NOW).total == 4
+    assert [h.id for h in ix.search("  ").hits] == [1, 2, 3, 4]  # newest first
+
+
+def test_passage_queries(ix):
+    def pf(q):
+        return sorted(h.passage_id for h in ix.search(q, passages=True, now=NOW).hits)
+
+    assert pf("missile") == [7]
+    assert pf("ministry") == [7]
+    assert pf("tag:missiles") == [7]
+    assert pf("is:orphaned") == [8]
+    assert pf("has:notes") == [7]
+    assert pf("outlet:harbour") == [8]
+    assert pf("published:2026-01") == [8]
+    assert pf("text:marina") == [8]
+
+
+@pytest.mark.parametrize("q, message", [
+    ("published:[2026-02-01 TO", "unclosed date range"),
+    ("published:[garbage TO", "unclosed date range"),
+    ("published:[garbage TO 2026]", "not a date"),
+    ("published:[2026 2027]", "must look like"),
+    ("published:2026-13", "not a valid date"),
+    ("imported:soon", "not a date"),
+    ("published:>", "needs a date"),
+    ("published:", "needs a date"),
+    ("has:money", "unknown has:money"),
+    ("is:happy", "unknown is:happy"),
+    ("x" * (MAX_QUERY_LENGTH + 1), "too long"),
+])
+def test_errors_are_query_errors_with_clear_messages(ix, q, message):
+    with pytest.raises(QueryError, match=message):
+        ix.search(q, now=NOW)
+
+
+@pytest.mark.parametrize("q", [
+    '"unbalanced quote', "(missile", "missile)", "title:", "AND OR NOT", "NOT",
+    "::::", "[]", "{}", "*:*", "~", "missile~99", "^2", "a^^b",
+    "title:(", '"', "-", "+", "tag:", "site:", "foo:bar", "\u0000", "\U0001F600",
+    "title:missile^x", "[2026 TO", "()", "((()))",
+])
+def test_malformed_queries_do_not_crash(ix, q):
+    result = ix.search(q, now=NOW)
+    assert result.total >= 0
+
+
+def test_unknown_field_reads_as_words(ix):
+    assert found(ix, "museum:missile") == [3]
+
+
+def test_parse_period_units():
+    assert parse_period("-1m", datetime(2026, 3, 31)).start == datetime(2026, 2, 28)
+    assert parse_period("-1y", datetime(2024, 2, 29)).start == datetime(2023, 2, 28)
+    assert parse_period("-2w", NOW).start == datetime(2026, 2, 1, 12)
+    assert parse_period("2026-02-11T10:00:00+02:00", NOW).start == datetime(2026, 2, 11, 8)
