@@ -140,7 +140,7 @@ def cli_json(run_cli):
     def run(*args, input=None, expect: int = 0):
         code, out, err = run_cli(*args, "--json", input=input)
         assert code == expect, f"exit {code}, stderr: {err}"
-        return json.loads(out)
+        return json.loads(out) if out.strip() or expect == 0 else None
 
     return run
 
