@@ -134,15 +134,23 @@ def load_source_items(
     """Load one source into drafts and per-entry failures (InputError objects naming the
     entry). Whole-source failures raise InputError."""
     options = options or ImportOptions()
-    if source == "-":
-        stream = stdin if stdin is not None else sys.stdin.buffer
-        data = read_limited(stream, options.max_bytes, "stdin")
-        return _parse_bytes(data, "stdin", kind=None, options=options)
-    if is_url(source):
-        return _load_url(source, options)
-    path = Path(source)
-    data = read_file(path, options.max_bytes)
-    return _parse_bytes(data, str(path), kind=_kind_from_suffix(path), options=options)
+    try:
+        if source == "-":
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            data = read_limited(stream, options.max_bytes, "stdin")
+            return _parse_bytes(data, "stdin", kind=None, options=options)
+        if is_url(source):
+            return _load_url(source, options)
+        path = Path(source)
+        data = read_file(path, options.max_bytes)
+        return _parse_bytes(data, str(path), kind=_kind_from_suffix(path), options=options)
+    except InputError:
+        raise
+    except (ValueError, TypeError, LookupError, AttributeError, RecursionError, MemoryError) as exc:
+        # A parser tripped over damaged input in a way we did not foresee: still one
+        # clear line for the user, never a traceback.
+        label = "stdin" if source == "-" else source
+        raise InputError(f"{label}: cannot read this source ({exc.__class__.__name__}: {str(exc)[:80]})") from None
 
 
 # ------------------------------------------------------------------------ internals

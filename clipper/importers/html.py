@@ -251,14 +251,18 @@ def extract_article(
     """Extract one article from a page's HTML (already decoded). Raises InputError."""
     import trafilatura
 
-    html_text = html_text.lstrip("\ufeff")
+    # Control characters are invalid in HTML and make lxml refuse to build text nodes.
+    html_text = _CONTROL.sub("", html_text.lstrip("\ufeff"))
     if not html_text.strip():
         raise InputError(f"{source}: empty page, no article text found")
     tree = _parse_tree(html_text)
     if tree is None:
-        raise InputError(f"{source}: cannot parse the page as HTML")
-    facts = _page_facts(tree)
-    _strip_active(tree)
+        raise InputError(f"{source}: cannot parse the page as HTML, no article text found")
+    try:
+        facts = _page_facts(tree)
+        _strip_active(tree)
+    except ValueError:
+        raise InputError(f"{source}: cannot parse the page as HTML, no article text found") from None
     try:
         doc = trafilatura.bare_extraction(
             tree,
@@ -297,7 +301,10 @@ def extract_article(
     # ourselves); relative links are resolved against the fetched URL.
     page_url = ""
     for candidate in (facts["canonical"], facts["og_url"], doc.url or "", url):
-        candidate = urljoin(url, candidate) if (candidate and url) else candidate
+        try:
+            candidate = urljoin(url, candidate) if (candidate and url) else candidate
+        except ValueError:  # e.g. a damaged "[...]" host
+            continue
         if candidate and candidate.lower().startswith(("http://", "https://")):
             page_url = canonical_url(candidate)
             break
@@ -395,7 +402,7 @@ def parse_mhtml_bytes(data: bytes, source: str) -> ArticleDraft:
         payload = html_part.get_payload(decode=True) or b""
     except (ValueError, TypeError, LookupError):
         raise InputError(f"{source}: damaged MHTML part") from None
-    location = html_part.get("Content-Location") or msg.get("Snapshot-Content-Location") or ""
+    location = str(html_part.get("Content-Location") or msg.get("Snapshot-Content-Location") or "")
     location = location.strip() if location.strip().lower().startswith(("http://", "https://")) else ""
     draft = parse_html_bytes(payload, source=source, url=location, header_charset=html_part.get_content_charset())
     return draft
