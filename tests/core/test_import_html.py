@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -290,3 +291,20 @@ def test_https_to_a_plain_http_server_is_a_clear_error():
         url = server.url("/x").replace("http://", "https://")
         with pytest.raises(InputError, match="TLS error|network error"):
             load_source(url, ImportOptions(timeout=1.0))
+
+
+def test_benchmark_pipeline_is_not_worse_than_trafilatura_alone(monkeypatch):
+    """A small slice of benchmarks/extraction_bench.py as a regression guard."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "extraction_bench.py"
+    spec = importlib.util.spec_from_file_location("extraction_bench", path)
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "extraction_bench", bench)  # dataclasses need it registered
+    spec.loader.exec_module(bench)
+    pages = bench.generate_pages(16)
+    assert len({p.template for p in pages}) == len(bench.TEMPLATES)
+    a = bench.summary(bench.evaluate(pages, bench.run_trafilatura))
+    b = bench.summary(bench.evaluate(pages, bench.run_clipper))
+    assert b[1] >= a[1] - 0.005  # recall: no paragraph trafilatura found is lost
+    assert b[2] >= a[2]  # F1
