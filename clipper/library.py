@@ -60,7 +60,8 @@ class Library:
         """Open (creating on first use) the library at ``folder`` (see clipper.paths)."""
         folder = paths.resolve_library_dir(folder)
         db_path = folder / paths.DB_NAME
-        if not db_path.exists():
+        created = not db_path.exists()
+        if created:
             if not create:
                 raise LibraryError(f"no Clipper library at {folder}")
             try:
@@ -91,7 +92,8 @@ class Library:
             translated = dbmod.translate_error(exc) if isinstance(exc, sqlite3.Error) else None
             raise (translated or LibraryError(f"cannot open the library: {exc}")) from None
         lib = cls(folder, db)
-        if repair_index and lib.index_needs_repair():
+        # A new library gets its (empty) index at once, so even `check` on first use is clean.
+        if (repair_index or created) and lib.index_needs_repair():
             try:
                 lib.repair_index()
             except Exception as exc:  # the database is fine; search will be repaired later
