@@ -37,13 +37,13 @@ def unique_word(n: int) -> str:
     return "quor" + "a".join(digits) + "ix"
 
 
-def corpus(folder: Path, n: int, seed: int = 7) -> dict[str, str]:
+def corpus(folder: Path, n: int, seed: int = 7, start: int = 0) -> dict[str, str]:
     from clipper.importers.plaintext import parse_bytes
 
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     expected: dict[str, str] = {}
-    for i in range(n):
+    for i in range(start, start + n):
         word = unique_word(i)
         paras = []
         for _ in range(3):
