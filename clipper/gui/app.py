@@ -1,0 +1,101 @@
+"""Starting the desktop app: ``run(library=None, sample=False) -> exit code``."""
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def resources_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+def _app_icon():
+    from PySide6.QtGui import QIcon
+
+    icon = resources_dir() / "icons" / "clipper.svg"
+    return QIcon(str(icon)) if icon.exists() else QIcon()
+
+
+def make_app(argv: list[str] | None = None):
+    """The QApplication (created once), named so QSettings find their place."""
+    from PySide6.QtWidgets import QApplication
+
+    from clipper.gui.util import APPLICATION, ORGANIZATION
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else [sys.argv[0]])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("Clipper")
+    app.setWindowIcon(_app_icon())
+    qss = resources_dir() / "style.qss"
+    if qss.exists() and not app.property("clipperStyled"):
+        app.setStyleSheet(app.styleSheet() + qss.read_text(encoding="utf-8"))
+        app.setProperty("clipperStyled", True)
+    return app
+
+
+class AppController:
+    """Owns the open windows and the throwaway sample folders (deleted on exit)."""
+
+    def __init__(self, settings=None):
+        self.windows = []
+        self.temp_folders: list[Path] = []
+        self.settings = settings
+
+    def open(self, lib):
+        from clipper.gui.main_window import MainWindow
+
+        window = MainWindow(lib, settings=self.settings)
+        window.sample_requested.connect(self.open_sample)
+        window.destroyed.connect(lambda *_: None)
+        self.windows.append(window)
+        window.show()
+        return window
+
+    def open_sample(self):
+        from clipper.gui.sample import create_sample_library
+        from clipper.library import Library
+
+        folder = create_sample_library()
+        self.temp_folders.append(folder.parent)
+        return self.open(Library.open(folder))
+
+    def cleanup(self) -> None:
+        for w in self.windows:
+            try:
+                w.lib.close()
+            except Exception:
+                pass
+        for folder in self.temp_folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(library=None, sample: bool = False) -> int:
+    """Open the main window on ``library`` (a folder; default: the usual library) or, with
+    ``sample``, on a throwaway library filled with sample clippings. Returns an exit code."""
+    from clipper.errors import ClipperError
+    from clipper.library import Library
+
+    app = make_app()
+    controller = AppController()
+    try:
+        if sample:
+            controller.open_sample()
+        else:
+            controller.open(Library.open(library))
+    except ClipperError as exc:
+        from clipper.gui.util import tell
+
+        tell(None, "Clipper", f"Cannot open the library: {exc}")
+        print(f"clipper: error: {exc}", file=sys.stderr)
+        return 3
+    try:
+        return app.exec()
+    finally:
+        controller.cleanup()

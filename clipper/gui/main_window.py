@@ -1,0 +1,732 @@
+"""The main window: sidebar | article list (or search results) | reader + passages.
+
+The window wires the pieces together; the work lives in the pieces (LibraryOps for
+writes with undo, SearchService for searching, JobThread dialogs for imports/exports).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView,
+                               QInputDialog, QLabel, QMainWindow, QPushButton, QSplitter, QStackedWidget,
+                               QTableView, QVBoxLayout, QWidget)
+
+from clipper.errors import ClipperError
+from clipper.gui.dialogs import MetadataDialog, NoteDialog, PasteDialog
+from clipper.gui.export_dialog import ExportDialog
+from clipper.gui.import_dialog import ImportDialog
+from clipper.gui.models import ARTICLE_COLUMNS, ArticleTableModel
+from clipper.gui.ops import LibraryOps
+from clipper.gui.passage_editor import PassageEditor
+from clipper.gui.passages_panel import PassagesPanel
+from clipper.gui.reader import ReaderHeader, ReaderView
+from clipper.gui.search_panel import SearchPanel
+from clipper.gui.sidebar import Sidebar
+from clipper.gui.tag_manager import TagManagerDialog
+from clipper.gui.tag_palette import TagPalette
+from clipper.gui.util import ask, elide, is_web_url, make_settings, plain_label, tell
+from clipper.gui.workers import SearchService, refresh_index
+
+log = logging.getLogger(__name__)
+
+RECENT_DAYS = 7
+
+
+class EmptyState(QWidget):
+    import_requested = Signal()
+    sample_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        title = plain_label("Your library is empty", self)
+        f = title.font()
+        f.setPointSizeF(f.pointSizeF() * 1.6)
+        title.setFont(f)
+        title.setAlignment(Qt.AlignCenter)
+        text = plain_label("Import saved web pages, text files, feeds or read-it-later exports,\n"
+                           "paste an article with Ctrl+Shift+V, or drop files and links here.", self)
+        text.setAlignment(Qt.AlignCenter)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.import_button = QPushButton("Import…", self)
+        self.sample_button = QPushButton("Open sample library", self)
+        self.import_button.clicked.connect(self.import_requested)
+        self.sample_button.clicked.connect(self.sample_requested)
+        row.addWidget(self.import_button)
+        row.addWidget(self.sample_button)
+        row.addStretch(1)
+        layout.addWidget(title)
+        layout.addWidget(text)
+        layout.addLayout(row)
+        layout.addStretch(3)
+
+
+class ArticleTable(QTableView):
+    delete_requested = Signal()
+
+    def keyPressEvent(self, event):  # noqa: N802
+        if event.key() == Qt.Key_Delete:
+            self.delete_requested.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class MainWindow(QMainWindow):
+    sample_requested = Signal()
+    article_opened = Signal(int)
+
+    def __init__(self, lib, settings: QSettings | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.lib = lib
+        self.settings = settings or make_settings()
+        self.setWindowTitle(f"Clipper — {lib.folder}")
+        self.setAcceptDrops(True)
+        self.ops = LibraryOps(lib, self)
+        self.search_service = SearchService(lib.folder, self)
+        self.current_article = None
+        self.current_view: tuple[str, object] = ("all", None)
+        self._pending_span: tuple[int, int, int] | None = None
+        self._dialogs: list = []  # running import/export dialogs (kept alive)
+
+        # ---- left
+        self.sidebar = Sidebar(self)
+        # ---- centre
+        centre = QWidget(self)
+        cv = QVBoxLayout(centre)
+        cv.setContentsMargins(6, 6, 6, 0)
+        cv.setSpacing(4)
+        self.search = SearchPanel(self.search_service, lib, centre)
+        self.view_title = plain_label("", centre)
+        self.view_title.setObjectName("viewTitle")
+        self.model = ArticleTableModel(lib, self)
+        self.table = ArticleTable(centre)
+        self.table.setObjectName("articleTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.AscendingOrder)
+        self.table.horizontalHeader().setSortIndicatorShown(True)
+        self.table.horizontalHeader().setSectionsMovable(True)
+        self.table.horizontalHeader().setHighlightSections(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.ElideRight)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        for col, width in ((1, 130), (2, 80), (3, 90), (4, 70)):
+            header.setSectionResizeMode(col, QHeaderView.Interactive)
+            header.resizeSection(col, width)
+        self.empty = EmptyState(centre)
+        self.stack = QStackedWidget(centre)
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.search.results)
+        self.stack.addWidget(self.empty)
+        cv.addWidget(self.search)
+        cv.addWidget(self.view_title)
+        cv.addWidget(self.stack, 1)
+        # ---- right
+        right = QSplitter(Qt.Vertical, self)
+        reader_box = QWidget(right)
+        rv = QVBoxLayout(reader_box)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.setSpacing(0)
+        self.header = ReaderHeader(reader_box)
+        self.reader = ReaderView(reader_box)
+        self.reader_placeholder = plain_label("Select an article to read it.", reader_box)
+        self.reader_placeholder.setAlignment(Qt.AlignCenter)
+        rv.addWidget(self.header)
+        rv.addWidget(self.reader, 1)
+        rv.addWidget(self.reader_placeholder, 1)
+        self.passages = PassagesPanel(right)
+        right.addWidget(reader_box)
+        right.addWidget(self.passages)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 1)
+        self.right_splitter = right
+        self.splitter = QSplitter(Qt.Horizontal, self)
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(2, 3)
+        self.splitter.setSizes([210, 520, 640])
+        self.right_splitter.setSizes([520, 220])
+        self.setCentralWidget(self.splitter)
+        self.tag_palette = TagPalette(self)
+
+        self._build_actions()
+        self._connect()
+        self._restore_settings()
+        self.refresh_sidebar()
+        self.search_service.request_facets()
+        self.show_view("all", None)
+        self._show_article(None)
+        self.statusBar().showMessage(lib.index_warning or "", 10_000)
+
+    # ================================================================ actions and menus
+    def _action(self, menu, text, slot, shortcut=None, *, extra=()):
+        action = QAction(text, self)
+        if shortcut is not None:
+            keys = [QKeySequence(shortcut)] + [QKeySequence(k) for k in extra]
+            action.setShortcuts(keys)
+        action.triggered.connect(slot)
+        if menu is not None:
+            menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        self.act_import_files = self._action(m, "Import files…", self.import_files_dialog, "Ctrl+I")
+        self.act_import_folder = self._action(m, "Import folder…", self.import_folder_dialog)
+        self.act_import_url = self._action(m, "Import URL or feed…", self.import_url_dialog, "Ctrl+Shift+I")
+        self.act_paste = self._action(m, "Paste as new clipping…", self.paste_clipping, "Ctrl+Shift+V")
+        m.addSeparator()
+        self.act_export = self._action(m, "Export…", self.export_dialog, "Ctrl+E")
+        m.addSeparator()
+        self._action(m, "Open sample library", self.sample_requested.emit)
+        self._action(m, "Rebuild search index", self.rebuild_index)
+        m.addSeparator()
+        self._action(m, "Quit", self.close, QKeySequence.Quit)
+
+        m = mb.addMenu("&Edit")
+        self.act_undo = self.ops.undo_stack.createUndoAction(self, "Undo")
+        self.act_undo.setShortcuts([QKeySequence.Undo])
+        self.act_redo = self.ops.undo_stack.createRedoAction(self, "Redo")
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        m.addAction(self.act_undo)
+        m.addAction(self.act_redo)
+        m.addSeparator()
+        self.act_find = self._action(m, "Find…", self.search.focus, "Ctrl+K", extra=("Ctrl+F",))
+        m.addSeparator()
+        self.act_tag = self._action(m, "Highlight selection with tag…", self.show_tag_palette, "Ctrl+T")
+        self.act_edit_passage = self._action(m, "Edit passage…", lambda: self.edit_passage(self.passages.current_id()),
+                                             "Ctrl+Return")
+        m.addSeparator()
+        self.act_meta = self._action(m, "Article details…", self.edit_metadata, "F2")
+        self.act_note = self._action(m, "Article note…", self.edit_article_note, "Ctrl+Shift+N")
+        self.act_delete_article = self._action(m, "Delete article…", self.delete_selected_articles)
+
+        m = mb.addMenu("&View")
+        self._action(m, "Zoom in", lambda: self.zoom(1), "Ctrl+=", extra=("Ctrl++",))
+        self._action(m, "Zoom out", lambda: self.zoom(-1), "Ctrl+-")
+        self._action(m, "Actual size", lambda: self.zoom(0), "Ctrl+0")
+        m.addSeparator()
+        self._action(m, "Go to article list", lambda: self.table.setFocus(), "Ctrl+1")
+        self._action(m, "Go to reader", lambda: self.reader.setFocus(), "Ctrl+2")
+        self._action(m, "Go to passages", lambda: self.passages.view.setFocus(), "Ctrl+3")
+
+        m = mb.addMenu("&Tags")
+        self.act_manage_tags = self._action(m, "Manage tags…", self.manage_tags, "Ctrl+Shift+T")
+
+    def _connect(self) -> None:
+        self.sidebar.view_chosen.connect(self.show_view)
+        self.sidebar.manage_tags_requested.connect(self.manage_tags)
+        self.sidebar.saved_search_removed.connect(self.remove_saved_search)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.table.delete_requested.connect(self.delete_selected_articles)
+        self.model.view_reset.connect(self._view_reset)
+        self.search.article_chosen.connect(lambda aid: self.open_article(aid))
+        self.search.passage_chosen.connect(lambda aid, pid: self.open_article(aid, pid))
+        self.search.results_shown.connect(lambda _n: self.stack.setCurrentWidget(self.search.results))
+        self.search.cleared.connect(self._search_cleared)
+        self.search.save_requested.connect(self.save_search)
+        self.search_service.facets_ready.connect(self._facets_ready)
+        self.reader.selection_ready.connect(self._selection_ready)
+        self.reader.tag_selection_requested.connect(self.show_tag_palette)
+        self.reader.passage_clicked.connect(self._passage_clicked_in_text)
+        self.reader.edit_passage_requested.connect(self.edit_passage)
+        self.reader.delete_passage_requested.connect(self.ops.delete_passage)
+        self.passages.passage_activated.connect(self._passage_activated)
+        self.passages.edit_requested.connect(self.edit_passage)
+        self.passages.delete_requested.connect(self.ops.delete_passage)
+        self.tag_palette.tag_chosen.connect(self.tag_selection)
+        self.empty.import_requested.connect(self.import_files_dialog)
+        self.empty.sample_requested.connect(self.sample_requested.emit)
+        self.ops.passages_changed.connect(self._passages_changed)
+        self.ops.articles_changed.connect(self._articles_changed)
+        self.ops.articles_deleted.connect(self._articles_deleted)
+        self.ops.tags_changed.connect(self._tags_changed)
+        self.ops.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self.ops.failed.connect(self.show_error)
+
+    def show_error(self, message: str) -> None:
+        """A non-blocking message box (plain text) plus the status bar."""
+        from PySide6.QtWidgets import QMessageBox
+
+        self.statusBar().showMessage(message, 8000)
+        if not self.isVisible():
+            return
+        box = QMessageBox(QMessageBox.Warning, "Clipper", "", QMessageBox.Ok, self)
+        box.setTextFormat(Qt.PlainText)
+        box.setText(message)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
+        self.last_error_box = box
+
+    # ================================================================ settings
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geo = s.value("window/geometry")
+        if isinstance(geo, QByteArray) and not geo.isEmpty():
+            self.restoreGeometry(geo)
+        else:
+            self.resize(1360, 820)
+        for key, splitter in (("window/splitter", self.splitter), ("window/rightSplitter", self.right_splitter)):
+            state = s.value(key)
+            if isinstance(state, QByteArray) and not state.isEmpty():
+                splitter.restoreState(state)
+        header = s.value("window/tableHeader")
+        if isinstance(header, QByteArray) and not header.isEmpty():
+            self.table.horizontalHeader().restoreState(header)
+        try:
+            zoom = int(s.value("reader/zoom", 0))
+        except (TypeError, ValueError):
+            zoom = 0
+        if zoom:
+            self.reader.zoom(zoom)
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/splitter", self.splitter.saveState())
+        s.setValue("window/rightSplitter", self.right_splitter.saveState())
+        s.setValue("window/tableHeader", self.table.horizontalHeader().saveState())
+        s.setValue("reader/zoom", self.reader.zoom_steps)
+        s.sync()
+
+    def saved_searches(self) -> list[dict]:
+        raw = self.settings.value("search/saved", "[]")
+        try:
+            data = json.loads(raw if isinstance(raw, str) else "[]")
+            return [d for d in data if isinstance(d, dict) and "name" in d and "query" in d]
+        except ValueError:
+            return []
+
+    def save_search(self, query: str, passages: bool, name: str | None = None) -> None:
+        if not query:
+            return
+        if name is None:
+            name, ok = QInputDialog.getText(self, "Save search", "Name:", text=elide(query, 40))
+            if not ok or not name.strip():
+                return
+        saved = [s for s in self.saved_searches() if s["name"] != name.strip()]
+        saved.append({"name": name.strip(), "query": query, "passages": bool(passages)})
+        self.settings.setValue("search/saved", json.dumps(saved, ensure_ascii=False))
+        self.sidebar.set_saved(saved)
+
+    def remove_saved_search(self, name: str) -> None:
+        saved = [s for s in self.saved_searches() if s["name"] != name]
+        self.settings.setValue("search/saved", json.dumps(saved, ensure_ascii=False))
+        self.sidebar.set_saved(saved)
+
+    def closeEvent(self, event):  # noqa: N802
+        for d in list(self._dialogs):
+            thread = getattr(d, "thread", None)
+            if thread is not None and thread.isRunning():
+                thread.cancel()
+                thread.wait(15_000)
+        self.save_settings()
+        self.tag_palette.hide()
+        self.search_service.stop()
+        super().closeEvent(event)
+
+    # ================================================================ views
+    def refresh_sidebar(self) -> None:
+        try:
+            total = self.lib.articles.count()
+            orphaned = len(self.lib.passages.orphaned())
+            self.sidebar.set_counts(total, orphaned)
+            self.sidebar.set_tags(self.lib.tags.all())
+        except ClipperError as exc:
+            self.statusBar().showMessage(str(exc), 8000)
+        self.sidebar.set_saved(self.saved_searches())
+
+    def _facets_ready(self, facets: dict) -> None:
+        self.sidebar.set_outlets((facets or {}).get("outlet", {}))
+
+    def view_ids(self, kind: str, value) -> list[int] | None:
+        lib = self.lib
+        if kind == "all":
+            return None
+        if kind == "recent":
+            since = (datetime.now(timezone.utc) - timedelta(days=RECENT_DAYS)).strftime("%Y-%m-%dT%H:%M:%S")
+            rows = lib.articles.summaries(sort="-imported", limit=2000)
+            return [r["id"] for r in rows if (r["imported_at"] or "") >= since]
+        if kind == "orphaned":
+            return sorted({p.article_id for p in lib.passages.orphaned()})
+        if kind == "tag":
+            ids = set(lib.articles.ids_with_tag(value))
+            ids.update(p.article_id for p in lib.passages.with_tag(value))
+            return sorted(ids)
+        if kind == "outlet":
+            refresh_index(lib)
+            phrase = " ".join(str(value).replace('"', " ").split())
+            try:
+                ids = lib.index.article_ids(f'outlet:"{phrase}"')
+            except ClipperError:
+                ids = []
+            return [r["id"] for r in lib.articles.summaries(ids=ids) if (r["outlet"] or "") == value]
+        return None
+
+    def show_view(self, kind: str, value) -> None:
+        if kind == "saved":
+            self.search.set_query(value["query"], bool(value.get("passages")))
+            return
+        try:
+            ids = self.view_ids(kind, value)
+        except ClipperError as exc:
+            self.statusBar().showMessage(str(exc), 8000)
+            ids = []
+        self.current_view = (kind, value)
+        self.sidebar.select_view(kind, value)
+        titles = {"all": "All articles", "recent": f"Imported in the last {RECENT_DAYS} days",
+                  "orphaned": "Articles with orphaned passages"}
+        self._view_label = titles.get(kind) or (f"Tag: {value}" if kind == "tag" else f"Outlet: {value}")
+        self.model.set_view(ids)
+        if self.search.active():
+            self.search.edit.clear()
+        self._update_stack()
+
+    def _view_reset(self) -> None:
+        n = self.model.rowCount()
+        self.view_title.setText(f"{getattr(self, '_view_label', 'All articles')}  —  {n:,} article{'s' * (n != 1)}")
+        if self.current_article is not None:
+            row = self.model.row_of(self.current_article.id)
+            if row >= 0:
+                self.table.selectionModel().blockSignals(True)
+                self.table.selectRow(row)
+                self.table.selectionModel().blockSignals(False)
+
+    def _update_stack(self) -> None:
+        if self.search.active() and self.search.last_result is not None:
+            self.stack.setCurrentWidget(self.search.results)
+            self.view_title.hide()
+        elif self.current_view[0] == "all" and self.model.rowCount() == 0:
+            self.stack.setCurrentWidget(self.empty)
+            self.view_title.hide()
+        else:
+            self.stack.setCurrentWidget(self.table)
+            self.view_title.show()
+
+    def _search_cleared(self) -> None:
+        self._update_stack()
+
+    def reload_articles(self) -> None:
+        """After imports or deletions: re-read the current view's ids (rows load lazily)."""
+        kind, value = self.current_view
+        try:
+            ids = self.view_ids(kind, value)
+        except ClipperError:
+            ids = []
+        self.model.set_view(ids)
+        self._update_stack()
+
+    # ================================================================ reading
+    def _row_changed(self, current, _previous) -> None:
+        aid = self.model.article_id(current.row())
+        if aid is not None and (self.current_article is None or self.current_article.id != aid):
+            self.open_article(aid)
+
+    def open_article(self, article_id: int, passage_id: int | None = None) -> bool:
+        try:
+            article = self.lib.articles.get(article_id)
+        except ClipperError as exc:
+            self.statusBar().showMessage(str(exc), 8000)
+            return False
+        self._show_article(article)
+        if passage_id is not None:
+            self.passages.select(passage_id)
+            p = next((p for p in self.reader.passages if p.id == passage_id), None)
+            if p is not None:
+                self.reader.scroll_to_passage(p)
+        self.article_opened.emit(article_id)
+        return True
+
+    def _show_article(self, article) -> None:
+        self.current_article = article
+        has = article is not None
+        self.header.setVisible(has)
+        self.reader.setVisible(has)
+        self.reader_placeholder.setVisible(not has)
+        for a in (self.act_meta, self.act_note, self.act_delete_article, self.act_tag):
+            a.setEnabled(has)
+        self.header.set_article(article)
+        passages = self.lib.passages.for_article(article.id) if has else []
+        self.reader.set_article(article, passages)
+        self.passages.set_passages(passages, self.lib.tags.colors() if has else {})
+        self.header.set_note(self.lib.notes.for_article(article.id) if has else [])
+
+    def _reload_passages(self) -> None:
+        if self.current_article is None:
+            return
+        passages = self.lib.passages.for_article(self.current_article.id)
+        self.reader.set_passages(passages)
+        self.passages.set_passages(passages, self.lib.tags.colors())
+
+    def _passage_activated(self, pid: int) -> None:
+        p = next((p for p in self.reader.passages if p.id == pid), None)
+        if p is not None:
+            self.reader.scroll_to_passage(p)
+
+    def _passage_clicked_in_text(self, pid: int) -> None:
+        self.passages.select(pid)
+        self.reader.current_passage = pid
+        self.reader.set_passages(self.reader.passages)
+
+    def zoom(self, steps: int) -> None:
+        self.reader.zoom(steps)
+
+    # ================================================================ tagging
+    def _selection_ready(self) -> None:
+        span = self.reader.selection_span()
+        if span is not None and span[1] - span[0] >= 2:
+            self.show_tag_palette()
+
+    def show_tag_palette(self) -> bool:
+        if self.current_article is None:
+            return False
+        span = self.reader.selection_span()
+        if span is None:
+            self.statusBar().showMessage("Select some text in the article first.", 4000)
+            return False
+        self._pending_span = (self.current_article.id, *span)
+        tags = sorted(self.lib.tags.all(), key=lambda t: (-t.count, t.name.casefold()))
+        self.tag_palette.set_tags(tags)
+        rect = self.reader.selection_rect()
+        pos = self.reader.viewport().mapToGlobal(QPoint(rect.left(), rect.bottom() + 6))
+        self.tag_palette.popup_at(pos)
+        return True
+
+    def tag_selection(self, name: str) -> None:
+        """Tag the pending selection: a new passage, or (same span) the existing passage."""
+        if self._pending_span is None:
+            return
+        aid, start, end = self._pending_span
+        self._pending_span = None
+        same = next((p for p in self.lib.passages.for_article(aid)
+                     if p.start == start and p.end == end and p.status == "anchored"), None)
+        if same is not None:
+            p = self.ops.tag_passage(same.id, name)
+        else:
+            p = self.ops.add_passage(aid, start, end, [name])
+        if p is not None:
+            self.statusBar().showMessage(f"Tagged “{elide(p.quote, 50)}” with {name}", 4000)
+            self.passages.select(p.id)
+        self.reader.setFocus()
+
+    # ================================================================ editing
+    def edit_passage(self, passage_id: int | None) -> None:
+        if passage_id is None:
+            return
+        try:
+            p = self.lib.passages.get(passage_id)
+        except ClipperError as exc:
+            self.statusBar().showMessage(str(exc), 6000)
+            return
+        dialog = PassageEditor(p, [t.name for t in self.lib.tags.all()], self)
+        if dialog.exec() != PassageEditor.Accepted:
+            return
+        if dialog.deleted:
+            self.ops.delete_passage(passage_id)
+            return
+        values = dialog.result_values()
+        self.ops.update_passage(passage_id, tags=values["tags"], color=values["color"], note=values["note"])
+
+    def edit_metadata(self) -> None:
+        if self.current_article is None:
+            return
+        dialog = MetadataDialog(self.current_article, self)
+        if dialog.exec() == MetadataDialog.Accepted:
+            fields = dialog.changed_fields()
+            if fields:
+                self.ops.edit_article(self.current_article.id, **fields)
+
+    def edit_article_note(self) -> None:
+        if self.current_article is None:
+            return
+        notes = self.lib.notes.for_article(self.current_article.id)
+        dialog = NoteDialog(self.current_article.title, notes[0].text if notes else "", self)
+        if dialog.exec() == NoteDialog.Accepted:
+            self.ops.set_article_note(self.current_article.id, dialog.text())
+
+    def selected_article_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [aid for aid in (self.model.article_id(r) for r in rows) if aid is not None]
+
+    def delete_selected_articles(self) -> None:
+        ids = self.selected_article_ids() or ([self.current_article.id] if self.current_article else [])
+        if not ids:
+            return
+        what = f"{len(ids)} articles" if len(ids) > 1 else "this article"
+        if not ask(self, "Delete", f"Delete {what} with all passages and notes? This cannot be undone."):
+            return
+        for aid in ids:
+            self.ops.delete_article(aid)
+
+    def manage_tags(self) -> TagManagerDialog:
+        dialog = TagManagerDialog(self.ops, self)
+        dialog.setModal(False)
+        dialog.show()
+        self._dialogs.append(dialog)
+        dialog.finished.connect(lambda _r: self._dialogs.remove(dialog) if dialog in self._dialogs else None)
+        return dialog
+
+    # ================================================================ change handling
+    def _passages_changed(self, article_id: int) -> None:
+        if self.current_article is not None and self.current_article.id == article_id:
+            self._reload_passages()
+
+    def _articles_changed(self, ids) -> None:
+        if ids is None:
+            self.model.reload() if self.current_view[0] != "all" else self.model.refresh_articles(self.model.ids())
+            self._reload_passages()
+            return
+        self.model.refresh_articles(ids)
+        if self.current_article is not None and self.current_article.id in ids:
+            try:
+                self.current_article = self.lib.articles.get(self.current_article.id)
+                self.header.set_article(self.current_article)
+                self.header.set_note(self.lib.notes.for_article(self.current_article.id))
+            except ClipperError:
+                pass
+
+    def _articles_deleted(self, ids) -> None:
+        if self.current_article is not None and self.current_article.id in ids:
+            self._show_article(None)
+        self.reload_articles()
+        self.refresh_sidebar()
+        self.search_service.request_facets()
+
+    def _tags_changed(self) -> None:
+        self.sidebar.set_tags(self.lib.tags.all())
+        self.refresh_sidebar()
+        if self.current_view[0] == "tag":
+            # a renamed tag: the view keeps following it if it still exists
+            if self.lib.tags.find(self.current_view[1]) is None:
+                self.show_view("all", None)
+
+    def articles_imported(self, ids) -> None:
+        refresh_index(self.lib)
+        self.reload_articles()
+        self.refresh_sidebar()
+        self.search_service.request_facets()
+        if self.search.active():
+            self.search.run_now()
+
+    # ================================================================ import / export
+    def start_import(self, sources: list[str], *, overrides=None, stdin_text: str | None = None) -> ImportDialog:
+        dialog = ImportDialog(self.lib.folder, sources, overrides=overrides, stdin_text=stdin_text, parent=self,
+                              start=False)
+        dialog.imported.connect(self.articles_imported)
+        dialog.finished.connect(lambda _r: self._dialogs.remove(dialog) if dialog in self._dialogs else None)
+        self._dialogs.append(dialog)
+        dialog.show()
+        dialog.start()
+        return dialog
+
+    def import_files_dialog(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self, "Import files", str(Path.home()),
+                                                "Articles (*.html *.htm *.txt *.md *.xml *.rss *.atom *.json *.csv);;"
+                                                "All files (*)")
+        if names:
+            self.start_import(names)
+
+    def import_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import folder", str(Path.home()))
+        if folder:
+            self.start_import([folder])
+
+    def import_url_dialog(self) -> None:
+        url, ok = QInputDialog.getText(self, "Import URL or feed", "Address of an article or an RSS/Atom feed:")
+        if ok and url.strip():
+            if not is_web_url(url.strip()):
+                tell(self, "Import", "Give an http:// or https:// address.")
+                return
+            self.start_import([url.strip()])
+
+    def paste_clipping(self, text: str | None = None) -> None:
+        if text is None:
+            text = QApplication.clipboard().text()
+        dialog = PasteDialog(text, self)
+        if dialog.exec() != PasteDialog.Accepted:
+            return
+        body = dialog.text.toPlainText()
+        if not body.strip():
+            return
+        from clipper.importing import Overrides
+
+        overrides = Overrides(title=dialog.title.text().strip() or None, outlet=dialog.outlet.text().strip() or None,
+                              url=dialog.url.text().strip() or None)
+        self.start_import(["-"], overrides=overrides, stdin_text=body)
+
+    def export_dialog(self) -> ExportDialog:
+        view_tag = self.current_view[1] if self.current_view[0] == "tag" else None
+        dialog = ExportDialog(
+            self.lib.folder,
+            article_id=self.current_article.id if self.current_article else None,
+            article_title=self.current_article.title if self.current_article else "",
+            selected_ids=self.selected_article_ids(),
+            tags=[t.name for t in sorted(self.lib.tags.all(), key=lambda t: t.name.casefold())],
+            current_tag=view_tag,
+            query=self.search.query(), query_passages=self.search.passages_mode(),
+            default_dir=str(self.settings.value("export/dir", str(Path.home()))),
+            parent=self,
+        )
+        dialog.exported.connect(lambda path: self.settings.setValue("export/dir", str(Path(path).parent)))
+        dialog.exported.connect(lambda path: self.statusBar().showMessage(f"Exported {path}", 8000))
+        dialog.finished.connect(lambda _r: self._dialogs.remove(dialog) if dialog in self._dialogs else None)
+        self._dialogs.append(dialog)
+        dialog.show()
+        return dialog
+
+    def rebuild_index(self) -> None:
+        from clipper.gui.workers import JobThread
+        from clipper.maintenance import reindex
+
+        thread = JobThread(self.lib.folder, lambda lib, token: reindex(lib, cancel=token), self)
+        thread.progressed.connect(lambda d, t, label: self.statusBar().showMessage(f"{label} {d}/{t}"))
+        thread.succeeded.connect(lambda _r: (refresh_index(self.lib),
+                                             self.statusBar().showMessage("Search index rebuilt.", 5000)))
+        thread.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        thread.finished.connect(thread.deleteLater)
+        thread.start()
+
+    # ================================================================ drag and drop
+    def dragEnterEvent(self, event):  # noqa: N802
+        md = event.mimeData()
+        if md.hasUrls() or md.hasText():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):  # noqa: N802
+        sources = self.drop_sources(event.mimeData())
+        if sources:
+            event.acceptProposedAction()
+            self.start_import(sources)
+
+    @staticmethod
+    def drop_sources(md) -> list[str]:
+        out = []
+        for url in md.urls() if md.hasUrls() else []:
+            if url.isLocalFile():
+                out.append(url.toLocalFile())
+            elif is_web_url(url.toString()):
+                out.append(url.toString())
+        if not out and md.hasText():
+            for line in md.text().splitlines():
+                if is_web_url(line.strip()):
+                    out.append(line.strip())
+        return out

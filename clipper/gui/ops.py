@@ -1,0 +1,281 @@
+"""Library operations from the GUI thread, with undo/redo and change signals.
+
+Each user action goes through :class:`LibraryOps`: it performs the write through the core
+API, pushes a QUndoCommand that can reverse it, and emits a signal naming exactly what
+changed so each view refreshes only that (Anki's OpChanges, in miniature).
+
+Undoable: adding, deleting and editing passages (tags, colour, note), renaming and
+recolouring tags. Merging and deleting tags and deleting articles ask for confirmation
+instead (they clear the undo history, as the ids they touched are gone).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from clipper.errors import ClipperError
+from clipper.models import Passage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PassageState:
+    tags: list[str]
+    color: str
+    note: str
+
+
+class _Command(QUndoCommand):
+    """A command whose first redo is skipped: the action already ran when it was pushed."""
+
+    def __init__(self, ops: "LibraryOps", text: str):
+        super().__init__(text)
+        self.ops = ops
+        self._first = True
+
+    def redo(self):
+        if self._first:
+            self._first = False
+            return
+        self.ops._guard(self.do)
+
+    def undo(self):
+        self.ops._guard(self.undo_it)
+
+    def do(self):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def undo_it(self):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class AddPassageCommand(_Command):
+    def __init__(self, ops, passage: Passage):
+        super().__init__(ops, "Add passage")
+        self.passage = passage
+
+    def undo_it(self):
+        self.passage = self.ops.lib.passages.delete(self.passage.id)
+        self.ops._passages_touched(self.passage.article_id, bool(self.passage.tags))
+
+    def do(self):
+        self.passage = self.ops.lib.passages.restore(self.passage)
+        self.ops._passages_touched(self.passage.article_id, bool(self.passage.tags))
+
+
+class DeletePassageCommand(AddPassageCommand):
+    def __init__(self, ops, passage: Passage):
+        super().__init__(ops, passage)
+        self.setText("Delete passage")
+
+    def undo_it(self):
+        AddPassageCommand.do(self)
+
+    def do(self):
+        AddPassageCommand.undo_it(self)
+
+
+class UpdatePassageCommand(_Command):
+    def __init__(self, ops, passage_id: int, article_id: int, before: PassageState, after: PassageState, text: str):
+        super().__init__(ops, text)
+        self.passage_id, self.article_id = passage_id, article_id
+        self.before, self.after = before, after
+
+    def _apply(self, state: PassageState):
+        self.ops.lib.passages.update(self.passage_id, tags=state.tags, color=state.color, note=state.note)
+        self.ops._passages_touched(self.article_id, True)
+
+    def do(self):
+        self._apply(self.after)
+
+    def undo_it(self):
+        self._apply(self.before)
+
+
+class RenameTagCommand(_Command):
+    def __init__(self, ops, old: str, new: str):
+        super().__init__(ops, f"Rename tag {old} → {new}")
+        self.old, self.new = old, new
+
+    def do(self):
+        self.ops.lib.tags.rename(self.old, self.new)
+        self.ops._tags_touched()
+
+    def undo_it(self):
+        self.ops.lib.tags.rename(self.new, self.old)
+        self.ops._tags_touched()
+
+
+class RecolorTagCommand(_Command):
+    def __init__(self, ops, name: str, old: str, new: str):
+        super().__init__(ops, f"Recolour tag {name}")
+        self.name, self.old, self.new = name, old, new
+
+    def do(self):
+        self.ops.lib.tags.recolor(self.name, self.new)
+        self.ops._tags_touched()
+
+    def undo_it(self):
+        self.ops.lib.tags.recolor(self.name, self.old)
+        self.ops._tags_touched()
+
+
+class LibraryOps(QObject):
+    passages_changed = Signal(int)  # article id whose passages changed
+    articles_changed = Signal(object)  # set of article ids whose row/metadata/notes changed
+    articles_added = Signal(object)  # list of new article ids
+    articles_deleted = Signal(object)  # list of deleted article ids
+    tags_changed = Signal()
+    failed = Signal(str)  # a user-facing error message
+
+    def __init__(self, lib, parent: QObject | None = None):
+        super().__init__(parent)
+        self.lib = lib
+        self.undo_stack = QUndoStack(self)
+
+    # ---- plumbing ----------------------------------------------------------------------------
+    def _guard(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ClipperError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # never let a core bug take the window down
+            log.exception("operation failed")
+            self.failed.emit(f"unexpected error: {exc}")
+        return None
+
+    def _passages_touched(self, article_id: int, tags: bool) -> None:
+        self.passages_changed.emit(article_id)
+        self.articles_changed.emit({article_id})
+        if tags:
+            self.tags_changed.emit()
+
+    def _tags_touched(self) -> None:
+        self.tags_changed.emit()
+        self.articles_changed.emit(None)  # passages of any article may show the tag
+
+    # ---- passages ----------------------------------------------------------------------------
+    def add_passage(self, article_id: int, start: int, end: int, tags: list[str] = (), note: str = "") -> Passage | None:
+        def run():
+            names = list(tags)
+            for name in names:
+                if self.lib.tags.find(name) is None:
+                    self.lib.tags.create(name)
+            p = self.lib.passages.add(article_id, start=start, end=end, tags=names, note=note)
+            self.undo_stack.push(AddPassageCommand(self, p))
+            self._passages_touched(article_id, bool(names))
+            return p
+        return self._guard(run)
+
+    def delete_passage(self, passage_id: int) -> bool:
+        def run():
+            p = self.lib.passages.delete(passage_id)
+            self.undo_stack.push(DeletePassageCommand(self, p))
+            self._passages_touched(p.article_id, bool(p.tags))
+            return True
+        return bool(self._guard(run))
+
+    def update_passage(self, passage_id: int, *, tags: list[str] | None = None, color: str | None = None,
+                       note: str | None = None) -> Passage | None:
+        def run():
+            p = self.lib.passages.get(passage_id)
+            before = PassageState(list(p.tags), p.color, p.note)
+            after = PassageState(list(p.tags) if tags is None else list(tags), color or p.color,
+                                 p.note if note is None else note)
+            if after == before:
+                return p
+            new = self.lib.passages.update(passage_id, tags=after.tags, color=after.color, note=after.note)
+            what = ("Edit note" if after.note != before.note and after.tags == before.tags and after.color == before.color
+                    else "Change tags" if after.tags != before.tags and after.color == before.color
+                    else "Edit passage")
+            self.undo_stack.push(UpdatePassageCommand(self, passage_id, p.article_id, before, after, what))
+            self._passages_touched(p.article_id, after.tags != before.tags)
+            return new
+        return self._guard(run)
+
+    def tag_passage(self, passage_id: int, name: str) -> Passage | None:
+        p = self._guard(self.lib.passages.get, passage_id)
+        if p is None:
+            return None
+        if any(t.casefold() == name.casefold() for t in p.tags):
+            return p
+        if self.lib.tags.find(name) is None and self._guard(self.lib.tags.create, name) is None:
+            return None
+        return self.update_passage(passage_id, tags=[*p.tags, name])
+
+    # ---- tags ----------------------------------------------------------------------------------
+    def create_tag(self, name: str, color: str | None = None):
+        tag = self._guard(self.lib.tags.create, name, color)
+        if tag is not None:
+            self.tags_changed.emit()
+        return tag
+
+    def rename_tag(self, old: str, new: str) -> bool:
+        def run():
+            tag = self.lib.tags.rename(old, new)
+            self.undo_stack.push(RenameTagCommand(self, old, tag.name))
+            self._tags_touched()
+            return True
+        return bool(self._guard(run))
+
+    def recolor_tag(self, name: str, color: str) -> bool:
+        def run():
+            old = self.lib.tags.get(name).color
+            self.lib.tags.recolor(name, color)
+            self.undo_stack.push(RecolorTagCommand(self, name, old, color))
+            self._tags_touched()
+            return True
+        return bool(self._guard(run))
+
+    def merge_tags(self, src: str, dst: str) -> bool:
+        def run():
+            self.lib.tags.merge(src, dst)
+            self.undo_stack.clear()
+            self._tags_touched()
+            return True
+        return bool(self._guard(run))
+
+    def delete_tag(self, name: str) -> bool:
+        def run():
+            self.lib.tags.delete(name)
+            self.undo_stack.clear()
+            self._tags_touched()
+            return True
+        return bool(self._guard(run))
+
+    # ---- articles -------------------------------------------------------------------------------
+    def edit_article(self, article_id: int, **fields) -> bool:
+        def run():
+            self.lib.articles.edit(article_id, **fields)
+            self.articles_changed.emit({article_id})
+            self.passages_changed.emit(article_id)
+            return True
+        return bool(self._guard(run))
+
+    def set_article_note(self, article_id: int, text: str) -> bool:
+        """The article's (first) note: created, replaced, or deleted when ``text`` is blank."""
+        def run():
+            notes = self.lib.notes.for_article(article_id)
+            if notes:
+                if text.strip():
+                    self.lib.notes.update(notes[0].id, text)
+                else:
+                    self.lib.notes.delete(notes[0].id)
+            elif text.strip():
+                self.lib.notes.add(article_id, text)
+            self.articles_changed.emit({article_id})
+            return True
+        return bool(self._guard(run))
+
+    def delete_article(self, article_id: int) -> bool:
+        def run():
+            self.lib.articles.delete(article_id)
+            self.undo_stack.clear()
+            self.articles_deleted.emit([article_id])
+            self.tags_changed.emit()
+            return True
+        return bool(self._guard(run))

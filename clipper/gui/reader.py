@@ -1,0 +1,282 @@
+"""The reader: an article's clean text (plain text, never HTML) with its passages painted.
+
+Imported text is put into the document with ``QTextCursor.insertText`` only, so markup in
+an article (``<img src=...>``) is shown as the characters it is and nothing is ever loaded;
+``loadResource`` is overridden to refuse anything anyway. Qt positions are UTF-16 units and
+stored offsets are code points: every conversion goes through clipper.anchoring.
+"""
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QTextBlockFormat, QTextCharFormat, QTextCursor, QTextFormat
+from PySide6.QtWidgets import QLabel, QMenu, QTextEdit, QVBoxLayout, QWidget
+
+from clipper.anchoring import codepoint_to_utf16, utf16_to_codepoint
+from clipper.models import Article, Passage
+from clipper.gui.util import is_web_url, open_web_link, plain_label, qcolor
+
+HIGHLIGHT_ALPHA = 110  # translucent, so overlapping passages blend into a darker band
+
+
+class ReaderView(QTextEdit):
+    selection_ready = Signal()  # the mouse let go of a non-empty selection
+    tag_selection_requested = Signal()  # "Highlight with tag…" (menu or the T key)
+    passage_clicked = Signal(int)
+    edit_passage_requested = Signal(int)
+    delete_passage_requested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setAcceptRichText(False)
+        self.setUndoRedoEnabled(False)
+        self.setTextInteractionFlags(Qt.TextSelectableByMouse | Qt.TextSelectableByKeyboard)
+        self.setLineWrapMode(QTextEdit.WidgetWidth)
+        self.document().setDocumentMargin(18)
+        self.setObjectName("reader")
+        self.article: Article | None = None
+        self.passages: list[Passage] = []
+        self.current_passage: int | None = None
+        self.zoom_steps = 0
+        font = self.font()
+        font.setPointSizeF(max(font.pointSizeF(), 10.0) + 1.5)
+        self.setFont(font)
+
+    # ---- safety: nothing is ever loaded ------------------------------------------------------
+    def loadResource(self, type_, name):  # noqa: N802 - Qt override
+        return None
+
+    def insertFromMimeData(self, source):  # noqa: N802 - read-only, but be explicit
+        return
+
+    # ---- content ---------------------------------------------------------------------------
+    def set_article(self, article: Article | None, passages: list[Passage] = ()) -> None:
+        self.article = article
+        self.current_passage = None
+        doc = self.document()
+        doc.clear()
+        if article is None:
+            self.passages = []
+            self.setExtraSelections([])
+            return
+        cursor = QTextCursor(doc)
+        block = QTextBlockFormat()
+        block.setLineHeight(135, 1)  # 1 = ProportionalHeight
+        cursor.setBlockFormat(block)
+        text = article.text.replace("\r", " ")
+        cursor.insertText(text, QTextCharFormat())
+        # "\n\n" between paragraphs makes empty blocks: keep them (positions must stay equal
+        # to the text's UTF-16 offsets) but make them a small gap instead of a full line.
+        gap = QTextBlockFormat()
+        gap.setLineHeight(8, 2)  # 2 = FixedHeight
+        b = doc.begin()
+        while b.isValid():
+            if b.length() <= 1:
+                c = QTextCursor(b)
+                c.setBlockFormat(gap)
+            b = b.next()
+        self.moveCursor(QTextCursor.Start)
+        self.set_passages(passages)
+
+    def set_passages(self, passages, current: int | None = None) -> None:
+        self.passages = [p for p in passages]
+        if current is not None:
+            self.current_passage = current
+        self._paint()
+
+    def _utf16(self, cp: int) -> int:
+        text = self.article.text if self.article else ""
+        return codepoint_to_utf16(text, max(0, min(cp, len(text))))
+
+    def _paint(self) -> None:
+        selections = []
+        for p in self.passages:
+            if p.status != "anchored" or p.start is None or p.end is None or p.end <= p.start:
+                continue
+            sel = QTextEdit.ExtraSelection()
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(self._utf16(p.start))
+            cursor.setPosition(self._utf16(p.end), QTextCursor.KeepAnchor)
+            sel.cursor = cursor
+            fmt = QTextCharFormat()
+            fmt.setBackground(qcolor(p.color, HIGHLIGHT_ALPHA))
+            if p.id == self.current_passage:
+                fmt.setFontUnderline(True)
+                fmt.setUnderlineStyle(QTextCharFormat.SingleUnderline)
+                fmt.setUnderlineColor(qcolor(p.color).darker(170))
+            fmt.setProperty(QTextFormat.UserProperty + 1, p.id)
+            sel.format = fmt
+            selections.append(sel)
+        self.setExtraSelections(selections)
+
+    # ---- selection <-> offsets ------------------------------------------------------------------
+    def selection_span(self) -> tuple[int, int] | None:
+        """The selected span as code-point offsets into the article text (None: nothing selected)."""
+        if self.article is None:
+            return None
+        cursor = self.textCursor()
+        if not cursor.hasSelection():
+            return None
+        text = self.article.text
+        start = utf16_to_codepoint(text, min(cursor.selectionStart(), self._utf16_len()))
+        end = utf16_to_codepoint(text, min(cursor.selectionEnd(), self._utf16_len()))
+        # Trim surrounding whitespace: a double-clicked word often drags a space along.
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        return (start, end) if end > start else None
+
+    def _utf16_len(self) -> int:
+        return len(self.article.text.encode("utf-16-le", "surrogatepass")) // 2 if self.article else 0
+
+    def select_span(self, start: int, end: int) -> None:
+        """Select code-point offsets ``start``..``end`` (keyboard users, tests, search hits)."""
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self._utf16(start))
+        cursor.setPosition(self._utf16(end), QTextCursor.KeepAnchor)
+        self.setTextCursor(cursor)
+
+    def selection_rect(self):
+        """Where the selection ends, in viewport coordinates (to place the tag palette)."""
+        return self.cursorRect(self.textCursor())
+
+    def passage_at(self, utf16_pos: int) -> Passage | None:
+        if self.article is None:
+            return None
+        cp = utf16_to_codepoint(self.article.text, min(max(0, utf16_pos), self._utf16_len()))
+        hits = [p for p in self.passages if p.status == "anchored" and p.start is not None and p.start <= cp < p.end]
+        if not hits:
+            return None
+        return min(hits, key=lambda p: p.end - p.start)  # the innermost of overlapping passages
+
+    def scroll_to_passage(self, passage: Passage) -> None:
+        if passage.status != "anchored" or passage.start is None:
+            return
+        self.current_passage = passage.id
+        self._paint()
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self._utf16(passage.end))
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()
+        cursor.setPosition(self._utf16(passage.start))
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()
+
+    # ---- zoom -------------------------------------------------------------------------------
+    def zoom(self, steps: int) -> None:
+        if steps == 0:
+            self.zoomOut(self.zoom_steps)
+            self.zoom_steps = 0
+            return
+        target = max(-6, min(12, self.zoom_steps + steps))
+        delta = target - self.zoom_steps
+        if delta > 0:
+            self.zoomIn(delta)
+        elif delta < 0:
+            self.zoomOut(-delta)
+        self.zoom_steps = target
+
+    # ---- events -----------------------------------------------------------------------------
+    def mouseReleaseEvent(self, event):  # noqa: N802
+        super().mouseReleaseEvent(event)
+        if event.button() != Qt.LeftButton:
+            return
+        if self.textCursor().hasSelection():
+            self.selection_ready.emit()
+        else:
+            p = self.passage_at(self.cursorForPosition(event.position().toPoint()).position())
+            if p is not None:
+                self.passage_clicked.emit(p.id)
+
+    def keyPressEvent(self, event):  # noqa: N802
+        if event.key() == Qt.Key_T and not (event.modifiers() & ~Qt.KeypadModifier) and self.textCursor().hasSelection():
+            self.tag_selection_requested.emit()
+            return
+        super().keyPressEvent(event)
+
+    def contextMenuEvent(self, event):  # noqa: N802
+        menu = self.createStandardContextMenu(event.pos())
+        menu.addSeparator()
+        tag = QAction("Highlight with tag…", menu)
+        tag.setShortcut("T")
+        tag.setEnabled(self.textCursor().hasSelection())
+        tag.triggered.connect(self.tag_selection_requested)
+        menu.addAction(tag)
+        p = self.passage_at(self.cursorForPosition(event.pos()).position())
+        if p is not None:
+            edit = menu.addAction("Edit passage…")
+            edit.triggered.connect(lambda: self.edit_passage_requested.emit(p.id))
+            delete = menu.addAction("Delete passage")
+            delete.triggered.connect(lambda: self.delete_passage_requested.emit(p.id))
+        menu.exec(event.globalPos())
+
+
+class ReaderHeader(QWidget):
+    """Title, outlet/agency/author/date, source link and tags — all shown as plain text."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("readerHeader")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 12, 18, 6)
+        layout.setSpacing(3)
+        self.title = plain_label("", self, word_wrap=True)
+        self.title.setObjectName("readerTitle")
+        f = self.title.font()
+        f.setPointSizeF(f.pointSizeF() * 1.5)
+        f.setWeight(QFont.DemiBold)
+        self.title.setFont(f)
+        self.title.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.meta = plain_label("", self, word_wrap=True)
+        self.meta.setForegroundRole(self.meta.foregroundRole())
+        self.meta.setEnabled(True)
+        pal = self.meta.palette()
+        pal.setColor(self.meta.foregroundRole(), pal.color(pal.ColorGroup.Disabled, pal.ColorRole.WindowText))
+        self.meta.setPalette(pal)
+        self.dek = plain_label("", self, word_wrap=True)
+        fd = self.dek.font()
+        fd.setItalic(True)
+        self.dek.setFont(fd)
+        # The link label is rich text built only from escaped pieces; clicks go through
+        # open_web_link (http/https only), never through Qt's own link handling.
+        self.link = QLabel(self)
+        self.link.setTextFormat(Qt.RichText)
+        self.link.setOpenExternalLinks(False)
+        self.link.setTextInteractionFlags(Qt.LinksAccessibleByMouse | Qt.LinksAccessibleByKeyboard)
+        self.link.linkActivated.connect(open_web_link)
+        self.note = plain_label("", self, word_wrap=True)
+        self.note.setObjectName("readerNote")
+        for w in (self.title, self.meta, self.dek, self.link, self.note):
+            layout.addWidget(w)
+        self.note.hide()
+
+    def set_note(self, notes) -> None:
+        """The article's notes (Markdown source shown as plain text, shortened)."""
+        text = "  ·  ".join(" ".join(n.text.split()) for n in notes)
+        if len(text) > 300:
+            text = text[:299] + "…"
+        self.note.setText(f"Note: {text}" if text else "")
+        self.note.setVisible(bool(text))
+
+    def set_article(self, article: Article | None) -> None:
+        if article is None:
+            for w in (self.title, self.meta, self.dek):
+                w.setText("")
+            self.link.setText("")
+            return
+        self.title.setText(" ".join(article.title.split()))
+        when = (article.published or "")[:10]
+        parts = [article.outlet, article.agency, article.author, when]
+        self.meta.setText("  ·  ".join(p for p in parts if p))
+        self.dek.setText(article.dek or "")
+        self.dek.setVisible(bool(article.dek))
+        url = article.url or ""
+        if is_web_url(url):
+            shown = url if len(url) <= 90 else url[:89] + "…"
+            self.link.setText(f'<a href="{html.escape(url, quote=True)}">{html.escape(shown)}</a>')
+        else:
+            self.link.setText(html.escape(url))
+        self.link.setVisible(bool(url))

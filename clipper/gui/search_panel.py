@@ -1,0 +1,319 @@
+"""The search bar and its results: results as you type, off the UI thread.
+
+Typing restarts a 200 ms timer; when it fires the query goes to the SearchService (its
+own thread and Library). Only the answer to the newest query is shown. Query errors
+(QueryError) appear inline under the bar. Snippets are drawn from the hit fragments
+(text + match spans) as plain text with the matched words in bold — no HTML is parsed.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeySequence, QPalette, QTextCharFormat, QTextCursor, QTextDocument, QTextOption
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLineEdit, QListView, QStyle, QStyledItemDelegate,
+                               QToolButton, QVBoxLayout, QWidget)
+
+from clipper.gui.util import elide, plain_label, tooltip_text
+
+DEBOUNCE_MS = 200
+HIT_ROLE = Qt.UserRole + 10
+
+
+def snippet_document(fragments: list[dict], font: QFont, width: float, color=None) -> QTextDocument:
+    """A QTextDocument of the fragments, matches in bold, built with a cursor (no HTML)."""
+    doc = QTextDocument()
+    doc.setDefaultFont(font)
+    doc.setDocumentMargin(0)
+    opt = QTextOption()
+    opt.setWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)
+    doc.setDefaultTextOption(opt)
+    cursor = QTextCursor(doc)
+    plain, bold = QTextCharFormat(), QTextCharFormat()
+    bold.setFontWeight(QFont.Bold)
+    if color is not None:
+        plain.setForeground(color)
+        bold.setForeground(color)
+    for n, frag in enumerate(fragments):
+        if n:
+            cursor.insertText(" … ", plain)
+        text, pos = frag.get("text", ""), 0
+        for s, e in frag.get("matches", []):
+            cursor.insertText(text[pos:s], plain)
+            cursor.insertText(text[s:e], bold)
+            pos = e
+        cursor.insertText(text[pos:], plain)
+    doc.setTextWidth(width)
+    return doc
+
+
+class SearchResultsModel(QAbstractListModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.hits: list = []
+        self.passages = False
+        self.titles: dict[int, str] = {}
+
+    def set_hits(self, hits: list, passages: bool, titles: dict[int, str] | None = None) -> None:
+        self.beginResetModel()
+        self.hits, self.passages = list(hits), passages
+        self.titles = titles or {}
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()):  # noqa: N802
+        return 0 if parent.isValid() else len(self.hits)
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self.hits):
+            return None
+        hit = self.hits[index.row()]
+        if role == Qt.DisplayRole:
+            return self.title_of(hit)
+        if role == Qt.ToolTipRole:
+            return tooltip_text(self.title_of(hit))
+        if role == HIT_ROLE:
+            return hit
+        return None
+
+    def title_of(self, hit) -> str:
+        if self.passages:
+            return self.titles.get(hit.article_id, f"Article {hit.article_id}")
+        return " ".join((hit.title or "").split())
+
+
+class SnippetDelegate(QStyledItemDelegate):
+    PAD = 6
+
+    def __init__(self, model: SearchResultsModel, parent=None):
+        super().__init__(parent)
+        self.model = model
+
+    def _meta(self, hit) -> str:
+        if self.model.passages:
+            tags = ", ".join(hit.tags)
+            return elide(self.model.title_of(hit), 80) + (f"  ·  {tags}" if tags else "")
+        return "  ·  ".join(x for x in (hit.outlet, (hit.published or "")[:10]) if x)
+
+    def _title(self, hit) -> str:
+        return "Passage" if self.model.passages else self.model.title_of(hit)
+
+    def sizeHint(self, option, index):  # noqa: N802
+        hit = index.data(HIT_ROLE)
+        if hit is None:
+            return super().sizeHint(option, index)
+        width = max(120, (option.rect.width() or 400) - 2 * self.PAD)
+        doc = snippet_document(hit.fragments or [{"text": getattr(hit, "quote", ""), "matches": []}], option.font,
+                               width)
+        fm = option.fontMetrics
+        h = self.PAD + fm.height() + 2 + fm.height() + 4 + min(doc.size().height(), fm.lineSpacing() * 3 + 2) + self.PAD
+        return QSize(int(width), int(h))
+
+    def paint(self, painter, option, index):
+        hit = index.data(HIT_ROLE)
+        if hit is None:
+            return super().paint(painter, option, index)
+        painter.save()
+        style = option.widget.style() if option.widget else None
+        if style is not None:
+            style.drawPrimitive(QStyle.PE_PanelItemViewItem, option, painter, option.widget)
+        selected = bool(option.state & QStyle.State_Selected)
+        pal = option.palette
+        text_color = pal.color(QPalette.HighlightedText if selected else QPalette.Text)
+        r = option.rect.adjusted(self.PAD, self.PAD, -self.PAD, -self.PAD)
+        fm = option.fontMetrics
+        bold = QFont(option.font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(text_color)
+        title = self._title(hit)
+        painter.drawText(r.left(), r.top(), r.width(), fm.height(), Qt.AlignLeft | Qt.AlignVCenter,
+                         painter.fontMetrics().elidedText(title, Qt.ElideRight, r.width()))
+        y = r.top() + fm.height() + 2
+        painter.setFont(option.font)
+        meta_color = pal.color(QPalette.HighlightedText if selected else QPalette.PlaceholderText)
+        painter.setPen(meta_color)
+        painter.drawText(r.left(), y, r.width(), fm.height(), Qt.AlignLeft | Qt.AlignVCenter,
+                         fm.elidedText(self._meta(hit), Qt.ElideRight, r.width()))
+        y += fm.height() + 4
+        doc = snippet_document(hit.fragments or [{"text": getattr(hit, "quote", ""), "matches": []}], option.font,
+                               r.width(), text_color)
+        painter.translate(r.left(), y)
+        clip = QRectF(0, 0, r.width(), max(0, r.bottom() - y))
+        doc.drawContents(painter, clip)
+        painter.restore()
+
+
+class SearchPanel(QWidget):
+    """Search line + Articles/Passages switch + save button + inline error + results list."""
+
+    article_chosen = Signal(int)
+    passage_chosen = Signal(int, int)  # article id, passage id
+    results_shown = Signal(int)  # number of hits (total)
+    cleared = Signal()
+    save_requested = Signal(str, bool)  # query, passages
+
+    def __init__(self, service, lib, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.service = service
+        self.lib = lib
+        self.pending_id = 0
+        self.last_result = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(3)
+        row = QHBoxLayout()
+        row.setSpacing(4)
+        self.edit = QLineEdit(self)
+        self.edit.setObjectName("searchEdit")
+        self.edit.setPlaceholderText("Search  (Ctrl+K)  —  e.g.  drones tag:energy published:>-30d")
+        self.edit.setClearButtonEnabled(True)
+        self.mode = QComboBox(self)
+        self.mode.addItem("Articles", False)
+        self.mode.addItem("Passages", True)
+        self.mode.setToolTip("Search articles or your passages")
+        self.save = QToolButton(self)
+        self.save.setText("Save")
+        self.save.setToolTip("Save this search")
+        self.save.setEnabled(False)
+        row.addWidget(self.edit, 1)
+        row.addWidget(self.mode)
+        row.addWidget(self.save)
+        layout.addLayout(row)
+        self.status = plain_label("", self, word_wrap=True)
+        self.status.setObjectName("searchStatus")
+        self.status.hide()
+        layout.addWidget(self.status)
+        self.model = SearchResultsModel(self)
+        self.results = QListView(self)
+        self.results.setObjectName("searchResults")
+        self.results.setModel(self.model)
+        self.results.setItemDelegate(SnippetDelegate(self.model, self.results))
+        self.results.setUniformItemSizes(False)
+        self.results.setVerticalScrollMode(QListView.ScrollPerPixel)
+        self.results.setResizeMode(QListView.Adjust)
+        self.results.hide()
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(DEBOUNCE_MS)
+        self.timer.timeout.connect(self.run_now)
+        self.edit.textChanged.connect(self._typed)
+        self.edit.returnPressed.connect(self._enter)
+        self.mode.currentIndexChanged.connect(lambda _i: self._typed(self.edit.text()))
+        self.save.clicked.connect(lambda: self.save_requested.emit(self.query(), self.passages_mode()))
+        service.finished.connect(self._finished)
+        service.failed.connect(self._failed)
+        self.results.selectionModel().currentChanged.connect(self._activate)
+        self.results.clicked.connect(self._activate)
+        self.edit.installEventFilter(self)
+
+    # ---- state --------------------------------------------------------------------------------
+    def query(self) -> str:
+        return self.edit.text().strip()
+
+    def passages_mode(self) -> bool:
+        return bool(self.mode.currentData())
+
+    def active(self) -> bool:
+        return bool(self.query())
+
+    def set_query(self, query: str, passages: bool = False) -> None:
+        self.mode.blockSignals(True)
+        self.mode.setCurrentIndex(1 if passages else 0)
+        self.mode.blockSignals(False)
+        self.edit.setText(query)
+        self.run_now()
+
+    def focus(self) -> None:
+        self.edit.setFocus(Qt.ShortcutFocusReason)
+        self.edit.selectAll()
+
+    # ---- searching -------------------------------------------------------------------------------
+    def _typed(self, text: str) -> None:
+        self.save.setEnabled(bool(text.strip()))
+        if not text.strip():
+            self.timer.stop()
+            self.pending_id = 0
+            self.model.set_hits([], False)
+            self.status.hide()
+            self.results.hide()
+            self.last_result = None
+            self.cleared.emit()
+            return
+        self.timer.start()
+
+    def run_now(self) -> None:
+        self.timer.stop()
+        if not self.query():
+            return
+        self.pending_id = self.service.search(self.query(), passages=self.passages_mode(), limit=200)
+
+    def _enter(self) -> None:
+        self.run_now()
+
+    def _finished(self, rid: int, result) -> None:
+        if rid != self.pending_id:
+            return
+        self.last_result = result
+        titles = {}
+        if self.passages_mode() and result.hits:
+            aids = sorted({h.article_id for h in result.hits})
+            try:
+                titles = {r["id"]: " ".join((r["title"] or "").split()) for r in self.lib.articles.summaries(ids=aids)}
+            except Exception:  # a concurrent delete: show ids
+                titles = {}
+        self.model.set_hits(result.hits, self.passages_mode(), titles)
+        shown = len(result.hits)
+        what = "passages" if self.passages_mode() else "articles"
+        text = f"{result.total} {what}" + (f" (showing {shown})" if shown < result.total else "")
+        if result.total == 0:
+            text = f"No {what} match."
+            if result.suggestion:
+                text += f"  Did you mean: {result.suggestion}"
+        self._show_status(text, error=False)
+        self.results.show()
+        self.results_shown.emit(result.total)
+
+    def _failed(self, rid: int, message: str) -> None:
+        if rid != self.pending_id:
+            return
+        self._show_status(message, error=True)
+
+    def _show_status(self, text: str, error: bool) -> None:
+        self.status.setText(text)
+        self.status.setProperty("error", error)
+        pal = self.status.palette()
+        role = self.status.foregroundRole()
+        if error:
+            pal.setColor(role, self._error_color())
+        else:
+            pal.setColor(role, self.palette().color(QPalette.Active, QPalette.PlaceholderText))
+        self.status.setPalette(pal)
+        self.status.show()
+
+    def _error_color(self):
+        from PySide6.QtGui import QColor
+
+        base = self.palette().color(QPalette.Base)
+        return QColor("#ff8a80") if base.lightness() < 128 else QColor("#b3261e")
+
+    # ---- choosing ----------------------------------------------------------------------------------
+    def _activate(self, index, _prev=None) -> None:
+        hit = index.data(HIT_ROLE)
+        if hit is None:
+            return
+        if self.model.passages:
+            self.passage_chosen.emit(hit.article_id, hit.passage_id)
+        else:
+            self.article_chosen.emit(hit.id)
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Down arrow from the bar into the results
+        from PySide6.QtCore import QEvent
+
+        if obj is self.edit and event.type() == QEvent.KeyPress and event.key() == Qt.Key_Down \
+                and self.results.isVisible() and self.model.rowCount():
+            self.results.setFocus()
+            if not self.results.currentIndex().isValid():
+                self.results.setCurrentIndex(self.model.index(0))
+            return True
+        if obj is self.edit and event.type() == QEvent.KeyPress and event.key() == Qt.Key_Escape:
+            self.edit.clear()
+            return True
+        return super().eventFilter(obj, event)

@@ -1,0 +1,117 @@
+"""Small Qt helpers shared by the widgets: safe text display, colours, settings."""
+from __future__ import annotations
+
+import html
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtGui import QColor, QDesktopServices, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QLabel, QTextBrowser, QWidget
+
+ORGANIZATION = "Clipper"
+APPLICATION = "Clipper"
+
+
+def make_settings() -> QSettings:
+    return QSettings(ORGANIZATION, APPLICATION)
+
+
+def plain_label(text: str = "", parent: QWidget | None = None, *, word_wrap: bool = False) -> QLabel:
+    """A QLabel that never interprets its text as HTML (titles from imported pages)."""
+    label = QLabel(parent)
+    label.setTextFormat(Qt.PlainText)
+    label.setText(text)
+    label.setWordWrap(word_wrap)
+    return label
+
+
+def tooltip_text(text: str) -> str:
+    """Tool tips guess rich text: escape so markup in a title is shown literally."""
+    return "<p style='white-space:pre-wrap'>" + html.escape(text or "") + "</p>"
+
+
+def is_web_url(url: str) -> bool:
+    try:
+        parts = urlsplit((url or "").strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def open_web_link(url: str) -> bool:
+    """Open an http(s) link in the system browser; anything else is refused."""
+    if not is_web_url(url):
+        return False
+    return QDesktopServices.openUrl(QUrl(url.strip()))
+
+
+def qcolor(hex_color: str, alpha: int = 255) -> QColor:
+    c = QColor(hex_color or "#ffd54f")
+    if not c.isValid():
+        c = QColor("#ffd54f")
+    c.setAlpha(alpha)
+    return c
+
+
+def readable_text_color(background: QColor) -> QColor:
+    """Black or white, whichever reads better on ``background`` (WCAG relative luminance)."""
+    def channel(v: float) -> float:
+        v = v / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    lum = 0.2126 * channel(background.red()) + 0.7152 * channel(background.green()) + 0.0722 * channel(background.blue())
+    return QColor("#000000") if lum > 0.179 else QColor("#ffffff")
+
+
+def swatch_icon(hex_color: str, size: int = 12) -> QIcon:
+    pix = QPixmap(size, size)
+    pix.fill(Qt.transparent)
+    p = QPainter(pix)
+    p.setRenderHint(QPainter.Antialiasing)
+    color = qcolor(hex_color)
+    p.setBrush(color)
+    p.setPen(color.darker(130))
+    p.drawRoundedRect(1, 1, size - 2, size - 2, 3, 3)
+    p.end()
+    return QIcon(pix)
+
+
+class SafeTextBrowser(QTextBrowser):
+    """A QTextBrowser that loads nothing: no images, no local files, no remote resources.
+
+    Links are opened in the system browser on click, and only http(s) ones.
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.anchorClicked.connect(lambda url: open_web_link(url.toString()))
+
+    def loadResource(self, type_, name):  # noqa: N802 - Qt override
+        return None
+
+
+def elide(text: str, n: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def ask(parent: QWidget | None, title: str, text: str) -> bool:
+    """A Yes/No question whose text is never read as HTML (it may name a tag or a title)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Question, title, "", QMessageBox.Yes | QMessageBox.No, parent)
+    box.setTextFormat(Qt.PlainText)
+    box.setText(text)
+    box.setDefaultButton(QMessageBox.No)
+    return box.exec() == QMessageBox.Yes
+
+
+def tell(parent: QWidget | None, title: str, text: str, *, warning: bool = True) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Warning if warning else QMessageBox.Information, title, "", QMessageBox.Ok, parent)
+    box.setTextFormat(Qt.PlainText)
+    box.setText(text)
+    box.exec()

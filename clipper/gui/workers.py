@@ -1,0 +1,226 @@
+"""Running core work off the UI thread.
+
+- :class:`JobThread` drives one core job generator (import, export, reindex) on its own
+  thread with its own :class:`~clipper.library.Library`, turning each ``Progress`` into a
+  signal and honouring a :class:`~clipper.jobs.CancelToken`.
+- :class:`SearchService` owns one long-lived search thread (with its own Library) that
+  answers search requests; only the newest request is worked on, older ones are dropped.
+
+A Library belongs to the thread that opened it, so workers never share the GUI's.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from clipper.errors import Cancelled, ClipperError
+from clipper.jobs import CancelToken, Progress
+
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL = 0.05  # seconds between progress signals (the UI needs no more)
+
+
+def open_worker_library(folder):
+    from clipper.library import Library
+
+    return Library.open(folder, create=False, repair_index=False)
+
+
+def refresh_index(lib) -> None:
+    """Make another thread's index writes visible to this Library's searchers.
+
+    SearchIndex has no public refresh; its parts refresh cheaply when nothing changed.
+    """
+    index = lib.index
+    for name in ("_articles", "_passages"):
+        part = getattr(index, name, None)
+        if part is not None and hasattr(part, "refresh"):
+            part.refresh()
+
+
+class JobThread(QThread):
+    """Run ``make_job(lib, cancel_token)`` (a job generator, or a plain function) on a thread.
+
+    Signals: ``progressed(done, total, label)`` (total -1 when unknown),
+    ``succeeded(result)``, ``failed(message)``, ``cancelled()`` (the job raised Cancelled).
+    Exactly one of the last three is emitted; a job that stops early on its own (an import
+    returning a report marked cancelled) ends with ``succeeded``.
+    """
+
+    progressed = Signal(int, int, str)
+    succeeded = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, folder, make_job: Callable[[Any, CancelToken], Any], parent: QObject | None = None):
+        super().__init__(parent)
+        self.folder = folder
+        self.make_job = make_job
+        self.token = CancelToken()
+        self._last_emit = 0.0
+
+    def cancel(self) -> None:
+        self.token.cancel()
+
+    def _progress(self, p: Progress, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last_emit >= PROGRESS_INTERVAL:
+            self._last_emit = now
+            self.progressed.emit(int(p.done), -1 if p.total is None else int(p.total), p.label or "")
+
+    def run(self) -> None:  # noqa: D401 - QThread override
+        lib = None
+        try:
+            lib = open_worker_library(self.folder)
+            job = self.make_job(lib, self.token)
+            if hasattr(job, "__next__"):
+                last = None
+                while True:
+                    try:
+                        last = next(job)
+                    except StopIteration as stop:
+                        result = stop.value
+                        break
+                    self._progress(last)
+                if last is not None:
+                    self._progress(last, force=True)
+            else:
+                result = job
+        except Cancelled:
+            self.cancelled.emit()
+            return
+        except ClipperError as exc:
+            self.failed.emit(str(exc))
+            return
+        except Exception as exc:  # a bug must reach the user as a message, not kill the app
+            log.exception("background job failed")
+            self.failed.emit(f"unexpected error: {exc}")
+            return
+        finally:
+            if lib is not None:
+                lib.close()
+        self.succeeded.emit(result)
+
+
+@dataclass
+class SearchRequest:
+    id: int
+    query: str
+    passages: bool = False
+    limit: int = 100
+    sort: str | None = None
+    facets: bool = False
+
+
+class _SearchWorker(QObject):
+    finished = Signal(int, object)
+    failed = Signal(int, str)
+    facets_ready = Signal(object)
+
+    def __init__(self, folder, latest: Callable[[], int]):
+        super().__init__()
+        self.folder = folder
+        self.latest = latest
+        self.lib = None
+
+    def _library(self):
+        if self.lib is None:
+            self.lib = open_worker_library(self.folder)
+        else:
+            refresh_index(self.lib)
+        return self.lib
+
+    @Slot(object)
+    def search(self, req: SearchRequest) -> None:
+        if req.id < self.latest():
+            return  # the user typed on: a newer request is queued
+        try:
+            lib = self._library()
+            result = lib.search(req.query, limit=req.limit, passages=req.passages, sort=req.sort)
+        except ClipperError as exc:
+            self.failed.emit(req.id, str(exc))
+            return
+        except Exception as exc:  # the index being rebuilt by someone else, a core bug...
+            log.exception("search failed")
+            self.failed.emit(req.id, f"search failed: {exc}")
+            return
+        self.finished.emit(req.id, result)
+
+    @Slot()
+    def facets(self) -> None:
+        try:
+            lib = self._library()
+            result = lib.search("", limit=0, facets=True)
+            self.facets_ready.emit(result.facets or {})
+        except Exception as exc:  # facets are a convenience; never fatal
+            log.warning("facets failed: %s", exc)
+            self.facets_ready.emit({})
+
+    @Slot()
+    def close(self) -> None:
+        if self.lib is not None:
+            self.lib.close()
+            self.lib = None
+
+
+class SearchService(QObject):
+    """Searches on a dedicated thread. ``search(...)`` returns a request id; answers come
+    back as ``finished(request_id, SearchResult)`` or ``failed(request_id, message)``."""
+
+    finished = Signal(int, object)
+    failed = Signal(int, str)
+    facets_ready = Signal(object)
+    _request = Signal(object)
+    _facets = Signal()
+    _close = Signal()
+
+    def __init__(self, folder, parent: QObject | None = None):
+        super().__init__(parent)
+        self._lock = threading.Lock()
+        self._latest = 0
+        self._thread = QThread(self)
+        self._thread.setObjectName("clipper-search")
+        self._worker = _SearchWorker(folder, self.latest_id)
+        self._worker.moveToThread(self._thread)
+        self._request.connect(self._worker.search)
+        self._facets.connect(self._worker.facets)
+        self._close.connect(self._worker.close)
+        self._worker.finished.connect(self._on_finished)
+        self._worker.failed.connect(self._on_failed)
+        self._worker.facets_ready.connect(self.facets_ready)
+        self._thread.finished.connect(self._worker.deleteLater)
+        self._thread.start()
+
+    def latest_id(self) -> int:
+        with self._lock:
+            return self._latest
+
+    def search(self, query: str, *, passages: bool = False, limit: int = 100, sort: str | None = None) -> int:
+        with self._lock:
+            self._latest += 1
+            rid = self._latest
+        self._request.emit(SearchRequest(rid, query, passages, limit, sort))
+        return rid
+
+    def request_facets(self) -> None:
+        self._facets.emit()
+
+    def _on_finished(self, rid: int, result) -> None:
+        if rid == self.latest_id():
+            self.finished.emit(rid, result)
+
+    def _on_failed(self, rid: int, message: str) -> None:
+        if rid == self.latest_id():
+            self.failed.emit(rid, message)
+
+    def stop(self) -> None:
+        if self._thread.isRunning():
+            self._close.emit()
+            self._thread.quit()
+            self._thread.wait(5000)

@@ -1,0 +1,97 @@
+"""Fixtures for the GUI tests: real widgets (offscreen Qt), small real libraries in tmp_path.
+
+The stories below are made up for these tests.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+FERRY = """Night ferry returns to the island route
+
+The operator said on Monday that the night ferry would sail again from April after repairs to the harbour ramp.
+
+Islanders had asked for the service for two years, saying the last boat at six was too early for hospital visits.
+
+The council will pay part of the fuel cost during the first winter."""
+
+EMOJI = """Bakery wins regional prize 🥐 for sourdough
+
+Judges praised the crust 🏆 and the open crumb of the winning loaf, made with flour from a mill two villages away.
+
+The owner said the prize would help pay for a second oven."""
+
+ORCHARD = """Orchard growers test frost fans against late cold snaps
+
+Growers in the valley installed tall fans that mix warmer air from above into the orchards on cold nights.
+
+Early results suggest the fans kept blossoms two degrees warmer than in unprotected rows."""
+
+
+def add(lib, text: str, **meta):
+    from clipper.models import ArticleDraft
+
+    title, _, body = text.partition("\n\n")
+    draft = ArticleDraft(title=meta.pop("title", title), text=body, **meta)
+    return lib.articles.add(draft).id
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+
+
+@pytest.fixture
+def lib(tmp_path):
+    from clipper.library import Library
+
+    library = Library.open(tmp_path / "library")
+    yield library
+    library.close()
+
+
+@pytest.fixture
+def filled(lib):
+    """A library with three articles, two tags and one passage."""
+    ids = {
+        "ferry": add(lib, FERRY, outlet="Island Post", published="2026-02-02", url="https://island-post.example/ferry"),
+        "emoji": add(lib, EMOJI, outlet="Valley Times", published="2026-01-20"),
+        "orchard": add(lib, ORCHARD, outlet="Valley Times", agency="AP", published="2026-03-01"),
+    }
+    lib.tags.create("transport", "#64b5f6")
+    lib.tags.create("food", "#ffb74d")
+    lib.passages.add(ids["ferry"], quote="night ferry would sail again", tags=["transport"])
+    return lib, ids
+
+
+@pytest.fixture
+def make_window(qtbot, settings):
+    from clipper.gui.main_window import MainWindow
+
+    windows = []
+
+    def make(library):
+        w = MainWindow(library, settings=settings)
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        w.windowHandle().requestActivate()  # window shortcuts (Ctrl+Z...) need an active window
+        qtbot.waitUntil(w.isActiveWindow, timeout=5000)
+        windows.append(w)
+        return w
+
+    yield make
+    for w in windows:
+        w.close()
