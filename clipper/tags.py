@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from clipper.errors import DuplicateError, InputError, NotFound
+from clipper.errors import DuplicateError, InputError
 from clipper.models import Tag
 from clipper.storage import articles as article_store
 from clipper.storage import passages as passage_store

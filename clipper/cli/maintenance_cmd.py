@@ -1,7 +1,6 @@
 """clipper reindex | check | backup | restore"""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from clipper.cli.common import ProgressBar, open_library, print_json, wants_json

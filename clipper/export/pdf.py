@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import bisect
 import os
-import sys
 from typing import BinaryIO
 
 from markdown_it import MarkdownIt
