@@ -17,6 +17,7 @@ import sqlite_utils
 
 from clipper import paths
 from clipper.errors import ClipperError, InputError, LibraryError
+from clipper.storage import db as dbmod
 
 KEEP = 5
 AUTO_INTERVAL_HOURS = 12
@@ -35,13 +36,7 @@ def snapshot(db: sqlite_utils.Database, target: Path) -> Path:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        dest = sqlite3.connect(tmp)
-        try:
-            db.conn.backup(dest)
-            dest.execute("PRAGMA journal_mode = DELETE")
-            problems = [r[0] for r in dest.execute("PRAGMA integrity_check") if r[0] != "ok"]
-        finally:
-            dest.close()
+        problems = dbmod.copy_into(db.conn, tmp)
         if problems:
             raise LibraryError(f"backup verification failed: {problems[0]}")
         with open(tmp, "rb") as fh:
@@ -61,16 +56,7 @@ def snapshot(db: sqlite_utils.Database, target: Path) -> Path:
 
 def verify(path: Path) -> bool:
     """True when ``path`` is a readable SQLite database passing integrity_check."""
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            rows = conn.execute("PRAGMA integrity_check").fetchall()
-            conn.execute("SELECT COUNT(*) FROM articles").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False
-    return rows == [("ok",)]
+    return dbmod.verify_file(path)
 
 
 def backup_dir(folder: Path) -> Path:
@@ -124,30 +110,21 @@ def restore_into(source: Path, folder: Path) -> None:
         raise InputError(f"{source}: not a valid Clipper backup (damaged or not a Clipper library)")
     db_path = Path(folder) / paths.DB_NAME
     if db_path.exists():
-        conn = sqlite3.connect(db_path)
         try:
-            has_rows = conn.execute(
-                "SELECT COUNT(*) FROM sqlite_master WHERE name='articles'").fetchone()[0] and conn.execute(
-                "SELECT COUNT(*) FROM articles").fetchone()[0]
-        finally:
-            conn.close()
+            has_rows = dbmod.file_article_count(db_path)
+        except sqlite3.Error as exc:
+            raise LibraryError(f"{folder} holds a library database that cannot be read ({exc}); "
+                               "restore into an empty folder") from None
         if has_rows:
             raise LibraryError(f"{folder} already holds a library with articles; restore into an empty folder")
         for suffix in ("", "-wal", "-shm"):
             Path(str(db_path) + suffix).unlink(missing_ok=True)
     Path(folder).mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".clipper-restore-", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
-        dest = sqlite3.connect(tmp_name)
-        try:
-            src.backup(dest)
-        finally:
-            dest.close()
+        dbmod.copy_file(source, tmp_name)
         os.replace(tmp_name, db_path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-    finally:
-        src.close()

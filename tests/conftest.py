@@ -7,6 +7,8 @@
 - ``cli_json(*args)``: like run_cli with ``--json``; asserts success, returns parsed JSON.
 - ``write``: write a text fixture file below tmp_path and return its path as str.
 
+Test modules import the texts and helpers with ``from clipper_testkit import ...``.
+
 The article texts below are made up for these tests.
 """
 from __future__ import annotations
@@ -21,6 +23,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # the package is not installed in the venv
     sys.path.insert(0, str(ROOT))
+
+# Other test folders have their own conftest.py, so "import conftest" is ambiguous when the
+# whole suite runs; test modules import the helpers below as ``clipper_testkit``.
+sys.modules["clipper_testkit"] = sys.modules[__name__]
 
 
 # --------------------------------------------------------------------------- article texts

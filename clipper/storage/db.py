@@ -106,3 +106,53 @@ def integrity_check(db: sqlite_utils.Database) -> list[str]:
     fk = db.execute("PRAGMA foreign_key_check").fetchall()
     problems += [f"foreign key violation in {r[0]} row {r[1]}" for r in fk]
     return problems
+
+
+# ---- whole-file operations (backups) -----------------------------------------------------
+
+
+def copy_into(source: sqlite3.Connection, target: Path | str) -> list[str]:
+    """Copy the database behind ``source`` into the file ``target`` with SQLite's online
+    backup API (consistent while others write). The copy is made a self-contained
+    rollback-journal file; returns its integrity problems ([] when fine)."""
+    dest = sqlite3.connect(str(target))
+    try:
+        source.backup(dest)
+        dest.execute("PRAGMA journal_mode = DELETE")
+        return [r[0] for r in dest.execute("PRAGMA integrity_check") if r[0] != "ok"]
+    finally:
+        dest.close()
+
+
+def copy_file(source: Path | str, target: Path | str) -> list[str]:
+    """``copy_into`` from a database file opened read-only."""
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        return copy_into(src, target)
+    finally:
+        src.close()
+
+
+def verify_file(path: Path | str) -> bool:
+    """True when ``path`` is a readable SQLite database passing integrity_check that has
+    an ``articles`` table."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = conn.execute("PRAGMA integrity_check").fetchall()
+            conn.execute("SELECT COUNT(*) FROM articles").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return rows == [("ok",)]
+
+
+def file_article_count(path: Path | str) -> int:
+    """Articles stored in the database file ``path`` (0 when it has no articles table)."""
+    conn = sqlite3.connect(str(path))
+    try:
+        has_table = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'articles'").fetchone()[0]
+        return conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] if has_table else 0
+    finally:
+        conn.close()

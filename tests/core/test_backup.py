@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from conftest import BUDGET_ARTICLE, FESTIVAL_ARTICLE, MISSILE_ARTICLE, REPEAT_ARTICLE, one_error_line
+from clipper_testkit import BUDGET_ARTICLE, FESTIVAL_ARTICLE, MISSILE_ARTICLE, REPEAT_ARTICLE, one_error_line
 from clipper import backup
 from clipper.errors import ClipperError, InputError, LibraryError
 

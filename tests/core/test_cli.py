@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from conftest import (
+from clipper_testkit import (
     BUDGET_ARTICLE,
     FESTIVAL_ARTICLE,
     MISSILE_ARTICLE,

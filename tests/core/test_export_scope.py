@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import BUDGET_ARTICLE, FESTIVAL_ARTICLE, MISSILE_ARTICLE
+from clipper_testkit import BUDGET_ARTICLE, FESTIVAL_ARTICLE, MISSILE_ARTICLE
 from clipper.errors import NotFound
 from clipper.export_scope import Scope, build_document
 from clipper.importers.plaintext import parse_text

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import BUDGET_ARTICLE, MISSILE_ARTICLE, one_error_line, row_counts
+from clipper_testkit import BUDGET_ARTICLE, MISSILE_ARTICLE, one_error_line, row_counts
 from clipper.errors import LibraryCorrupt, LibraryLocked, SchemaTooNew
 from clipper.library import Library
 from clipper.models import ArticleDraft

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import BUDGET_ARTICLE, FESTIVAL_ARTICLE, MISSILE_ARTICLE
+from clipper_testkit import BUDGET_ARTICLE, FESTIVAL_ARTICLE, MISSILE_ARTICLE
 from clipper import maintenance
 from clipper.importers.plaintext import parse_text
 from clipper.jobs import CancelToken, run_job

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import MISSILE_ARTICLE, REPEAT_ARTICLE, one_error_line, row_counts
+from clipper_testkit import MISSILE_ARTICLE, REPEAT_ARTICLE, one_error_line, row_counts
 from clipper.errors import InputError, NotFound
 from clipper.importers.plaintext import parse_text
 

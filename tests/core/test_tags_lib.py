@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import BUDGET_ARTICLE, MISSILE_ARTICLE, one_error_line
+from clipper_testkit import BUDGET_ARTICLE, MISSILE_ARTICLE, one_error_line
 from clipper.errors import DuplicateError, InputError, NotFound
 from clipper.importers.plaintext import parse_text
 
