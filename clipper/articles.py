@@ -31,6 +31,23 @@ def word_count(text: str) -> int:
     return len(text.split())
 
 
+def _tag_names(names, *, strict: bool) -> list[str]:
+    """Checked tag names, one per case-insensitive name. ``strict=False`` (tags guessed by
+    an importer) silently drops invalid ones instead of raising InputError."""
+    from clipper.tags import check_name
+
+    out: dict[str, str] = {}
+    for name in names:
+        try:
+            cleaned = check_name(name)
+        except InputError:
+            if strict:
+                raise
+            continue
+        out.setdefault(cleaned.casefold(), cleaned)
+    return list(out.values())
+
+
 class Articles:
     def __init__(self, lib):
         self.lib = lib
@@ -94,6 +111,7 @@ class Articles:
         if not title:
             title = text.split("\n", 1)[0][:120]
         chash = content_hash(text)
+        draft_tags = _tag_names(draft.tags or [], strict=False)
         db = self.lib.db
         existing = store.find_by_hash(db, chash)
         if existing is not None:
@@ -122,8 +140,8 @@ class Articles:
                 signature=sig, story_id=story_id)
             if matches:
                 store.set_story(db, matches, story_id)
-            if draft.tags:
-                tag_store.add_article_tags(db, aid, draft.tags)
+            if draft_tags:
+                tag_store.add_article_tags(db, aid, draft_tags)
                 changes.tags = True
             changes.articles.add(aid)
             changes.created_articles.add(aid)
@@ -143,6 +161,8 @@ class Articles:
             raise InputError(f"cannot edit {', '.join(sorted(unknown))}")
         if "title" in fields and not fields["title"].strip():
             raise InputError("the title cannot be empty")
+        if tags is not None:
+            tags = _tag_names(tags, strict=True)
         report: dict = {"moved": [], "orphaned": [], "unchanged": [], "fuzzy": []}
         with self.lib.write() as changes:
             article = store.get(db, article_id)
@@ -193,6 +213,7 @@ class Articles:
         return report
 
     def add_tags(self, article_id: int, names: list[str]) -> None:
+        names = _tag_names(names, strict=True)
         with self.lib.write() as changes:
             if not store.exists(self.lib.db, article_id):
                 raise NotFound(f"no article with id {article_id}")

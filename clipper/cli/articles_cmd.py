@@ -105,8 +105,9 @@ def cmd_import(args) -> int:
 def cmd_list(args) -> int:
     with open_library(args) as lib:
         rows = lib.articles.summaries(sort=args.sort, limit=args.limit)
+        total = lib.articles.count()
     if wants_json(args):
-        print_json({"total": len(rows), "articles": rows})
+        print_json({"total": total, "articles": rows})  # total: in the library, like search's
         return 0
     for r in rows:
         date = (r["published"] or "")[:10]

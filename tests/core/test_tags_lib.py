@@ -142,3 +142,21 @@ def test_tags_api(lib):
     assert lib.search("tag:beta", passages=True).total == 1
     assert lib.search("tag:alpha", passages=True).total == 0
     assert lib.search("tag:beta").total == 1
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "x" * 81, "tab\x01name"])
+def test_bad_article_tag_names_are_refused(run_cli, cli_json, tagged, bad):
+    before = _tags(cli_json)
+    code, _, err = run_cli("tag", "add", tagged["a"], bad)
+    assert code == 1
+    assert "tag name" in one_error_line(err)
+    assert _tags(cli_json) == before
+    assert cli_json("show", tagged["a"])["tags"] == []
+
+
+def test_importer_tags_are_cleaned(lib):
+    draft = parse_text(MISSILE_ARTICLE, source="m")
+    draft.tags = ["  Navy   news ", "", "navy NEWS", "   "]
+    aid = lib.articles.add(draft).id
+    assert lib.articles.get(aid).tags == ["Navy news"]
+    assert [t.name for t in lib.tags.all()] == ["Navy news"]
