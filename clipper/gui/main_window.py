@@ -124,7 +124,7 @@ class MainWindow(QMainWindow):
         self.table.setTextElideMode(Qt.ElideRight)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.Stretch)
-        for col, width in ((1, 130), (2, 80), (3, 90), (4, 70)):
+        for col, width in ((1, 120), (2, 64), (3, 86), (4, 66)):
             header.setSectionResizeMode(col, QHeaderView.Interactive)
             header.resizeSection(col, width)
         self.empty = EmptyState(centre)

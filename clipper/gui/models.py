@@ -65,7 +65,7 @@ class ArticleTableModel(QAbstractTableModel):
         if self._subset is not None and (self._keep_order and self.sort_column < 0):
             return list(self._subset)
         if core_sort is not None:
-            key = ("-" if descending else "") + core_sort
+            key = ("-" if descending else "") + core_sort if self.sort_column >= 0 else "-imported"
             if self._subset is None:
                 return self.lib.articles.ids(key)
             rows = self.lib.articles.summaries(ids=self._subset, sort=key)

@@ -140,8 +140,16 @@ class ReaderView(QTextEdit):
         self.setTextCursor(cursor)
 
     def selection_rect(self):
-        """Where the selection ends, in viewport coordinates (to place the tag palette)."""
-        return self.cursorRect(self.textCursor())
+        """The selection's box (left of its start, bottom of its end) in viewport coordinates,
+        to place the tag palette just under it."""
+        cursor = self.textCursor()
+        start = QTextCursor(cursor)
+        start.setPosition(cursor.selectionStart())
+        end = QTextCursor(cursor)
+        end.setPosition(cursor.selectionEnd())
+        a, b = self.cursorRect(start), self.cursorRect(end)
+        left = a.left() if a.top() == b.top() else min(a.left(), b.left())
+        return a.united(b).adjusted(left - a.united(b).left(), 0, 0, 0)
 
     def passage_at(self, utf16_pos: int) -> Passage | None:
         if self.article is None:

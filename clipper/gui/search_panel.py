@@ -95,16 +95,14 @@ class SnippetDelegate(QStyledItemDelegate):
     def _title(self, hit) -> str:
         return "Passage" if self.model.passages else self.model.title_of(hit)
 
+    SNIPPET_LINES = 3
+
     def sizeHint(self, option, index):  # noqa: N802
-        hit = index.data(HIT_ROLE)
-        if hit is None:
-            return super().sizeHint(option, index)
-        width = max(120, (option.rect.width() or 400) - 2 * self.PAD)
-        doc = snippet_document(hit.fragments or [{"text": getattr(hit, "quote", ""), "matches": []}], option.font,
-                               width)
+        # One fixed height (title, meta, three snippet lines): the view can use uniform item
+        # sizes and never lays out every snippet to scroll.
         fm = option.fontMetrics
-        h = self.PAD + fm.height() + 2 + fm.height() + 4 + min(doc.size().height(), fm.lineSpacing() * 3 + 2) + self.PAD
-        return QSize(int(width), int(h))
+        h = self.PAD + fm.height() + 2 + fm.height() + 4 + fm.lineSpacing() * self.SNIPPET_LINES + self.PAD
+        return QSize(max(120, option.rect.width()), int(h))
 
     def paint(self, painter, option, index):
         hit = index.data(HIT_ROLE)
@@ -186,7 +184,7 @@ class SearchPanel(QWidget):
         self.results.setObjectName("searchResults")
         self.results.setModel(self.model)
         self.results.setItemDelegate(SnippetDelegate(self.model, self.results))
-        self.results.setUniformItemSizes(False)
+        self.results.setUniformItemSizes(True)
         self.results.setVerticalScrollMode(QListView.ScrollPerPixel)
         self.results.setResizeMode(QListView.Adjust)
         self.results.hide()

@@ -27,7 +27,7 @@ class TagPalette(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(4)
-        self.hint = QLabel("Tag the selection: 1–9, click, or type a name + Enter", self)
+        self.hint = QLabel("Press 1–9, click a tag, or type a new name", self)
         self.hint.setTextFormat(Qt.PlainText)
         f = self.hint.font()
         f.setPointSizeF(f.pointSizeF() * 0.9)

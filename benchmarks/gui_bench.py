@@ -1,0 +1,270 @@
+"""GUI benchmark: launch time, search-as-you-type latency, UI-thread stalls, memory.
+
+    .venv/bin/python benchmarks/gui_bench.py [--articles 50000] [--keep DIR]
+
+1. Builds a library of N generated articles (deterministic text) by inserting through the
+   storage functions in one transaction, then a bulk index build (maintenance.reindex).
+2. Launch → interactive, measured in a fresh process each time (imports, Qt start, library
+   open, window shown and the first table rows painted), for an empty library (baseline)
+   and for the big one.
+3. Typing a query one key at a time: time from each key press to its results being shown
+   (p50/p95; includes the 200 ms debounce), while a 10 ms QTimer records how late it fires
+   (the longest UI-thread stall). The same stall probe runs during an import of 300 files.
+4. Peak memory (ru_maxrss).
+Targets: interactive < 2 s; no UI stall > 100 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+WORDS = ("harbour council ferry tender grain wheat maize drought flood river bridge mayor minister budget school "
+         "hospital railway station airport tariff export import shipping container berth tanker pipeline solar "
+         "wind turbine battery lithium copper mine strike union wage inflation interest bank lender housing rent "
+         "market farmer orchard vineyard fishery coast storm heatwave frost wildfire election ballot coalition "
+         "parliament court judge appeal ruling police protest festival museum library theatre stadium league "
+         "coach transfer vaccine clinic nurse doctor outbreak satellite launch rocket drone sensor software "
+         "network outage cable telescope glacier reservoir irrigation canal dam aquifer desalination").split()
+OUTLETS = ["Coastal Ledger", "Meridian Daily", "Valley Times", "Island Post", "Rail & Road Weekly",
+           "Tech Harvest", "Gulf & Levant Observer", "Northern Star"]
+AGENCIES = ["", "", "Reuters", "AP", "AFP"]
+
+
+def article_text(rng: random.Random, n_words: int = 160) -> str:
+    paras = []
+    left = n_words
+    while left > 0:
+        k = min(left, rng.randint(25, 50))
+        words = [rng.choice(WORDS) for _ in range(k)]
+        words[0] = words[0].capitalize()
+        paras.append(" ".join(words) + ".")
+        left -= k
+    return "\n\n".join(paras)
+
+
+def build_library(folder: Path, n: int) -> float:
+    from clipper.jobs import run_job
+    from clipper.library import Library
+    from clipper.maintenance import reindex
+    from clipper.storage import articles as store
+    from clipper.storage import db as dbmod
+    from clipper.text.normalize import content_hash
+
+    t0 = time.perf_counter()
+    rng = random.Random(20260301)
+    with Library.open(folder) as lib:
+        with dbmod.transaction(lib.db):
+            for i in range(n):
+                text = article_text(rng)
+                title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 9))).capitalize()
+                store.insert(lib.db, title=f"{title} {i}", text=text, content_hash=content_hash(text),
+                             word_count=len(text.split()), outlet=OUTLETS[i % len(OUTLETS)],
+                             agency=AGENCIES[i % len(AGENCIES)],
+                             published=f"20{20 + i % 6}-{1 + i % 12:02}-{1 + i % 28:02}",
+                             url=f"https://news.example/{i}")
+        t1 = time.perf_counter()
+        run_job(reindex(lib))
+    t2 = time.perf_counter()
+    print(f"  inserted {n:,} articles in {t1 - t0:.1f} s, indexed in {t2 - t1:.1f} s")
+    return t2 - t0
+
+
+# --------------------------------------------------------------------------- child: launch
+def child_launch(folder: str) -> None:
+    """Run in a fresh process: time from interpreter start to window shown + rows painted."""
+    from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+
+    from clipper.gui.app import make_app
+    from clipper.gui.main_window import MainWindow
+    from clipper.library import Library
+
+    start = float(os.environ["CLIPPER_BENCH_T0"])
+    app = make_app()
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.IniFormat)
+    lib = Library.open(folder)
+    window = MainWindow(lib, settings=settings)
+    done = {}
+
+    class PaintProbe(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802
+            if event.type() == QEvent.Paint and "t" not in done:
+                QTimer.singleShot(0, lambda: done.setdefault("t", time.time()) and app.quit())
+            return False
+
+    target = window.table.viewport() if window.model.rowCount() else window.empty
+    probe = PaintProbe()
+    target.installEventFilter(probe)
+    window.show()
+    app.exec()
+    print(f"READY {done['t'] - start:.4f} rows={window.model.rowCount()} cached={len(window.model._rows)}")
+    window.close()
+
+
+def launch_time(folder: Path, runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        env = dict(os.environ, CLIPPER_BENCH_T0=repr(time.time()))
+        out = subprocess.run([sys.executable, __file__, "--child-launch", str(folder)], env=env,
+                             capture_output=True, text=True, timeout=120)
+        line = next((l for l in out.stdout.splitlines() if l.startswith("READY")), None)
+        if line is None:
+            raise SystemExit(f"launch failed:\n{out.stdout}\n{out.stderr}")
+        times.append(float(line.split()[1]))
+        detail = line
+    print(f"    {detail}")
+    return statistics.median(times)
+
+
+# --------------------------------------------------------------------------- in-process probes
+class StallProbe:
+    """A 10 ms timer; the longest gap beyond 10 ms is the worst UI-thread stall."""
+
+    def __init__(self):
+        from PySide6.QtCore import QTimer
+
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._tick)
+        self.last = None
+        self.worst = 0.0
+
+    def _tick(self):
+        now = time.perf_counter()
+        if self.last is not None:
+            self.worst = max(self.worst, now - self.last - 0.010)
+        self.last = now
+
+    def start(self):
+        self.last, self.worst = None, 0.0
+        self.timer.start()
+
+    def stop(self) -> float:
+        self.timer.stop()
+        return self.worst
+
+
+def wait_until(app, cond, timeout=60.0):
+    end = time.perf_counter() + timeout
+    while not cond():
+        if time.perf_counter() > end:
+            raise TimeoutError
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def typing_and_import(folder: Path, tmp: Path) -> dict:
+    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtTest import QTest
+
+    from clipper.gui.app import make_app
+    from clipper.gui.main_window import MainWindow
+    from clipper.library import Library
+
+    app = make_app()
+    settings = QSettings(str(tmp / "s.ini"), QSettings.IniFormat)
+    lib = Library.open(folder)
+    w = MainWindow(lib, settings=settings)
+    w.show()
+    wait_until(app, lambda: w.isVisible())
+    for _ in range(20):
+        app.processEvents()
+    probe = StallProbe()
+    latencies = []
+    shown = {"n": 0}
+    w.search.results_shown.connect(lambda _n: shown.__setitem__("n", shown["n"] + 1))
+    probe.start()
+    for query in ("harbour ferry", "wheat tariff", "solar battery lithium"):
+        w.search.edit.clear()
+        w.search.setFocus()
+        for ch in query:
+            before = shown["n"]
+            t = time.perf_counter()
+            QTest.keyClick(w.search.edit, ch)
+            wait_until(app, lambda: shown["n"] > before, timeout=30)
+            latencies.append(time.perf_counter() - t)
+    typing_stall = probe.stop()
+    hits = w.search.last_result.total if w.search.last_result else 0
+
+    src = tmp / "import"
+    src.mkdir()
+    rng = random.Random(7)
+    for i in range(300):
+        (src / f"{i:04}.txt").write_text(f"Imported story {i} about {rng.choice(WORDS)}\n\n" + article_text(rng, 120),
+                                         encoding="utf-8")
+    w.search.edit.clear()
+    probe.start()
+    t = time.perf_counter()
+    dialog = w.start_import([str(src)])
+    wait_until(app, lambda: dialog.report is not None, timeout=600)
+    import_s = time.perf_counter() - t
+    import_stall = probe.stop()
+    n_imported = len(dialog.report.imported)
+    dialog.close()
+    w.close()
+    lib.close()
+    return {"latencies": latencies, "typing_stall": typing_stall, "import_stall": import_stall,
+            "import_s": import_s, "imported": n_imported, "hits": hits}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=50_000)
+    parser.add_argument("--keep", help="reuse/keep the big library in this folder")
+    parser.add_argument("--child-launch", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_launch:
+        child_launch(args.child_launch)
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="clipper-gui-bench-"))
+    empty = tmp / "empty"
+    from clipper.library import Library
+
+    Library.open(empty).close()
+    big = Path(args.keep) if args.keep else tmp / "big"
+    print(f"Clipper GUI benchmark ({args.articles:,} articles)")
+    from clipper import paths
+
+    if not (big / paths.DB_NAME).exists():
+        build_library(big, args.articles)
+    else:
+        print(f"  reusing {big}")
+    print("Launch → interactive (fresh process, median of 3):")
+    base = launch_time(empty)
+    print(f"  empty library (baseline): {base:.3f} s")
+    full = launch_time(big)
+    print(f"  {args.articles:,} articles:         {full:.3f} s   (x{full / base:.2f} of baseline)"
+          f"   target < 2 s: {'OK' if full < 2 else 'MISSED'}")
+    r = typing_and_import(big, tmp)
+    lat = sorted(r["latencies"])
+    p50 = statistics.median(lat)
+    p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))]
+    print(f"Search while typing ({len(lat)} keystrokes, includes the 200 ms debounce; last query {r['hits']} hits):")
+    print(f"  per keystroke p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms"
+          f"   (search work beyond debounce p50 {max(0, p50 - 0.2) * 1000:.0f} ms)")
+    print("UI-thread stalls (10 ms timer lateness):")
+    print(f"  while typing:   max {r['typing_stall'] * 1000:.0f} ms"
+          f"   target <= 100 ms: {'OK' if r['typing_stall'] <= 0.1 else 'MISSED'}")
+    print(f"  while importing {r['imported']} files ({r['import_s']:.1f} s): max {r['import_stall'] * 1000:.0f} ms"
+          f"   target <= 100 ms: {'OK' if r['import_stall'] <= 0.1 else 'MISSED'}")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"Peak memory (ru_maxrss, this process): {rss:.0f} MB")
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
