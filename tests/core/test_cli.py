@@ -183,7 +183,7 @@ def test_list_and_show(cli_json, write):
                                                        "Coastal battery fires test missiles"]
     shown = cli_json("show", 2)
     assert shown["id"] == 2 and SHOW_KEYS <= set(shown)
-    page = cli_json("list", "--sort", "-published", "--limit", "1")
+    page = cli_json("list", "--sort=-published", "--limit", "1")
     assert page["total"] == 2  # the library's count, as in search results
     assert [a["id"] for a in page["articles"]] == [1]
     assert {"id", "title", "outlet", "published", "word_count", "passage_count"} <= set(page["articles"][0])
