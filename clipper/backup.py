@@ -111,12 +111,12 @@ def restore_into(source: Path, folder: Path) -> None:
     db_path = Path(folder) / paths.DB_NAME
     if db_path.exists():
         try:
-            has_rows = dbmod.file_article_count(db_path)
+            has_rows = dbmod.file_content_count(db_path)
         except sqlite3.Error as exc:
             raise LibraryError(f"{folder} holds a library database that cannot be read ({exc}); "
                                "restore into an empty folder") from None
         if has_rows:
-            raise LibraryError(f"{folder} already holds a library with articles; restore into an empty folder")
+            raise LibraryError(f"{folder} already holds a library with articles or tags; restore into an empty folder")
         for suffix in ("", "-wal", "-shm"):
             Path(str(db_path) + suffix).unlink(missing_ok=True)
     Path(folder).mkdir(parents=True, exist_ok=True)

@@ -54,8 +54,8 @@ class Passages:
                 raise InputError("give a quote, or both start and end offsets")
             sel = anchoring.make_selector(article.text, start, end)
             if color is None:
-                colors = tag_store.colors(db)
-                color = next((colors[n] for n in names if n in colors), DEFAULT_COLOR)
+                colors = {k.casefold(): v for k, v in tag_store.colors(db).items()}  # names are case-insensitive
+                color = next((colors[n.casefold()] for n in names if n.casefold() in colors), DEFAULT_COLOR)
             pid = store.insert(db, article_id=article_id, start=sel.start, end=sel.end, quote=sel.exact,
                                prefix=sel.prefix, suffix=sel.suffix, color=color)
             if names:

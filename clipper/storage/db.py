@@ -148,11 +148,16 @@ def verify_file(path: Path | str) -> bool:
     return rows == [("ok",)]
 
 
-def file_article_count(path: Path | str) -> int:
-    """Articles stored in the database file ``path`` (0 when it has no articles table)."""
+def file_content_count(path: Path | str) -> int:
+    """Articles plus tags stored in the database file ``path`` (0 for an empty library or
+    a database without those tables)."""
     conn = sqlite3.connect(str(path))
     try:
-        has_table = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'articles'").fetchone()[0]
-        return conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] if has_table else 0
+        total = 0
+        for table in ("articles", "tags"):
+            if conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                            [table]).fetchone()[0]:
+                total += conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+        return total
     finally:
         conn.close()

@@ -17,10 +17,10 @@ def add_article_note(db: sqlite_utils.Database, article_id: int, text: str) -> i
 
 
 def set_passage_note(db: sqlite_utils.Database, passage_id: int, text: str) -> int | None:
-    """Create, replace, or (empty text) remove the note of a passage."""
+    """Create, replace, or (empty or blank text) remove the note of a passage."""
     row = db.execute("SELECT id FROM notes WHERE passage_id = ?", [passage_id]).fetchone()
     now = utcnow()
-    if not text:
+    if not text or not text.strip():
         if row:
             db.execute("DELETE FROM notes WHERE id = ?", [row[0]])
         return None

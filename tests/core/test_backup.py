@@ -129,3 +129,28 @@ def test_restore_into_api_errors(tmp_path):
     with pytest.raises(InputError):
         backup.restore_into(tmp_path / "missing.db", tmp_path / "lib")
     assert issubclass(LibraryError, ClipperError)
+
+
+def test_restore_over_a_library_holding_only_tags_is_refused(cli_json, run_cli, filled, tmp_path, monkeypatch):
+    snap = tmp_path / "snap.db"
+    run_cli("backup", snap)
+    other = tmp_path / "tags-only"
+    monkeypatch.setenv("CLIPPER_LIBRARY", str(other))
+    from clipper.library import Library
+
+    with Library.open(other) as lib:
+        lib.tags.create("keep-me")
+    code, _, err = run_cli("restore", snap)
+    assert code == 3 and "empty" in one_error_line(err)
+    assert [t["name"] for t in cli_json("tag", "list")["tags"]] == ["keep-me"]
+
+
+def test_restore_into_a_fresh_empty_library_is_allowed(cli_json, run_cli, filled, tmp_path, monkeypatch):
+    snap = tmp_path / "snap.db"
+    run_cli("backup", snap)
+    fresh = tmp_path / "fresh"
+    monkeypatch.setenv("CLIPPER_LIBRARY", str(fresh))
+    assert cli_json("list")["total"] == 0  # creates an empty library first
+    code, _, err = run_cli("restore", snap)
+    assert code == 0, err
+    assert cli_json("list")["total"] == 4

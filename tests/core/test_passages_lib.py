@@ -271,3 +271,18 @@ def test_library_passage_api(lib):
     restored = lib.passages.restore(removed)
     assert (restored.id, restored.tags, restored.note, restored.start) == (p.id, ["drill"], "n1", p.start)
     assert lib.search("tag:drill", passages=True).total == 1
+
+
+def test_new_passage_takes_tag_colour_whatever_the_case(cli_json, navy):
+    cli_json("highlight", navy, "--quote", "navy", "--tag", "urgent")
+    cli_json("tag", "color", "urgent", "#aa0000")
+    p = cli_json("highlight", navy, "--quote", "routine exercise", "--tag", "URGENT")
+    assert p["color"] == "#aa0000"
+
+
+def test_blank_passage_note_clears_it(cli_json, navy):
+    p = cli_json("highlight", navy, "--quote", "navy", "--note", "first")
+    cli_json("note", "--passage", p["id"], "   \n ")
+    assert cli_json("show", navy)["passages"][0]["note"] == ""
+    q = cli_json("highlight", navy, "--quote", "routine exercise", "--note", "  ")
+    assert q["note"] == ""
