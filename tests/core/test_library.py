@@ -323,3 +323,34 @@ def test_deleted_index_folder_is_rebuilt_on_open(lib_dir):
     shutil.rmtree(lib_dir / "index")
     with Library.open(lib_dir) as lib:
         assert lib.search("mayor").total == 2
+
+
+def test_readers_are_served_while_a_writer_waits(cli_json, write, lib_dir, monkeypatch):
+    from clipper.storage import db as dbmod
+
+    cli_json("import", write("a.txt", MISSILE_ARTICLE))
+    monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 10_000)
+    holder = _Holder(lib_dir / "library.db")
+    outcome = {}
+
+    def writer():
+        with Library.open(lib_dir) as lib:
+            started = time.monotonic()
+            outcome["status"] = lib.articles.add(_draft(BUDGET_ARTICLE)).status
+            outcome["waited"] = time.monotonic() - started
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        time.sleep(0.3)  # the writer is now blocked on the lock
+        assert thread.is_alive()
+        t0 = time.monotonic()
+        assert cli_json("show", "1")["id"] == 1
+        assert cli_json("search", "missiles")["total"] == 1
+        assert time.monotonic() - t0 < 5  # readers did not wait for the writer
+    finally:
+        holder.release()
+        thread.join(15)
+    assert outcome["status"] == "imported"
+    assert outcome["waited"] >= 0.25
+    assert cli_json("list")["total"] == 2
