@@ -108,7 +108,9 @@ def child_launch(folder: str) -> None:
     target.installEventFilter(probe)
     window.show()
     app.exec()
-    print(f"READY {done['t'] - start:.4f} rows={window.model.rowCount()} cached={len(window.model._rows)}")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"READY {done['t'] - start:.4f} rows={window.model.rowCount()} cached={len(window.model._rows)} "
+          f"maxrss={rss:.0f}MB")
     window.close()
 
 
@@ -259,7 +261,8 @@ def main() -> None:
     print(f"  while importing {r['imported']} files ({r['import_s']:.1f} s): max {r['import_stall'] * 1000:.0f} ms"
           f"   target <= 100 ms: {'OK' if r['import_stall'] <= 0.1 else 'MISSED'}")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"Peak memory (ru_maxrss, this process): {rss:.0f} MB")
+    print(f"Peak memory (ru_maxrss of this process, which also built the library): {rss:.0f} MB;"
+          " a freshly launched window: see maxrss= in the READY lines above")
     if not args.keep:
         import shutil
 

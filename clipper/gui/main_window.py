@@ -620,7 +620,7 @@ class MainWindow(QMainWindow):
                 self.show_view("all", None)
 
     def articles_imported(self, ids) -> None:
-        refresh_index(self.lib)
+        # (this thread's index searchers are refreshed lazily, when a view needs the index)
         self.reload_articles()
         self.refresh_sidebar()
         self.search_service.request_facets()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLineEdit, QListView, QSt
 from clipper.gui.util import elide, plain_label, tooltip_text
 
 DEBOUNCE_MS = 200
+RESULT_LIMIT = 50  # hits with snippets per query (snippets are the costly part)
 HIT_ROLE = Qt.UserRole + 10
 
 
@@ -241,7 +242,7 @@ class SearchPanel(QWidget):
         self.timer.stop()
         if not self.query():
             return
-        self.pending_id = self.service.search(self.query(), passages=self.passages_mode(), limit=200)
+        self.pending_id = self.service.search(self.query(), passages=self.passages_mode(), limit=RESULT_LIMIT)
 
     def _enter(self) -> None:
         self.run_now()
