@@ -52,8 +52,21 @@ def build_parser() -> Parser:
     return parser
 
 
+def _join_dash_values(argv: list[str]) -> list[str]:
+    """``--sort -published`` → ``--sort=-published`` (argparse would read -published as an option)."""
+    out: list[str] = []
+    it = iter(argv)
+    for arg in it:
+        if arg == "--sort":
+            value = next(it, None)
+            out.append(arg if value is None else f"--sort={value}")
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = _join_dash_values(sys.argv[1:] if argv is None else list(argv))
     debug = "--debug" in argv
     logging.basicConfig(level=logging.DEBUG if debug else logging.ERROR, format="clipper: %(levelname)s: %(message)s")
     try:
