@@ -223,7 +223,7 @@ _NOISE = _families(
     # copyright footers and wire production credits
     r"(?:copyright\s*)?(?:©|\(c\)\s*(?:19|20)\d\d).{0,100}|copyright\s+(?:19|20)\d\d.{0,100}",
     r"all rights reserved\.?",
-    r"(?:(?:additional )?(?:reporting|writing|editing|compiled) by (?-i:[A-Z][\w'’.-]*(?:,? [A-Z][\w'’.-]*| and| in| from){0,8})\s*;?\s*)+\.?",
+    r"\(?(?:(?:additional )?(?:reporting|writing|editing|compiled) by (?-i:[A-Z][\w'’.-]*(?:,? [A-Z][\w'’.-]*| and| in| from){0,8})\s*;?\s*)+\.?\)?\.?",
 )
 
 _PHOTO_WORDS = r"(?:photo(?:graph)?s?|images?|pictures?|pics?|video|illustrations?|graphics?|file photo)"

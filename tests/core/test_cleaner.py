@@ -283,3 +283,11 @@ def test_more_noise_variants_are_removed():
              "Follow Harbour Times on WhatsApp", "Download the Courier app", "View more photos"]
     r = clean("Title\n\nThe body.\n\n" + "\n\n".join(noise))
     assert r.paragraphs == ["The body."]
+
+
+def test_parenthesised_production_credits_are_dropped():
+    text = ("Ferry timetable changes from June\n\n"
+            "The island ferry will run two extra sailings on summer weekends, the operator said.\n\n"
+            "(Reporting by Ana Ruiz in Palma; Editing by Tom Hale)")
+    result = clean(text)
+    assert result.paragraphs == ["The island ferry will run two extra sailings on summer weekends, the operator said."]
