@@ -97,24 +97,10 @@ def _header_problem(db_path: Path, has_backups: bool) -> tuple[str, str] | None:
 
 def _read_problem(db_path: Path) -> tuple[str, str] | None:
     """Open read-only and touch the schema and the articles table (a few pages only)."""
-    try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
-    except sqlite3.Error as exc:
-        return "unreadable", str(exc)
-    try:
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        conn.execute("PRAGMA user_version").fetchone()
-        if "articles" in names:
-            conn.execute("SELECT max(id), min(id) FROM articles").fetchone()
-            conn.execute("SELECT id FROM articles ORDER BY id DESC LIMIT 1").fetchone()
-    except sqlite3.Error as exc:
-        msg = str(exc).lower()
-        if "locked" in msg or "busy" in msg:
-            return None  # in use by another process: not damage
-        return "unreadable", str(exc)
-    finally:
-        conn.close()
-    return None
+    from clipper.storage import health
+
+    error = health.read_problem(db_path)
+    return ("unreadable", error) if error else None
 
 
 def diagnose(folder, *, full: bool = False) -> Diagnosis:
@@ -139,14 +125,9 @@ def diagnose(folder, *, full: bool = False) -> Diagnosis:
 
 
 def _integrity_problems(db_path: Path) -> list[str]:
-    try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
-        try:
-            return [r[0] for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        return [str(exc)]
+    from clipper.storage import health
+
+    return health.full_check(db_path)
 
 
 def check_on_open(folder) -> None:
