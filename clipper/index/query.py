@@ -3,7 +3,9 @@
 Words
     ``missile iran`` finds articles containing both words (AND is the default). Words are
     matched by their stem (``missile`` also finds ``missiles``), without regard to case or
-    accents (``Tehran`` finds ``Téhéran``). Hebrew vowel points and Arabic short-vowel
+    accents (``teheran`` finds ``Téhéran``). An accented vowel may also be left out, as
+    transliterations often do: ``Tehran`` finds ``Téhéran`` and ``Téhéran`` finds
+    ``Tehran``. Hebrew vowel points and Arabic short-vowel
     marks are ignored. Every article field is searched: title, text, passage quotes,
     notes and tags.
 
@@ -59,6 +61,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from whoosh import fields
 from whoosh import query as wq
 from whoosh.qparser import (
     FieldsPlugin,
@@ -71,7 +74,7 @@ from whoosh.qparser import (
 from whoosh.qparser.plugins import TaggingPlugin
 
 from clipper.errors import QueryError
-from clipper.index.schema import USER_FIELDS, fold_analyzer
+from clipper.index.schema import USER_FIELDS, fold_analyzer, loose_variants
 
 MAX_QUERY_LENGTH = 1000
 
@@ -280,6 +283,9 @@ class _Parser(QueryParser):
 
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True,
                    removestops=True):
+        if (termclass in (wq.Prefix, wq.Wildcard, wq.FuzzyTerm) and fieldname in self.schema
+                and isinstance(self.schema[fieldname], fields.NUMERIC)):
+            return wq.NullQuery  # "published:0*": no pattern matching on dates
         if termclass in (wq.Prefix, wq.Wildcard) and fieldname in self.schema:
             folded = "".join(
                 t.text for t in self.clipper_fold(text, mode="query", tokenize=False)
@@ -293,7 +299,18 @@ class _Parser(QueryParser):
                 if stem is not None:
                     q = wq.Or([q, stem])
             return q
-        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        q = super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        if (termclass is wq.Term and q is not None and fieldname in self.stemmed_fields
+                and not text.isascii()):
+            # "Téhéran" also finds "Tehran" (the index holds the same variants of
+            # accented words: see schema.LooseVowelFilter).
+            alts = [super(_Parser, self).term_query(fieldname, v, termclass, boost,
+                                                    tokenize, removestops)
+                    for v in loose_variants(text)]
+            alts = [a for a in alts if a is not None]
+            if alts:
+                q = wq.Or([q, *alts])
+        return q
 
 
 def make_parser(schema, default_fields: list[str], now: datetime) -> _Parser:

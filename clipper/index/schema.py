@@ -6,7 +6,14 @@ analyzers must bump ``INDEX_SCHEMA_VERSION``: an index written with another vers
 recreated empty and rebuilt from the database.
 
 Two Whoosh indexes live in the index folder: ``articles/`` (one document per article) and
-``passages/`` (one document per passage, carrying a copy of its article's metadata).
+``passages/`` (one document per passage). Passage documents hold only what is the
+passage's own (quote, note, tags, status) plus sort columns; a passage query naming article
+metadata (title, outlet, dates...) is answered through the articles index and mapped onto
+passages by ``article_id`` (see ``clipper.index.searchindex``).
+
+Text fields keep positions (phrases) but not character offsets, and the article body is
+not stored: snippets re-read the text of the ~20 hits shown (from the database through
+``text_loader``, else from ``stored_text``) and find the matches again.
 """
 from __future__ import annotations
 
@@ -16,7 +23,7 @@ from whoosh import fields
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter
 from whoosh.support.charset import accent_map
 
-INDEX_SCHEMA_VERSION = 1
+INDEX_SCHEMA_VERSION = 2
 
 # Combining marks that belong inside words: Latin diacritics written as separate marks,
 # Hebrew points and cantillation, Arabic short vowels and Quranic marks. Python's ``\w``
@@ -58,8 +65,61 @@ def fold_analyzer():
 
 
 def text_analyzer():
-    """Like ``fold_analyzer`` plus English stemming. No stop list: phrases stay exact."""
-    return fold_analyzer() | StemFilter(cachesize=50000)
+    """Like ``fold_analyzer`` plus English stemming. No stop list: phrases stay exact.
+
+    When indexing, a word with accented vowels is also indexed (same position) without
+    them, one at a time and all together: "Téhéran" also gives "tehran", so the usual
+    English spelling finds it (``LooseVowelFilter``)."""
+    return (RegexTokenizer(WORD_PATTERN) | LooseVowelFilter() | FoldFilter()
+            | StemFilter(cachesize=100000))
+
+
+_VOWELS = set("aeiouy")
+
+
+def _accented_vowel(c: str) -> bool:
+    if c.isascii():
+        return False
+    base = unicodedata.normalize("NFD", c)[0].lower()
+    return base in _VOWELS and base != c.lower()
+
+
+def loose_variants(word: str, limit: int = 3) -> list[str]:
+    """The word without its accented vowels (not the first letter): each one dropped
+    alone, then all together. Transliterations often drop a vowel an accent marks
+    ("Téhéran" → "Tehran"). Empty for words without accented vowels."""
+    if word.isascii():
+        return []
+    spots = [i for i, c in enumerate(word) if i > 0 and _accented_vowel(c)]
+    if not spots:
+        return []
+    out = []
+    for i in spots[:limit]:
+        out.append(word[:i] + word[i + 1:])
+    if len(spots) > 1:
+        out.append("".join(c for i, c in enumerate(word) if i not in spots))
+    return out
+
+
+class LooseVowelFilter(Filter):
+    """At index time, also yields ``loose_variants`` of a token at the same position.
+    Query text is left alone (the query parser adds the variants of an accented query
+    word itself, as alternatives)."""
+
+    def __eq__(self, other):
+        return other is not None and self.__class__ is other.__class__
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if t.mode != "index" or t.text.isascii():
+                yield t
+                continue
+            original = t.text
+            variants = loose_variants(original)
+            yield t
+            for v in variants:
+                t.text = v
+                yield t
 
 
 def tag_analyzer():
@@ -90,12 +150,31 @@ class _StripFilter(Filter):
                 yield t
 
 
-def _common_fields(text_an, fold_an) -> dict:
+def article_schema() -> fields.Schema:
+    text_an, fold_an = text_analyzer(), fold_analyzer()
+    return fields.Schema(
+        key=fields.ID(unique=True),
+        id=fields.NUMERIC(int, bits=64, stored=True, sortable=True),
+        title=fields.TEXT(analyzer=text_an, stored=True, field_boost=2.0),
+        text=fields.TEXT(analyzer=text_an),
+        # The body for snippets, only when the index has no text_loader (tests, tools).
+        stored_text=fields.STORED(),
+        quote=fields.TEXT(analyzer=text_an, stored=True),
+        note=fields.TEXT(analyzer=text_an, stored=True),
+        tag=fields.TEXT(analyzer=tag_analyzer(), stored=True, phrase=False),
+        **_metadata_fields(fold_an),
+        has=fields.TEXT(analyzer=keyword_analyzer(), phrase=False),
+        **{"is": fields.TEXT(analyzer=keyword_analyzer(), phrase=False)},
+    )
+
+
+# Article fields a passage query may name: answered by the articles index.
+ARTICLE_ONLY_FIELDS = ("title", "outlet", "agency", "author", "url", "site", "lang",
+                       "published", "imported")
+
+
+def _metadata_fields(fold_an) -> dict:
     return {
-        "title": fields.TEXT(analyzer=text_an, stored=True, field_boost=2.0, chars=True),
-        "quote": fields.TEXT(analyzer=text_an, stored=True, chars=True),
-        "note": fields.TEXT(analyzer=text_an, stored=True, chars=True),
-        "tag": fields.TEXT(analyzer=tag_analyzer(), stored=True, phrase=False),
         "outlet": fields.TEXT(analyzer=fold_an, stored=True),
         "agency": fields.TEXT(analyzer=fold_an, stored=True),
         "author": fields.TEXT(analyzer=fold_an),
@@ -110,41 +189,41 @@ def _common_fields(text_an, fold_an) -> dict:
         "agency_f": fields.COLUMN(fields.columns.VarBytesColumn()),
         "month": fields.COLUMN(fields.columns.VarBytesColumn()),
         "stamp": fields.COLUMN(fields.columns.VarBytesColumn()),
-        "has": fields.TEXT(analyzer=keyword_analyzer(), phrase=False),
-        "is": fields.TEXT(analyzer=keyword_analyzer(), phrase=False),
     }
 
 
-def article_schema() -> fields.Schema:
-    text_an, fold_an = text_analyzer(), fold_analyzer()
-    return fields.Schema(
-        key=fields.ID(unique=True),
-        id=fields.NUMERIC(int, bits=64, stored=True, sortable=True),
-        # chars=True stores match offsets: snippets without re-analysing the article.
-        text=fields.TEXT(analyzer=text_an, stored=True, chars=True),
-        **_common_fields(text_an, fold_an),
-    )
-
-
 def passage_schema() -> fields.Schema:
-    text_an, fold_an = text_analyzer(), fold_analyzer()
+    """Only what is the passage's own, plus its article's id and sort columns."""
+    text_an = text_analyzer()
     return fields.Schema(
         key=fields.ID(unique=True),
         id=fields.NUMERIC(int, bits=64, stored=True, sortable=True),
-        article_id=fields.NUMERIC(int, bits=64, stored=True),
+        article_id=fields.NUMERIC(int, bits=64, stored=True, sortable=True),
         article_key=fields.ID(),
-        **_common_fields(text_an, fold_an),
+        quote=fields.TEXT(analyzer=text_an, stored=True),
+        note=fields.TEXT(analyzer=text_an, stored=True),
+        tag=fields.TEXT(analyzer=tag_analyzer(), stored=True, phrase=False),
+        has=fields.TEXT(analyzer=keyword_analyzer(), phrase=False),
+        **{"is": fields.TEXT(analyzer=keyword_analyzer(), phrase=False)},
+        # Sort columns (same values as the articles' DATETIME columns).
+        published=fields.COLUMN(fields.columns.NumericColumn("Q", default=2**64 - 1)),
+        imported=fields.COLUMN(fields.columns.NumericColumn("Q", default=2**64 - 1)),
+        title_sort=fields.COLUMN(fields.columns.VarBytesColumn()),
+        stamp=fields.COLUMN(fields.columns.VarBytesColumn()),
     )
 
 
-def vocabulary_schema() -> fields.Schema:
-    """The ``vocabulary/`` index behind "did you mean": every folded, unstemmed word
-    seen, in documents of many words each (a word list, not one entry per article, so it
-    costs almost nothing to keep). ``spelling=True`` lives here and not on a stemmed
-    field, where it would break fuzzy queries."""
-    return fields.Schema(
-        spell=fields.TEXT(analyzer=keyword_analyzer(), phrase=False, spelling=True),
-    )
+def passage_query_schema() -> fields.Schema:
+    """What a passage query is parsed against: the passage fields plus the article
+    metadata fields (``ARTICLE_ONLY_FIELDS``), which are then answered by the articles
+    index."""
+    schema = passage_schema()
+    arts = article_schema()
+    for name in ARTICLE_ONLY_FIELDS:
+        if name in schema:
+            schema.remove(name)
+        schema.add(name, arts[name])
+    return schema
 
 
 # Fields a user may name in a query (aliases map onto the real field).

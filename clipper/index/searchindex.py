@@ -3,6 +3,18 @@
 The folder holds two Whoosh indexes (``articles/``, ``passages/``) and
 ``clipper-index.json`` with the schema version. Anything unreadable or of another version
 is recreated empty with ``needs_rebuild`` set; the library then rebuilds it.
+
+Speed notes (measured, see benchmarks/search_bench.py):
+
+- Interactive updates commit without merging into the big segments (only small segments
+  are merged, once there are more than ``MAX_SEGMENTS``), and the searcher is reopened
+  reusing the readers of unchanged segments: adding an article costs a small segment, not
+  a merge and a reopen of everything.
+- Snippets re-read the ~20 shown texts (``text_loader``, else stored text) instead of
+  storing character offsets in every posting.
+- "Did you mean" uses the article index's own lexicon (no second index to keep).
+- Passage documents hold only the passage's own fields; article metadata in a passage
+  query is answered by the articles index and mapped through ``article_id``.
 """
 from __future__ import annotations
 
@@ -15,34 +27,46 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
+from rapidfuzz import process as fuzz_process
+from rapidfuzz.distance import Levenshtein
+from whoosh import fields
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh import sorting
 from whoosh.index import LockError
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.reading import EmptyReader, MultiReader, SegmentReader
+from whoosh.searching import Searcher
+from whoosh.writing import SegmentWriter
 
 from clipper.errors import Cancelled, LibraryCorrupt, LibraryLocked, QueryError
 from clipper.index.documents import ArticleDoc, PassageDoc
 from clipper.index.query import parse, to_utc_naive
 from clipper.index.schema import (
+    ARTICLE_ONLY_FIELDS,
     INDEX_SCHEMA_VERSION,
     WORD_PATTERN,
     article_schema,
-    fold_analyzer,
     fold_word,
+    passage_query_schema,
     passage_schema,
     text_analyzer,
-    vocabulary_schema,
 )
-from clipper.index.snippets import fragments_for, lead_fragment, make_highlighter, to_html
+from clipper.index.snippets import find_fragments, lead_fragment, to_html
 from clipper.jobs import CancelToken, Job, Progress
+
+_DATETIME = fields.DATETIME(sortable=True)  # the articles' column encoding, for passages
+_MISSING_DATE = 2**64 - 1  # what the articles' DATETIME column holds for "no date"
 
 VERSION_FILE = "clipper-index.json"
 SORTS = {"published", "-published", "imported", "-imported", "title", "-title"}
 _WORD_RE = re.compile(WORD_PATTERN)
 _TEXT_FIELDS = {"title", "text", "body", "note", "notes", "quote"}
+TextLoader = Callable[[list[int]], dict[int, str]]
+MAX_SEGMENTS = 8  # more small segments than this are merged at the next commit
 
 
 # --------------------------------------------------------------------------- results
@@ -125,25 +149,6 @@ def _clean_tags(tags: Iterable[str]) -> list[str]:
     return [" ".join(t.replace(",", " ").split()) for t in tags if t and t.strip()]
 
 
-def _spell_words(*texts: str) -> set[str]:
-    """Folded, unstemmed words of the texts (for "did you mean")."""
-    raw = set()
-    for t in texts:
-        if t:
-            raw.update(_WORD_RE.findall(t.lower()))
-    return {fold_word(w) for w in raw if len(w) > 2 and not w.isdigit()}
-
-
-def article_words(doc: ArticleDoc) -> set[str]:
-    return _spell_words(doc.title, doc.dek, doc.text, *doc.quotes, *doc.notes)
-
-
-def passage_words(doc: PassageDoc) -> set[str]:
-    return _spell_words(doc.quote, doc.note, doc.article_title)
-
-VOCAB_CHUNK = 5000
-
-
 def _common(published: str | None, imported: str, tags: list[str], outlet: str,
             agency: str, author: str, url: str, language: str, stamp: str) -> dict:
     d = {
@@ -168,7 +173,7 @@ def _common(published: str | None, imported: str, tags: list[str], outlet: str,
     return d
 
 
-def article_fields(doc: ArticleDoc) -> dict:
+def article_fields(doc: ArticleDoc, store_text: bool = True) -> dict:
     text = doc.text or ""
     if doc.dek:
         text = f"{doc.dek}\n\n{text}"
@@ -192,6 +197,8 @@ def article_fields(doc: ArticleDoc) -> dict:
         has=" ".join(has),
     )
     d["is"] = "orphaned" if doc.orphan_count else ""
+    if store_text:
+        d["stored_text"] = text
     return d
 
 
@@ -201,24 +208,63 @@ def passage_fields(doc: PassageDoc) -> dict:
         has.append("notes")
     if doc.tags:
         has.append("tags")
-    d = _common(doc.published, doc.imported_at, doc.tags, doc.outlet, doc.agency,
-                doc.author, doc.url, doc.language, doc.stamp)
-    d.update(
-        key=str(doc.id),
-        id=int(doc.id),
-        article_id=int(doc.article_id),
-        article_key=str(doc.article_id),
-        title=doc.article_title or "",
-        quote=doc.quote or "",
-        note=doc.note or "",
-        title_sort=(doc.article_title or "").casefold().encode("utf-8"),
-        has=" ".join(has),
-    )
-    d["is"] = "orphaned" if doc.status == "orphaned" else ""
+    d = {
+        "key": str(doc.id),
+        "id": int(doc.id),
+        "article_id": int(doc.article_id),
+        "article_key": str(doc.article_id),
+        "quote": doc.quote or "",
+        "note": doc.note or "",
+        "tag": ",".join(_clean_tags(doc.tags)),
+        "has": " ".join(has),
+        "is": "orphaned" if doc.status == "orphaned" else "",
+        "title_sort": (doc.article_title or "").casefold().encode("utf-8"),
+        "stamp": (doc.stamp or "").encode("utf-8"),
+    }
+    for name, value in (("published", doc.published), ("imported", doc.imported_at)):
+        # Always written: a segment without the column could not be sorted on it.
+        t = _parse_dt(value)
+        d[name] = _DATETIME.to_column_value(t) if t is not None else _MISSING_DATE
     return d
 
 
 # ---------------------------------------------------------------------------- index
+
+
+def _leaf_readers(reader) -> list:
+    if isinstance(reader, EmptyReader):
+        return []
+    return [r for r, _ in reader.leaf_readers()]
+
+
+def _merge_small(writer, segments):
+    """Merge policy for interactive and bulk commits: never touch the big segments.
+
+    With at most ``MAX_SEGMENTS`` segments nothing is merged. Beyond that the smallest
+    segments are merged together while their total stays small (at most 2,000 documents
+    or a tenth of the index), so a commit never rewrites the bulk of the index.
+    """
+    if len(segments) <= MAX_SEGMENTS:
+        return segments
+    ordered = sorted(segments, key=lambda s: s.doc_count_all())
+    total = sum(s.doc_count_all() for s in segments)
+    budget = max(2000, total // 10)
+    merge, size = [], 0
+    for seg in ordered:
+        n = seg.doc_count_all()
+        if len(merge) >= 2 and size + n > budget:
+            break
+        merge.append(seg)
+        size += n
+    if len(merge) < 2:
+        return segments
+    for seg in merge:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        try:
+            writer.add_reader(reader)
+        finally:
+            reader.close()
+    return [s for s in segments if s not in merge]
 
 
 class _Part:
@@ -228,18 +274,71 @@ class _Part:
         self.ix = ix
         self.schema = ix.schema
         self.searcher = ix.searcher()
+        self._columns: dict = {}
 
     def refresh(self):
-        """Reopens the searcher on the latest commit.
+        """Moves the searcher to the latest commit, reusing the readers of segments that
+        did not change.
 
         Not ``Searcher.refresh()``: Whoosh's reader reuse adds the segments of the old
-        reader that are not in the new commit back in, so after a merge (ours or another
-        writer's) every merged document would be found twice.
+        reader that are not in the new commit back in, so after a merge every merged
+        document would be found twice. Here the new reader holds exactly the segments of
+        the new table of contents. A segment's files never change; only its set of
+        deleted documents does, and that lives in the segment object, so a reused reader
+        gets the new segment object.
         """
-        if self.searcher.reader().generation() == self.ix.latest_generation():
+        old = self.searcher.reader()
+        if old.generation() == self.ix.latest_generation():
             return
-        old, self.searcher = self.searcher, self.ix.searcher()
-        old.close()
+        toc = self.ix._read_toc()
+        reusable = {r.segment().segment_id(): r for r in _leaf_readers(old)}
+        readers = []
+        try:
+            for seg in toc.segments:
+                r = reusable.pop(seg.segment_id(), None)
+                if r is None or r.is_closed:
+                    r = SegmentReader(self.ix.storage, toc.schema, seg,
+                                      generation=toc.generation)
+                elif r.segment() is not seg:
+                    r._segment = seg
+                    r._perdoc._segment = seg
+                    r.__dict__.pop("deleted_docs_set", None)  # a cached_property
+                readers.append(r)
+        except BaseException:
+            for r in readers:
+                if r.segment().segment_id() not in reusable:
+                    r.close()
+            raise
+        for r in reusable.values():
+            r.close()
+        if not readers:
+            reader = EmptyReader(toc.schema)
+        elif len(readers) == 1:
+            reader = readers[0]
+        else:
+            reader = MultiReader(readers, generation=toc.generation)
+        self.searcher = Searcher(reader, fromindex=self.ix)
+        self._columns = {}
+
+    def column(self, name: str) -> list:
+        """The whole column as a list indexed by (global) document number, cached for
+        the current searcher. Per-segment lists are cached on the segment readers, which
+        survive refreshes."""
+        cached = self._columns.get(name)
+        if cached is not None:
+            return cached
+        out: list = []
+        for r in _leaf_readers(self.searcher.reader()):
+            values = r.__dict__.get("_clipper_columns", {}).get(name)
+            if values is None:
+                if r.doc_count_all() == 0 or not r.has_column(name):
+                    values = [None] * r.doc_count_all()
+                else:
+                    values = list(r.column_reader(name))
+                r.__dict__.setdefault("_clipper_columns", {})[name] = values
+            out.extend(values)
+        self._columns[name] = out
+        return out
 
     def close(self):
         try:
@@ -252,22 +351,88 @@ def _default_procs() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+class _ArticleMatch(wq.Query):
+    """Passages whose article is in a set of article ids (a passage query's clause on
+    article metadata, answered by the articles index)."""
+
+    def __init__(self, article_ids: frozenset[int], label: str):
+        self.article_ids = article_ids
+        self.label = label
+        self.boost = 1.0
+
+    def __repr__(self):
+        return f"_ArticleMatch({self.label}, {len(self.article_ids)} articles)"
+
+    def __eq__(self, other):
+        return (isinstance(other, _ArticleMatch) and other.article_ids == self.article_ids
+                and other.label == self.label)
+
+    def __hash__(self):
+        return hash((self.label, len(self.article_ids)))
+
+    def is_leaf(self):
+        return True
+
+    def field(self):
+        return None
+
+    def estimate_size(self, ixreader):
+        return len(self.article_ids) * 3
+
+    def _docs(self, reader) -> list[int]:
+        if reader.doc_count_all() == 0 or not self.article_ids:
+            return []
+        by_article = reader.__dict__.get("_clipper_by_article")
+        if by_article is None:
+            by_article = {}
+            for docnum, aid in enumerate(reader.column_reader("article_id")):
+                by_article.setdefault(aid, []).append(docnum)
+            reader.__dict__["_clipper_by_article"] = by_article
+        docs = []
+        if len(self.article_ids) < len(by_article):
+            for aid in self.article_ids:
+                docs.extend(by_article.get(aid, ()))
+        else:
+            for aid, ds in by_article.items():
+                if aid in self.article_ids:
+                    docs.extend(ds)
+        if reader.has_deletions():
+            docs = [d for d in docs if not reader.is_deleted(d)]
+        docs.sort()
+        return docs
+
+    def matcher(self, searcher, context=None):
+        docs = self._docs(searcher.reader())
+        if not docs:
+            return NullMatcher()
+        return ListMatcher(docs, [1.0] * len(docs))
+
+    def docs(self, searcher, deleting=False):
+        return iter(self._docs(searcher.reader()))
+
+
 class SearchIndex:
-    """Full-text index over articles and passages (see ``clipper.index.query``)."""
+    """Full-text index over articles and passages (see ``clipper.index.query``).
+
+    ``text_loader(ids) -> {id: text}`` gives the article texts for snippets and
+    suggestions (the library reads them from the database). Without one, article texts
+    are stored in the index and read from there.
+    """
 
     def __init__(self, path: Path, *, writer_timeout: float = 10.0,
-                 procs: int | None = None, limitmb: int = 128):
+                 procs: int | None = None, limitmb: int = 128,
+                 text_loader: TextLoader | None = None):
         self.path = Path(path)
         self.writer_timeout = writer_timeout
         self.procs = procs if procs is not None else _default_procs()
         self.limitmb = limitmb
+        self.text_loader = text_loader
         self.needs_rebuild = False
         self._articles: _Part | None = None
         self._passages: _Part | None = None
-        self._vocabulary: _Part | None = None
         self._stem = text_analyzer()
-        self._highlighter = make_highlighter()
-        self._fold = fold_analyzer()
+        self._terms_cache: dict[str, tuple[str, ...]] = {}
+        self._passage_query_schema = None
         self._open()
 
     # ---------------------------------------------------------------- open/create
@@ -287,7 +452,7 @@ class SearchIndex:
             raise ValueError("schema version differs")
         parts = []
         try:
-            for name in ("articles", "passages", "vocabulary"):
+            for name in ("articles", "passages"):
                 ix = windex.open_dir(str(self.path / name))
                 part = _Part(ix)
                 parts.append(part)
@@ -299,7 +464,7 @@ class SearchIndex:
             for p in parts:
                 p.close()
             raise
-        self._articles, self._passages, self._vocabulary = parts
+        self._articles, self._passages = parts
 
     @staticmethod
     def _create_empty(path: Path) -> None:
@@ -315,22 +480,20 @@ class SearchIndex:
     def _init_folder(path: Path) -> None:
         (path / "articles").mkdir(exist_ok=True)
         (path / "passages").mkdir(exist_ok=True)
-        (path / "vocabulary").mkdir(exist_ok=True)
         windex.create_in(str(path / "articles"), article_schema())
         windex.create_in(str(path / "passages"), passage_schema())
-        windex.create_in(str(path / "vocabulary"), vocabulary_schema())
         (path / VERSION_FILE).write_text(
             json.dumps({"schema_version": INDEX_SCHEMA_VERSION}), "utf-8"
         )
 
     def _close_parts(self) -> None:
-        for part in (self._articles, self._passages, self._vocabulary):
+        for part in (self._articles, self._passages):
             if part is not None:
                 try:
                     part.close()
                 except Exception:  # noqa: BLE001
                     pass
-        self._articles = self._passages = self._vocabulary = None
+        self._articles = self._passages = None
 
     def close(self) -> None:
         self._close_parts()
@@ -361,8 +524,14 @@ class SearchIndex:
         except BaseException:
             w.cancel()
             raise
-        w.commit()
+        if isinstance(w, SegmentWriter):
+            w.commit(mergetype=_merge_small)
+        else:  # the multi-process writer merges its own sub-segments only
+            w.commit(merge=False)
         part.refresh()
+
+    def _store_text(self) -> bool:
+        return self.text_loader is None
 
     def update(self, *, articles: Iterable[ArticleDoc] = (),
                passages: Iterable[PassageDoc] = (),
@@ -375,12 +544,13 @@ class SearchIndex:
         self._require_open()
         articles, passages = list(articles), list(passages)
         delete_articles, delete_passages = list(delete_articles), list(delete_passages)
+        store = self._store_text()
         if articles or delete_articles:
             with self._writer(self._articles) as w:
                 for aid in delete_articles:
                     w.delete_by_term("key", str(aid))
                 for doc in articles:
-                    w.update_document(**article_fields(doc))
+                    w.update_document(**article_fields(doc, store))
         if passages or delete_passages or delete_articles:
             with self._writer(self._passages) as w:
                 for aid in delete_articles:
@@ -389,36 +559,6 @@ class SearchIndex:
                     w.delete_by_term("key", str(pid))
                 for doc in passages:
                     w.update_document(**passage_fields(doc))
-        words: set[str] = set()
-        for doc in articles:
-            words |= article_words(doc)
-        for doc in passages:
-            words |= passage_words(doc)
-        self._add_words(words)
-
-    def _add_words(self, words: set[str], ix=None) -> None:
-        """Adds the words not yet in the vocabulary index."""
-        if ix is None:
-            reader = self._vocabulary.searcher.reader()
-            words = sorted(w for w in words if reader.doc_frequency("spell", w) == 0)
-        else:
-            words = sorted(words)
-        if not words:
-            return
-        chunks = [words[i:i + VOCAB_CHUNK] for i in range(0, len(words), VOCAB_CHUNK)]
-        if ix is not None:
-            w = ix.writer(limitmb=self.limitmb)
-            try:
-                for c in chunks:
-                    w.add_document(spell=" ".join(c))
-            except BaseException:
-                w.cancel()
-                raise
-            w.commit()
-            return
-        with self._writer(self._vocabulary) as w:
-            for c in chunks:
-                w.add_document(spell=" ".join(c))
 
     def add_bulk(self, articles: Iterable[ArticleDoc],
                  passages: Iterable[PassageDoc] = ()) -> None:
@@ -428,28 +568,22 @@ class SearchIndex:
         """
         self._require_open()
         articles, passages = list(articles), list(passages)
-        for part, docs, conv in ((self._articles, articles, article_fields),
+        store = self._store_text()
+        for part, docs, conv in ((self._articles, articles,
+                                  lambda d: article_fields(d, store)),
                                  (self._passages, passages, passage_fields)):
             if not docs:
                 continue
             existing = self._ids(part)
             stale = [d.id for d in docs if d.id in existing]
-            if stale:
-                with self._writer(part) as w:
-                    for i in stale:
-                        w.delete_by_term("key", str(i))
-            with self._writer(part, **self._bulk_args(len(docs))) as w:
+            with self._writer(part, **self._bulk_args(len(docs), bool(stale))) as w:
+                for i in stale:
+                    w.delete_by_term("key", str(i))
                 for doc in docs:
                     w.add_document(**conv(doc))
-        words: set[str] = set()
-        for doc in articles:
-            words |= article_words(doc)
-        for doc in passages:
-            words |= passage_words(doc)
-        self._add_words(words)
 
-    def _bulk_args(self, n: int) -> dict:
-        if self.procs > 1 and n >= 1000:
+    def _bulk_args(self, n: int, deletes: bool = False) -> dict:
+        if self.procs > 1 and n >= 1000 and not deletes:
             return {"procs": self.procs, "multisegment": True, "limitmb": self.limitmb}
         return {"limitmb": self.limitmb}
 
@@ -465,14 +599,15 @@ class SearchIndex:
             shutil.rmtree(tmp)
         tmp.mkdir(parents=True)
         swapped = False
+        store = self._store_text()
         try:
             self._init_folder(tmp)
             done = 0
-            vocab: set[str] = set()
             yield Progress(0, total, "Indexing articles")
-            for name, docs, conv, words_of, label in (
-                ("articles", articles, article_fields, article_words, "Indexing articles"),
-                ("passages", passages, passage_fields, passage_words, "Indexing passages"),
+            for name, docs, conv, label in (
+                ("articles", articles, lambda d: article_fields(d, store),
+                 "Indexing articles"),
+                ("passages", passages, passage_fields, "Indexing passages"),
             ):
                 ix = windex.open_dir(str(tmp / name))
                 args = {"limitmb": self.limitmb}
@@ -481,11 +616,11 @@ class SearchIndex:
                 w = ix.writer(**args)
                 try:
                     n = 0
+                    add = w.add_document
                     for doc in docs:
                         if cancel is not None and n % 50 == 0:
                             cancel.raise_if_cancelled()
-                        w.add_document(**conv(doc))
-                        vocab |= words_of(doc)
+                        add(**conv(doc))
                         n += 1
                         if name == "articles":
                             done = n
@@ -498,11 +633,6 @@ class SearchIndex:
                     w.cancel()
                     raise
                 w.commit()
-                ix.close()
-            ix = windex.open_dir(str(tmp / "vocabulary"))
-            try:
-                self._add_words(vocab, ix=ix)
-            finally:
                 ix.close()
             self._swap_in(tmp)
             swapped = True
@@ -532,11 +662,12 @@ class SearchIndex:
         reader = part.searcher.reader()
         if reader.doc_count() == 0:
             return {}
-        ids = reader.column_reader("id")
-        values = reader.column_reader(column)
+        ids = part.column("id")
+        values = part.column(column)
         out = {}
         for docnum in reader.all_doc_ids():
-            out[int(ids[docnum])] = values[docnum].decode("utf-8")
+            v = values[docnum]
+            out[int(ids[docnum])] = v.decode("utf-8") if v is not None else ""
         return out
 
     def stamps(self) -> tuple[dict[int, str], dict[int, str]]:
@@ -566,6 +697,26 @@ class SearchIndex:
             sorting.FieldFacet("id", reverse=reverse),
         ])
 
+    def _parse(self, query: str, passages: bool, now: datetime) -> wq.Query:
+        if not passages:
+            return parse(query, self._articles.schema, passages=False, now=now)
+        if self._passage_query_schema is None:
+            self._passage_query_schema = passage_query_schema()
+        q = parse(query, self._passage_query_schema, passages=True, now=now)
+        return self._resolve_article_clauses(q)
+
+    def _resolve_article_clauses(self, q: wq.Query) -> wq.Query:
+        """Replaces each clause on article metadata by the passages of the articles the
+        articles index finds for it (exact: a passage has the metadata of its article)."""
+        if q.is_leaf():
+            if q.field() in ARTICLE_ONLY_FIELDS:
+                searcher = self._articles.searcher
+                ids = self._articles.column("id")
+                found = frozenset(int(ids[d]) for d in searcher.docs_for_query(q))
+                return _ArticleMatch(found, repr(q))
+            return q
+        return q.apply(self._resolve_article_clauses)
+
     def search(self, query: str, *, limit: int = 20, offset: int = 0,
                sort: str | None = None, facets: bool = False, passages: bool = False,
                now: datetime | None = None, snippets: bool = True) -> SearchResult:
@@ -575,18 +726,16 @@ class SearchIndex:
             raise QueryError("limit and offset must not be negative")
         part = self._passages if passages else self._articles
         now = to_utc_naive(now) if now is not None else datetime.now(timezone.utc).replace(tzinfo=None)
-        q = parse(query, part.schema, passages=passages, now=now)
-        sortedby = self._sortedby(sort, isinstance(q, wq.Every))
-        searcher = part.searcher
         try:
+            q = self._parse(query, passages, now)
+            sortedby = self._sortedby(sort, isinstance(q, wq.Every))
+            searcher = part.searcher
             results = searcher.search(q, limit=max(1, offset + limit), sortedby=sortedby,
                                       terms=snippets)
             total = len(results)
             page = list(results)[offset:offset + limit]
-            hits = []
-            for hit in page:
-                hits.append(self._make_hit(hit, passages, snippets))
-            facet_counts = self._facets(searcher, q) if facets else None
+            hits = self._make_hits(page, passages, snippets)
+            facet_counts = self._facets(part, q) if facets else None
         except (QueryError, LibraryLocked):
             raise
         except (OSError, EOFError, ValueError, KeyError, IndexError, struct_error()) as exc:
@@ -594,16 +743,65 @@ class SearchIndex:
             raise LibraryCorrupt(f"the search index is damaged ({exc}); rebuild it") from exc
         suggestion = None
         if total == 0:
-            suggestion = self._suggest(query, part)
+            suggestion = self._suggest(query, self._articles)
         return SearchResult(total=total, hits=hits, facets=facet_counts,
                             suggestion=suggestion, query=query)
 
-    def _make_hit(self, hit, passages: bool, snippets: bool):
+    # ---------------------------------------------------------------- snippets
+
+    def _terms_of(self, word: str) -> tuple[str, ...]:
+        """The index terms of one word of text (folded, stemmed, loose variants)."""
+        cache = self._terms_cache
+        terms = cache.get(word)
+        if terms is None:
+            if len(cache) > 200_000:
+                cache.clear()
+            terms = tuple({t.text for t in self._stem(word, mode="index")})
+            cache[word] = terms
+        return terms
+
+    def _texts(self, ids: list[int], hits_by_id: dict) -> dict[int, str]:
+        if not ids:
+            return {}
+        if self.text_loader is not None:
+            try:
+                return self.text_loader(ids) or {}
+            except Exception:  # noqa: BLE001 - snippets are optional; the hits are not
+                return {}
+        return {i: hits_by_id[i].get("stored_text", "") or "" for i in ids}
+
+    def _make_hits(self, page, passages: bool, snippets: bool) -> list:
+        stored = [hit.fields() for hit in page]
+        texts: dict[int, str] = {}
+        if snippets and not passages:
+            by_id = {int(s["id"]): s for s in stored}
+            texts = self._texts(list(by_id), by_id)
+        hits = []
+        for hit, fields_ in zip(page, stored):
+            hits.append(self._make_hit(hit, fields_, passages, snippets, texts))
+        return hits
+
+    def _fragments(self, hit, sources: list[tuple[str, str]]) -> list[dict]:
+        wanted: dict[str, set[str]] = {}
+        names = {name for name, _ in sources}
+        for fieldname, text in hit.matched_terms() if hit.results.has_matched_terms() else ():
+            if fieldname in names:
+                t = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+                wanted.setdefault(fieldname, set()).add(t)
+        for fieldname, text in sources:
+            if text and fieldname in wanted:
+                frags = find_fragments(text, wanted[fieldname], self._terms_of, _WORD_RE)
+                if frags:
+                    return frags
+        return []
+
+    def _make_hit(self, hit, stored: dict, passages: bool, snippets: bool,
+                  texts: dict[int, str]):
         frags: list[dict] = []
-        stored = hit.fields()
         if passages:
             if snippets:
-                frags = (fragments_for(self._highlighter, hit, stored, ("quote", "note"))
+                frags = (self._fragments(hit, [("quote", stored.get("quote", "")),
+                                               ("note", stored.get("note", ""))])
                          or lead_fragment(stored.get("quote", "")))
             return PassageHit(
                 passage_id=int(stored["id"]),
@@ -616,8 +814,11 @@ class SearchIndex:
                 fragments=frags,
             )
         if snippets:
-            frags = (fragments_for(self._highlighter, hit, stored, ("text", "quote", "note"))
-                     or lead_fragment(stored.get("text", "")))
+            text = texts.get(int(stored["id"]), "")
+            frags = (self._fragments(hit, [("text", text),
+                                           ("quote", stored.get("quote", "")),
+                                           ("note", stored.get("note", ""))])
+                     or lead_fragment(text))
         pub = stored.get("published")
         return Hit(
             id=int(stored["id"]),
@@ -629,28 +830,48 @@ class SearchIndex:
             fragments=frags,
         )
 
-    def _facets(self, searcher, q) -> dict:
-        docs = searcher.docs_for_query(q)
-        if not isinstance(docs, (set, frozenset)):
-            docs = set(docs)
-        reader = searcher.reader()
+    # ------------------------------------------------------------------ facets
+
+    def _facets(self, part: _Part, q) -> dict:
+        searcher = part.searcher
         out: dict[str, dict[str, int]] = {"tag": {}, "outlet": {}, "agency": {}, "month": {}}
+        docs = list(searcher.docs_for_query(q))
         if not docs:
             return out
+        reader = searcher.reader()
+        if part is self._articles:
+            columns = (("outlet", "outlet_f"), ("agency", "agency_f"), ("month", "month"))
+            rows = docs
+        else:
+            # Passages: their articles' outlet/agency/month, each passage counted.
+            aids = self._passages.column("article_id")
+            by_id = self._article_docnums()
+            rows = [by_id.get(aids[d], -1) for d in docs]
+            columns = (("outlet", "outlet_f"), ("agency", "agency_f"), ("month", "month"))
         tags: Counter = Counter()
-        if docs:
-            for term in reader.lexicon("tag"):
-                n = sum(1 for d in reader.postings("tag", term).all_ids() if d in docs)
-                if n:
-                    tags[term.decode("utf-8")] = n
+        docset = set(docs)
+        for term in reader.lexicon("tag"):
+            n = sum(1 for d in reader.postings("tag", term).all_ids() if d in docset)
+            if n:
+                tags[term.decode("utf-8")] = n
         out["tag"] = dict(tags.most_common())
-        for name, column in (("outlet", "outlet_f"), ("agency", "agency_f"),
-                             ("month", "month")):
-            col = reader.column_reader(column)
-            counts = Counter(col[d] for d in docs)
+        for name, column in columns:
+            values = self._articles.column(column)
+            counts = Counter(values[d] for d in rows if d >= 0)
             counts.pop(b"", None)
+            counts.pop(None, None)
             out[name] = {k.decode("utf-8"): v for k, v in counts.most_common()}
         return out
+
+    def _article_docnums(self) -> dict[int, int]:
+        part = self._articles
+        cached = part._columns.get("_docnum_by_id")
+        if cached is None:
+            reader = part.searcher.reader()
+            ids = part.column("id")
+            cached = {int(ids[d]): d for d in reader.all_doc_ids()} if ids else {}
+            part._columns["_docnum_by_id"] = cached
+        return cached
 
     def article_ids(self, query: str, *, now: datetime | None = None) -> list[int]:
         """Ids of every article matching ``query`` (no scoring order, no snippets)."""
@@ -661,8 +882,10 @@ class SearchIndex:
         searcher = part.searcher
         if searcher.doc_count() == 0:
             return []
-        ids = searcher.reader().column_reader("id")
+        ids = part.column("id")
         return sorted(int(ids[d]) for d in searcher.docs_for_query(q))
+
+    # ------------------------------------------------------------- did you mean
 
     def suggest(self, query: str) -> str | None:
         """A corrected query string ("did you mean"), or None."""
@@ -670,44 +893,112 @@ class SearchIndex:
         return self._suggest(query, self._articles)
 
     def _suggest(self, query: str, part: _Part) -> str | None:
+        """Each word of the query not found in the index (as typed: a word whose stem is
+        indexed but which never occurs in that spelling counts as not found) is replaced
+        by the closest indexed word within two edits, if there is one.
+
+        Candidates come from the article index's lexicon (stems, matched with rapidfuzz);
+        the spelling shown is the closest word of the texts that hold the candidate."""
         if not isinstance(query, str) or len(query) > 1000:
             return None
-        vocab = self._vocabulary.searcher.reader()
-        fields = [f for f in ("title", "text", "quote", "note") if f in part.schema]
-        corrector = None
-        out, pos, changed = [], 0, False
-        for m in re.finditer(
-            r"(?<![\w:*~\-])(?:(\w+):)?([^\W\d_][\w']+)(?![\w*~:])", query
-        ):
-            word = m.group(2)
-            if m.group(1) and m.group(1).lower() not in _TEXT_FIELDS:
-                continue
-            if word in ("AND", "OR", "NOT", "TO") or len(word) < 3:
-                continue
-            folded = fold_word(word)
-            if not folded or vocab.doc_frequency("spell", folded) > 0:
-                continue
-            if corrector is None:
-                corrector = vocab.corrector("spell")
-            for candidate in corrector.suggest(folded, limit=5, maxdist=2, prefix=1):
-                if candidate != folded and self._indexed(part.searcher, fields, candidate):
+        try:
+            searcher = part.searcher
+            if searcher.doc_count() == 0:
+                return None
+            out, pos, changed = [], 0, False
+            for m in re.finditer(
+                r"(?<![\w:*~\-])(?:(\w+):)?([^\W\d_][\w']+)(?![\w*~:])", query
+            ):
+                word = m.group(2)
+                if m.group(1) and m.group(1).lower() not in _TEXT_FIELDS:
+                    continue
+                if word in ("AND", "OR", "NOT", "TO") or len(word) < 3:
+                    continue
+                better = self._correct(searcher, word)
+                if better is not None:
                     out.append(query[pos:m.start(2)])
-                    out.append(candidate)
+                    out.append(better)
                     pos = m.end(2)
                     changed = True
-                    break
+        except (OSError, EOFError, ValueError, KeyError, IndexError, struct_error()):
+            return None
         if not changed:
             return None
         out.append(query[pos:])
         return "".join(out)
 
-    def _indexed(self, searcher, fields, word: str) -> bool:
-        """Is the word in some live document (the vocabulary only grows)?"""
-        stems = [t.text for t in self._stem(word)]
-        if not stems:
-            return False
-        q = wq.Or([wq.Term(f, stems[0]) for f in fields])
+    _SPELL_FIELDS = ("title", "text", "quote", "note")
+
+    def _correct(self, searcher, word: str) -> str | None:
+        folded = fold_word(word)
+        stems = [t.text for t in self._stem(folded)]
+        if not folded or len(stems) != 1:
+            return None
+        stem = stems[0]
+        best = None
+        if self._live(searcher, stem):
+            # The stem is indexed: fine unless this spelling never occurs ("enginers"
+            # stems like "engineers").
+            surfaces = self._surfaces(searcher, stem)
+            if not surfaces or folded in surfaces:
+                return None
+            best = min(surfaces, key=lambda s: (Levenshtein.distance(folded, s),
+                                                -surfaces[s]))
+            if best.startswith(folded) or folded.startswith(best):
+                return None  # another inflection of a word that is there
+            if Levenshtein.distance(folded, best) > 2:
+                return None
+        else:
+            reader = searcher.reader()
+            candidates: Counter = Counter()
+            for f in self._SPELL_FIELDS:
+                if f not in reader.schema:
+                    continue
+                lexicon = [t.decode("utf-8") if isinstance(t, bytes) else t
+                           for t in reader.expand_prefix(f, stem[:1])]
+                for cand, dist, _ in fuzz_process.extract(
+                        stem, lexicon, scorer=Levenshtein.distance, score_cutoff=2,
+                        limit=8):
+                    if cand != stem:
+                        candidates[cand] = max(candidates[cand], 3 - dist)
+            for cand, _ in sorted(candidates.items(), key=lambda kv: (-kv[1], kv[0])):
+                if not self._live(searcher, cand):
+                    continue
+                surfaces = self._surfaces(searcher, cand)
+                if surfaces:
+                    best = min(surfaces, key=lambda s: (Levenshtein.distance(folded, s),
+                                                        -surfaces[s]))
+                    break
+        if best is None or best == folded:
+            return None
+        if word[:1].isupper():
+            best = best.upper() if word.isupper() and len(word) > 1 else best[:1].upper() + best[1:]
+        return best
+
+    def _live(self, searcher, stem: str) -> bool:
+        """Is the term in some live document (the lexicon keeps deleted ones)?"""
+        q = wq.Or([wq.Term(f, stem) for f in self._SPELL_FIELDS])
         return next(iter(searcher.docs_for_query(q)), None) is not None
+
+    def _surfaces(self, searcher, stem: str, docs: int = 5) -> Counter:
+        """Folded words of a few live documents holding ``stem`` that index as it."""
+        q = wq.Or([wq.Term(f, stem) for f in self._SPELL_FIELDS])
+        docnums = []
+        for d in searcher.docs_for_query(q):
+            docnums.append(d)
+            if len(docnums) >= docs:
+                break
+        stored = {int(searcher.stored_fields(d)["id"]): searcher.stored_fields(d)
+                  for d in docnums}
+        texts = self._texts(list(stored), stored)
+        out: Counter = Counter()
+        for i, s in stored.items():
+            for text in (s.get("title", ""), texts.get(i, ""), s.get("quote", ""),
+                         s.get("note", "")):
+                for w in _WORD_RE.findall(text or ""):
+                    if stem in self._terms_of(w):
+                        out[fold_word(w)] += 1
+        return out
 
 
 def _score(hit) -> float:

@@ -7,46 +7,50 @@ words in ``<b>…</b>`` and everything else escaped.
 from __future__ import annotations
 
 import html
+import re
+from typing import Callable, Iterable
 
-from whoosh import highlight
-
-# Highlighting stops at this many characters of a document. Whoosh's default (32K) would
-# give an empty snippet for a match in the second half of a long article.
+# Matches further into a document than this are not looked for (a snippet from the first
+# 300K characters is enough; Whoosh's own highlighter stopped at 32K).
 CHARLIMIT = 300_000
 FRAGMENT_CHARS = 220
 SURROUND = 60
 SEPARATOR = " … "
 
 
-class _FragmentCollector(highlight.Formatter):
-    """Returns fragments as plain data instead of formatted text."""
+def find_fragments(text: str, wanted: set[str], terms_of: Callable[[str], Iterable[str]],
+                   word_re: re.Pattern, top: int = 2) -> list[dict]:
+    """Up to ``top`` fragments of ``text`` around the first words whose index terms
+    (``terms_of(word)``: folded, stemmed) are in ``wanted``.
 
-    def format(self, fragments, replace=False):
-        out = []
-        for f in fragments:
-            start, end = _trim(f)
-            base = start
-            text = f.text[start:end]
-            spans = []
-            last = 0
-            for t in sorted(f.matches, key=lambda t: (t.startchar, -(t.endchar - t.startchar))):
-                if t.startchar is None or t.startchar - base < last:
-                    continue
-                s, e = t.startchar - base, min(t.endchar, end) - base
-                if e > s:
-                    spans.append([s, e])
-                    last = e
-            out.append({"text": text, "matches": spans})
-        return out
+    The index keeps no character offsets, so this re-reads the text of a shown hit;
+    scanning stops once the fragments are complete.
+    """
+    if not text or not wanted:
+        return []
+    n = len(text)
+    frags: list[list] = []  # [start, end, [(s, e), ...]]
+    for m in word_re.finditer(text, 0, min(n, CHARLIMIT)):
+        if not wanted.intersection(terms_of(m.group())):
+            continue
+        s, e = m.span()
+        if frags and s < frags[-1][1]:
+            if e <= frags[-1][1]:
+                frags[-1][2].append((s, e))
+            continue
+        if len(frags) == top:
+            break
+        start = max(0, s - SURROUND)
+        if frags:
+            start = max(start, frags[-1][1])
+        end = max(e, min(n, start + FRAGMENT_CHARS))
+        frags.append([start, end, [(s, e)]])
+    return [_fragment(text, start, end, spans) for start, end, spans in frags]
 
 
-def _trim(f) -> tuple[int, int]:
+def _fragment(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> dict:
     """Fragment bounds moved to word boundaries, never cutting a match."""
-    text, start, end = f.text, f.startchar, f.endchar
-    starts = [t.startchar for t in f.matches if t.startchar is not None]
-    ends = [t.endchar for t in f.matches if t.endchar is not None]
-    first = min(starts) if starts else end
-    last = max(ends) if ends else start
+    first, last = spans[0][0], spans[-1][1]
     if start > 0 and not text[start - 1].isspace():
         space = text.find(" ", start, first)
         if space >= 0:
@@ -55,34 +59,7 @@ def _trim(f) -> tuple[int, int]:
         space = text.rfind(" ", last, end)
         if space >= 0:
             end = space
-    return start, end
-
-
-def make_highlighter() -> highlight.Highlighter:
-    return highlight.Highlighter(
-        # Pinpoint: fragments from the match offsets stored in the index (chars=True),
-        # without re-analysing the whole article for every hit.
-        fragmenter=highlight.PinpointFragmenter(
-            maxchars=FRAGMENT_CHARS, surround=SURROUND, autotrim=False, charlimit=CHARLIMIT
-        ),
-        formatter=_FragmentCollector(),
-        order=highlight.FIRST,
-    )
-
-
-def fragments_for(highlighter, hit, stored: dict, fieldnames, top: int = 2) -> list[dict]:
-    """Fragments from the first of ``fieldnames`` that has a match in this hit."""
-    for name in fieldnames:
-        try:
-            value = stored.get(name)
-            if not value:
-                continue
-            frags = highlighter.highlight_hit(hit, name, text=value, top=top)
-        except KeyError:
-            continue
-        if frags:
-            return frags
-    return []
+    return {"text": text[start:end], "matches": [[s - start, e - start] for s, e in spans]}
 
 
 def lead_fragment(text: str, chars: int = FRAGMENT_CHARS) -> list[dict]:
