@@ -136,8 +136,9 @@ class Library:
     @cached_property
     def index(self):
         from clipper.index import SearchIndex
+        from clipper.storage.texts import texts
 
-        return SearchIndex(self.index_path)
+        return SearchIndex(self.index_path, text_loader=lambda ids: texts(self.db, ids))
 
     def index_needs_repair(self) -> bool:
         if self._dirty_marker.exists():
