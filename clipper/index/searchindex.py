@@ -35,7 +35,7 @@ from rapidfuzz.distance import Levenshtein
 from whoosh import fields
 from whoosh import index as windex
 from whoosh import query as wq
-from whoosh import sorting
+from whoosh import collectors, sorting
 from whoosh.index import LockError
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
@@ -349,6 +349,21 @@ class _Part:
 
 def _default_procs() -> int:
     return max(1, min(2, os.cpu_count() or 1))
+
+
+class _TopCounting(collectors.TopCollector):
+    """Top N by score that counts every match in the same pass (Whoosh's default skips
+    low-scoring blocks and then runs the whole query a second time to count), and keeps
+    the matching documents when facets need them."""
+
+    def __init__(self, limit: int, keep_docs: bool):
+        super().__init__(limit=limit, usequality=False)
+        self.kept: list[int] | None = [] if keep_docs else None
+
+    def _collect(self, global_docnum, score):
+        if self.kept is not None:
+            self.kept.append(global_docnum)
+        return super()._collect(global_docnum, score)
 
 
 class _ArticleMatch(wq.Query):
@@ -730,12 +745,21 @@ class SearchIndex:
             q = self._parse(query, passages, now)
             sortedby = self._sortedby(sort, isinstance(q, wq.Every))
             searcher = part.searcher
-            results = searcher.search(q, limit=max(1, offset + limit), sortedby=sortedby,
-                                      terms=snippets)
+            n = max(1, offset + limit)
+            if sortedby is not None:
+                top = collectors.SortingCollector(sortedby, limit=n)
+            else:
+                top = _TopCounting(n, keep_docs=facets)
+            c = collectors.TermsCollector(top) if snippets else top
+            searcher.search_with_collector(q, c)
+            results = c.results()
             total = len(results)
             page = list(results)[offset:offset + limit]
             hits = self._make_hits(page, passages, snippets)
-            facet_counts = self._facets(part, q) if facets else None
+            facet_counts = None
+            if facets:
+                docs = top.kept if sortedby is None else sorted(top.docset)
+                facet_counts = self._facets(part, docs)
         except (QueryError, LibraryLocked):
             raise
         except (OSError, EOFError, ValueError, KeyError, IndexError, struct_error()) as exc:
@@ -832,10 +856,10 @@ class SearchIndex:
 
     # ------------------------------------------------------------------ facets
 
-    def _facets(self, part: _Part, q) -> dict:
+    def _facets(self, part: _Part, docs: list[int]) -> dict:
+        """Counts over the whole result set (``docs``: every matching document)."""
         searcher = part.searcher
         out: dict[str, dict[str, int]] = {"tag": {}, "outlet": {}, "agency": {}, "month": {}}
-        docs = list(searcher.docs_for_query(q))
         if not docs:
             return out
         reader = searcher.reader()
