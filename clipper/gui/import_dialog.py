@@ -102,9 +102,17 @@ class ImportDialog(QDialog):
 
     def _finish_ui(self) -> None:
         self.buttons.clear()
-        self.buttons.addButton(QDialogButtonBox.Close)
+        close = self.buttons.addButton(QDialogButtonBox.Close)
+        close.setDefault(True)
         self.buttons.rejected.connect(self.reject)
         self.summary.show()
+        # room for the summary: a few lines fit as they are, a long list gets a taller box
+        lines = self.summary.toPlainText().count("\n") + 1
+        fm = self.summary.fontMetrics()
+        wanted = min(16, max(4, lines)) * fm.lineSpacing() + 16
+        self.summary.setMinimumHeight(wanted)
+        widest = max((fm.horizontalAdvance(line) for line in self.summary.toPlainText().splitlines()), default=0)
+        self.resize(max(self.width(), min(760, widest + 60)), self.sizeHint().height())
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
 

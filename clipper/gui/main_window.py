@@ -56,6 +56,8 @@ class EmptyState(QWidget):
         row = QHBoxLayout()
         row.addStretch(1)
         self.import_button = QPushButton("Import…", self)
+        self.import_button.setDefault(True)
+        self.import_button.setMinimumWidth(self.import_button.sizeHint().width() + 24)
         self.sample_button = QPushButton("Open sample library", self)
         self.import_button.clicked.connect(self.import_requested)
         self.sample_button.clicked.connect(self.sample_requested)
@@ -69,7 +71,114 @@ class EmptyState(QWidget):
 
 
 class ArticleTable(QTableView):
+    """The article list. Title stretches; the other columns are sized to their contents
+    (within limits) and, in a narrow pane, give up room so the title stays readable. A
+    column the user resizes keeps that width (``widths_changed`` reports it to be saved)."""
+
     delete_requested = Signal()
+    widths_changed = Signal(dict)  # {column: width} of the columns the user resized
+
+    TITLE = 0
+    HIDE_ORDER = (2, 4)  # when even the minimum widths do not fit: agency first, then passages
+    MEASURE_ROWS = 200
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._fitting = False
+        self.user_widths: dict[int, int] = {}
+        self.content_widths: dict[int, int] = {}
+        self.auto_hidden: set[int] = set()
+
+    def setup_columns(self) -> None:
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(max(32, self.fontMetrics().averageCharWidth() * 4))
+        header.setSectionResizeMode(self.TITLE, QHeaderView.Stretch)
+        for col in range(1, self.model().columnCount()):
+            header.setSectionResizeMode(col, QHeaderView.Interactive)
+        header.sectionResized.connect(self._section_resized)
+
+    def restore_header(self, state) -> None:
+        self._fitting = True
+        try:
+            self.horizontalHeader().restoreState(state)
+        finally:
+            self._fitting = False
+        self.horizontalHeader().sectionResized.disconnect(self._section_resized)
+        self.setup_columns()  # an old saved state may hold other resize modes
+
+    def limits(self) -> dict[int, tuple[int, int]]:
+        """{column: (minimum, maximum)} widths of the non-title columns."""
+        fm = self.fontMetrics()
+        ch = fm.averageCharWidth()
+        header = self.horizontalHeader()
+        date = fm.horizontalAdvance("0000-00-00") + 3 * ch
+        count = max(header.sectionSizeHint(4), 6 * ch)
+        agency = max(header.sectionSizeHint(2), 6 * ch)
+        return {1: (12 * ch, 26 * ch), 2: (agency, max(agency, 14 * ch)), 3: (date, date + 4 * ch),
+                4: (count, max(count, 18 * ch))}
+
+    def title_minimum(self, width: int) -> int:
+        return max(18 * self.fontMetrics().averageCharWidth(), int(width * 0.36))
+
+    def measure(self) -> None:
+        """Size the non-title columns to the header and the first rows' text."""
+        model = self.model()
+        rows = min(model.rowCount(), self.MEASURE_ROWS)
+        if not rows:
+            return
+        fm = self.fontMetrics()
+        header = self.horizontalHeader()
+        pad = 2 * fm.averageCharWidth() + 8
+        for col, (lo, hi) in self.limits().items():
+            texts = (model.index(r, col).data() or "" for r in range(rows))
+            widest = max((fm.horizontalAdvance(str(t)) for t in texts), default=0) + pad
+            self.content_widths[col] = max(lo, min(hi, max(widest, header.sectionSizeHint(col))))
+        self.fit()
+
+    def preferred_widths(self) -> dict[int, int]:
+        return {col: self.user_widths.get(col) or self.content_widths.get(col) or self.columnWidth(col)
+                for col in self.limits()}
+
+    def fit(self) -> None:
+        """Fit the columns to the pane: Title keeps at least ~36%; the others shrink in
+        proportion; in a very narrow pane Agency, then Passages, are hidden until it widens."""
+        if not self.content_widths and not self.user_widths:
+            return
+        from clipper.gui.util import fit_widths
+
+        width = self.viewport().width()
+        budget = width - self.title_minimum(width)
+        limits = self.limits()
+        minimum = {col: lo for col, (lo, _hi) in limits.items()}
+        hidden: set[int] = set()
+        for col in self.HIDE_ORDER:
+            if sum(v for c, v in minimum.items() if c not in hidden) <= budget:
+                break
+            hidden.add(col)
+        preferred = {c: w for c, w in self.preferred_widths().items() if c not in hidden}
+        widths = fit_widths(preferred, {c: minimum[c] for c in preferred}, budget)
+        self._fitting = True
+        try:
+            for col in limits:
+                if self.isColumnHidden(col) != (col in hidden):
+                    self.setColumnHidden(col, col in hidden)
+            for col, w in widths.items():
+                if self.columnWidth(col) != w:
+                    self.setColumnWidth(col, w)
+        finally:
+            self._fitting = False
+        self.auto_hidden = hidden
+
+    def _section_resized(self, col: int, _old: int, new: int) -> None:
+        if self._fitting or col == self.TITLE or col not in self.limits() or new <= 0:
+            return
+        self.user_widths[col] = new
+        self.widths_changed.emit(dict(self.user_widths))
+
+    def resizeEvent(self, event):  # noqa: N802
+        super().resizeEvent(event)
+        self.fit()
 
     def keyPressEvent(self, event):  # noqa: N802
         if event.key() == Qt.Key_Delete:
@@ -122,11 +231,7 @@ class MainWindow(QMainWindow):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.ElideRight)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.Stretch)
-        for col, width in ((1, 120), (2, 64), (3, 86), (4, 66)):
-            header.setSectionResizeMode(col, QHeaderView.Interactive)
-            header.resizeSection(col, width)
+        self.table.setup_columns()
         self.empty = EmptyState(centre)
         self.stack = QStackedWidget(centre)
         self.stack.addWidget(self.table)
@@ -161,8 +266,9 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setStretchFactor(2, 3)
-        self.splitter.setSizes([210, 520, 640])
-        self.right_splitter.setSizes([520, 220])
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setCollapsible(2, False)
+        self.right_splitter.setCollapsible(0, False)
         self.setCentralWidget(self.splitter)
         self.tag_palette = TagPalette(self)
 
@@ -173,7 +279,18 @@ class MainWindow(QMainWindow):
         self.search_service.request_facets()
         self.show_view("all", None)
         self._show_article(None)
+        self._open_first_row()
         self.statusBar().showMessage(lib.index_warning or "", 10_000)
+
+    def _open_first_row(self) -> None:
+        """On open, show the first article so the reader is not empty, and put the focus
+        in the list (arrows move through the articles; Ctrl+K searches)."""
+        if self.stack.currentWidget() is self.table and self.model.rowCount():
+            self.table.setCurrentIndex(self.model.index(0, 0))
+            self.table.selectRow(0)
+            self.table.setFocus(Qt.OtherFocusReason)
+        elif self.stack.currentWidget() is self.empty:
+            self.empty.import_button.setFocus(Qt.OtherFocusReason)
 
     # ================================================================ actions and menus
     def _action(self, menu, text, slot, shortcut=None, *, extra=()):
@@ -238,8 +355,10 @@ class MainWindow(QMainWindow):
         self.sidebar.saved_search_removed.connect(self.remove_saved_search)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.delete_requested.connect(self.delete_selected_articles)
+        self.table.widths_changed.connect(self._save_column_widths)
         self.model.view_reset.connect(self._view_reset)
-        self.search.article_chosen.connect(lambda aid: self.open_article(aid))
+        self.search.article_chosen.connect(self._open_article_hit)
+        self.search.reader_focus_requested.connect(self._focus_reader)
         self.search.passage_chosen.connect(lambda aid, pid: self.open_article(aid, pid))
         self.search.results_shown.connect(lambda _n: self.stack.setCurrentWidget(self.search.results))
         self.search.cleared.connect(self._search_cleared)
@@ -281,17 +400,21 @@ class MainWindow(QMainWindow):
     def _restore_settings(self) -> None:
         s = self.settings
         geo = s.value("window/geometry")
-        if isinstance(geo, QByteArray) and not geo.isEmpty():
-            self.restoreGeometry(geo)
-        else:
-            self.resize(1360, 820)
+        if not (isinstance(geo, QByteArray) and not geo.isEmpty() and self.restoreGeometry(geo)):
+            self._default_geometry()
         for key, splitter in (("window/splitter", self.splitter), ("window/rightSplitter", self.right_splitter)):
             state = s.value(key)
             if isinstance(state, QByteArray) and not state.isEmpty():
                 splitter.restoreState(state)
         header = s.value("window/tableHeader")
         if isinstance(header, QByteArray) and not header.isEmpty():
-            self.table.horizontalHeader().restoreState(header)
+            self.table.restore_header(header)
+        try:
+            raw = json.loads(str(s.value("window/columnWidths", "{}")))
+            self.table.user_widths = {int(k): int(v) for k, v in raw.items() if 0 < int(k) < len(ARTICLE_COLUMNS)
+                                      and 16 <= int(v) <= 2000}
+        except (TypeError, ValueError, AttributeError):
+            self.table.user_widths = {}
         try:
             zoom = int(s.value("reader/zoom", 0))
         except (TypeError, ValueError):
@@ -299,12 +422,34 @@ class MainWindow(QMainWindow):
         if zoom:
             self.reader.zoom(zoom)
 
+    def _default_geometry(self) -> None:
+        """First run (nothing saved): most of the screen, centred; the reader gets the most
+        room, then the list, then the sidebar."""
+        from PySide6.QtGui import QGuiApplication
+
+        from clipper.gui.util import default_window_rect
+
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(1280, 800)
+        else:
+            self.setGeometry(default_window_rect(screen.availableGeometry()))
+        width, height = self.width(), self.height()
+        side = max(190, min(250, int(width * 0.16)))
+        centre = int((width - side) * 0.49)
+        self.splitter.setSizes([side, centre, width - side - centre])
+        self.right_splitter.setSizes([int(height * 0.68), height - int(height * 0.68)])
+
+    def _save_column_widths(self, widths: dict) -> None:
+        self.settings.setValue("window/columnWidths", json.dumps({str(k): int(v) for k, v in widths.items()}))
+
     def save_settings(self) -> None:
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/splitter", self.splitter.saveState())
         s.setValue("window/rightSplitter", self.right_splitter.saveState())
         s.setValue("window/tableHeader", self.table.horizontalHeader().saveState())
+        self._save_column_widths(self.table.user_widths)
         s.setValue("reader/zoom", self.reader.zoom_steps)
         s.sync()
 
@@ -403,6 +548,8 @@ class MainWindow(QMainWindow):
 
     def _view_reset(self) -> None:
         n = self.model.rowCount()
+        if n and not self.table.content_widths:
+            self.table.measure()
         self.view_title.setText(f"{getattr(self, '_view_label', 'All articles')}  —  {n:,} article{'s' * (n != 1)}")
         if self.current_article is not None:
             row = self.model.row_of(self.current_article.id)
@@ -421,6 +568,8 @@ class MainWindow(QMainWindow):
         else:
             self.stack.setCurrentWidget(self.table)
             self.view_title.show()
+        # An empty library has nothing to read: the empty state gets the whole width.
+        self.right_splitter.setVisible(self.stack.currentWidget() is not self.empty)
 
     def _search_cleared(self) -> None:
         self._update_stack()
@@ -455,6 +604,36 @@ class MainWindow(QMainWindow):
                 self.reader.scroll_to_passage(p)
         self.article_opened.emit(article_id)
         return True
+
+    def _open_article_hit(self, article_id: int) -> None:
+        """An article search hit: open it with the first matched word selected (so the
+        keyboard can grow the selection with Shift+arrows and tag it)."""
+        if not self.open_article(article_id):
+            return
+        hit = self.search.current_hit()
+        if hit is None or getattr(hit, "id", None) != article_id or not hit.fragments:
+            return
+        frag = hit.fragments[0]
+        if not frag.get("matches"):
+            return
+        s, e = frag["matches"][0]
+        text, ftext = self.current_article.text, frag.get("text", "")
+        at = text.find(ftext) if ftext else -1
+        if at >= 0:
+            start = at + s
+        else:
+            import re
+
+            found = re.search(re.escape(ftext[s:e]), text, re.IGNORECASE) if ftext[s:e] else None
+            if found is None:
+                return
+            start = found.start()
+        self.reader.select_span(start, start + (e - s))
+        self.reader.ensureCursorVisible()
+
+    def _focus_reader(self) -> None:
+        if self.current_article is not None:
+            self.reader.setFocus(Qt.ShortcutFocusReason)
 
     def _show_article(self, article) -> None:
         self.current_article = article

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QTextBlockFormat, QTextCharFormat, QTextCursor, QTextFormat
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QPalette, QTextBlockFormat, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QLabel, QMenu, QTextEdit, QVBoxLayout, QWidget
 
 from clipper.anchoring import codepoint_to_utf16, utf16_to_codepoint
@@ -105,7 +105,8 @@ class ReaderView(QTextEdit):
             if p.id == self.current_passage:
                 fmt.setFontUnderline(True)
                 fmt.setUnderlineStyle(QTextCharFormat.SingleUnderline)
-                fmt.setUnderlineColor(qcolor(p.color).darker(170))
+                dark = self.palette().color(QPalette.Base).lightness() < 128
+                fmt.setUnderlineColor(qcolor(p.color).lighter(150) if dark else qcolor(p.color).darker(170))
             fmt.setProperty(QTextFormat.UserProperty + 1, p.id)
             sel.format = fmt
             selections.append(sel)
@@ -239,11 +240,8 @@ class ReaderHeader(QWidget):
         self.title.setFont(f)
         self.title.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.meta = plain_label("", self, word_wrap=True)
-        self.meta.setForegroundRole(self.meta.foregroundRole())
-        self.meta.setEnabled(True)
-        pal = self.meta.palette()
-        pal.setColor(self.meta.foregroundRole(), pal.color(pal.ColorGroup.Disabled, pal.ColorRole.WindowText))
-        self.meta.setPalette(pal)
+        self.meta.setObjectName("readerMeta")
+        self._tone_meta()
         self.dek = plain_label("", self, word_wrap=True)
         fd = self.dek.font()
         fd.setItalic(True)
@@ -260,6 +258,22 @@ class ReaderHeader(QWidget):
         for w in (self.title, self.meta, self.dek, self.link, self.note):
             layout.addWidget(w)
         self.note.hide()
+
+    def _tone_meta(self) -> None:
+        """The byline in a softer tone that still reads well on light and dark palettes:
+        the text colour mixed a third of the way towards the background."""
+        pal = self.palette()
+        fg, bg = pal.color(QPalette.WindowText), pal.color(QPalette.Window)
+        mixed = QColor(round(fg.red() * 0.68 + bg.red() * 0.32), round(fg.green() * 0.68 + bg.green() * 0.32),
+                       round(fg.blue() * 0.68 + bg.blue() * 0.32))
+        meta_pal = self.meta.palette()
+        meta_pal.setColor(QPalette.WindowText, mixed)
+        self.meta.setPalette(meta_pal)
+
+    def changeEvent(self, event):  # noqa: N802 - follow a palette switch (light/dark)
+        super().changeEvent(event)
+        if event.type() == QEvent.PaletteChange and hasattr(self, "meta"):
+            self._tone_meta()
 
     def set_note(self, notes) -> None:
         """The article's notes (Markdown source shown as plain text, shortened)."""

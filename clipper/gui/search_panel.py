@@ -140,14 +140,36 @@ class SnippetDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+class ResultsView(QListView):
+    """The results list: Enter opens the current hit in the reader, Esc goes back to the bar."""
+
+    entered = Signal()
+    escaped = Signal()
+
+    def keyPressEvent(self, event):  # noqa: N802
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.currentIndex().isValid():
+            self.entered.emit()
+            return
+        if event.key() == Qt.Key_Escape:
+            self.escaped.emit()
+            return
+        super().keyPressEvent(event)
+
+
 class SearchPanel(QWidget):
-    """Search line + Articles/Passages switch + save button + inline error + results list."""
+    """Search line + Articles/Passages switch + save button + inline error + results list.
+
+    Keyboard: type, then Enter opens the top hit (or the current one) and asks for the
+    reader's focus (``reader_focus_requested``); Down moves into the results, where Enter
+    does the same and Esc returns to the bar.
+    """
 
     article_chosen = Signal(int)
     passage_chosen = Signal(int, int)  # article id, passage id
     results_shown = Signal(int)  # number of hits (total)
     cleared = Signal()
     save_requested = Signal(str, bool)  # query, passages
+    reader_focus_requested = Signal()
 
     def __init__(self, service, lib, parent: QWidget | None = None):
         super().__init__(parent)
@@ -155,6 +177,9 @@ class SearchPanel(QWidget):
         self.lib = lib
         self.pending_id = 0
         self.last_result = None
+        self._asked: tuple[str, bool] | None = None  # the query (and mode) last sent
+        self._shown: tuple[str, bool] | None = None  # the query the results list shows
+        self._open_when_done = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
@@ -162,7 +187,9 @@ class SearchPanel(QWidget):
         row.setSpacing(4)
         self.edit = QLineEdit(self)
         self.edit.setObjectName("searchEdit")
-        self.edit.setPlaceholderText("Search  (Ctrl+K)  —  e.g.  drones tag:energy published:>-30d")
+        self.edit.setPlaceholderText("Search (Ctrl+K)   e.g.  drones tag:energy")
+        self.edit.setToolTip("Search the library. Examples: drones tag:energy  ·  outlet:\"Tech Harvest\"  ·  "
+                             "published:>-30d  ·  \"exact phrase\"")
         self.edit.setClearButtonEnabled(True)
         self.mode = QComboBox(self)
         self.mode.addItem("Articles", False)
@@ -181,7 +208,7 @@ class SearchPanel(QWidget):
         self.status.hide()
         layout.addWidget(self.status)
         self.model = SearchResultsModel(self)
-        self.results = QListView(self)
+        self.results = ResultsView(self)
         self.results.setObjectName("searchResults")
         self.results.setModel(self.model)
         self.results.setItemDelegate(SnippetDelegate(self.model, self.results))
@@ -201,6 +228,8 @@ class SearchPanel(QWidget):
         service.failed.connect(self._failed)
         self.results.selectionModel().currentChanged.connect(self._activate)
         self.results.clicked.connect(self._activate)
+        self.results.entered.connect(self.open_current)
+        self.results.escaped.connect(self.focus)
         self.edit.installEventFilter(self)
 
     # ---- state --------------------------------------------------------------------------------
@@ -227,6 +256,7 @@ class SearchPanel(QWidget):
     # ---- searching -------------------------------------------------------------------------------
     def _typed(self, text: str) -> None:
         self.save.setEnabled(bool(text.strip()))
+        self._open_when_done = False
         if not text.strip():
             self.timer.stop()
             self.pending_id = 0
@@ -242,15 +272,40 @@ class SearchPanel(QWidget):
         self.timer.stop()
         if not self.query():
             return
+        self._asked = (self.query(), self.passages_mode())
         self.pending_id = self.service.search(self.query(), passages=self.passages_mode(), limit=RESULT_LIMIT)
 
     def _enter(self) -> None:
-        self.run_now()
+        """Enter in the bar: open the hit shown for this query, or search and open the top hit."""
+        if not self.query():
+            return
+        if (self.last_result is not None and not self.timer.isActive()
+                and self._shown == (self.query(), self.passages_mode())):
+            self.open_current()
+        else:
+            self._open_when_done = True
+            self.run_now()
+
+    def current_hit(self):
+        return self.results.currentIndex().data(HIT_ROLE)
+
+    def open_current(self) -> bool:
+        """Open the current hit (the first when none is current) and hand the focus on."""
+        if not self.model.rowCount():
+            return False
+        index = self.results.currentIndex()
+        if index.isValid():
+            self._activate(index)
+        else:
+            self.results.setCurrentIndex(self.model.index(0))  # emits currentChanged -> _activate
+        self.reader_focus_requested.emit()
+        return True
 
     def _finished(self, rid: int, result) -> None:
         if rid != self.pending_id:
             return
         self.last_result = result
+        self._shown = self._asked
         titles = {}
         if self.passages_mode() and result.hits:
             aids = sorted({h.article_id for h in result.hits})
@@ -269,10 +324,14 @@ class SearchPanel(QWidget):
         self._show_status(text, error=False)
         self.results.show()
         self.results_shown.emit(result.total)
+        if self._open_when_done:
+            self._open_when_done = False
+            self.open_current()
 
     def _failed(self, rid: int, message: str) -> None:
         if rid != self.pending_id:
             return
+        self._open_when_done = False
         self._show_status(message, error=True)
 
     def _show_status(self, text: str, error: bool) -> None:

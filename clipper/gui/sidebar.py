@@ -27,13 +27,15 @@ class Sidebar(QTreeWidget):
         self.setRootIsDecorated(False)
         self.setIndentation(10)
         self.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.setUniformRowHeights(True)
+        self.setUniformRowHeights(False)  # sections use a smaller font
         self.setContextMenuPolicy(Qt.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self.library = self._section("Library")
         self.tags = self._section("Tags")
         self.outlets = self._section("Outlets")
         self.saved = self._section("Saved searches")
+        for section in (self.tags, self.outlets, self.saved):
+            section.setHidden(True)  # shown once they have rows
         self.item_all = self._add(self.library, "All articles", "all", None)
         self.item_recent = self._add(self.library, "Recently imported", "recent", None)
         self.item_orphaned = self._add(self.library, "Orphaned passages", "orphaned", None)
@@ -73,6 +75,7 @@ class Sidebar(QTreeWidget):
         for text, kind, value, icon, tip in rows:
             self._add(section, text, kind, value, icon, tip)
         section.setExpanded(True)
+        section.setHidden(not rows)  # no empty headings (a new library has no tags yet)
         if current is not None:
             self.select_view(*current)
         self._quiet = False

@@ -6,7 +6,7 @@ filters the list; Up/Down move through it; Esc closes. So: select, then one key.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QSize, Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from clipper.models import Tag
@@ -38,6 +38,8 @@ class TagPalette(QFrame):
         self.list = QListWidget(self)
         self.list.setFocusPolicy(Qt.NoFocus)
         self.list.setUniformItemSizes(True)
+        self.list.setIconSize(QSize(14, 14))
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         layout.addWidget(self.hint)
         layout.addWidget(self.edit)
         layout.addWidget(self.list)
@@ -76,9 +78,16 @@ class TagPalette(QFrame):
             self.list.addItem(item)
         if self.list.count():
             self.list.setCurrentRow(0)
+        # every row gets the same explicit height, so ten rows fit exactly (no half row)
+        row_h = self._row_height()
+        for i in range(self.list.count()):
+            self.list.item(i).setSizeHint(QSize(0, row_h))
         rows = min(self.list.count(), 10)
-        self.list.setFixedHeight(max(1, rows) * (self.list.sizeHintForRow(0) if self.list.count() else 20) + 6)
+        self.list.setFixedHeight(max(1, rows) * row_h + 2 * self.list.frameWidth())
         self.adjustSize()
+
+    def _row_height(self) -> int:
+        return max(self.list.fontMetrics().height(), self.list.iconSize().height()) + 6
 
     # ---- choosing ------------------------------------------------------------------------------
     def _choose(self, name: str | None) -> None:

@@ -115,3 +115,38 @@ def tell(parent: QWidget | None, title: str, text: str, *, warning: bool = True)
     box.setTextFormat(Qt.PlainText)
     box.setText(text)
     box.exec()
+
+
+def default_window_rect(available, fraction: float = 0.85, minimum: tuple[int, int] = (1100, 700)):
+    """The first-run window rectangle: ``fraction`` of the screen's available area, at least
+    ``minimum`` when the screen is big enough (never more than the screen), centred."""
+    from PySide6.QtCore import QRect
+
+    aw, ah = available.width(), available.height()
+    w = min(aw, max(int(aw * fraction), minimum[0]))
+    h = min(ah, max(int(ah * fraction), minimum[1]))
+    rect = QRect(0, 0, w, h)
+    rect.moveCenter(available.center())
+    return rect
+
+
+def fit_widths(preferred: dict[int, int], minimum: dict[int, int], budget: int) -> dict[int, int]:
+    """Column widths that fit ``budget`` pixels: the preferred widths, each shrunk in
+    proportion to the room it has above its minimum (never below it). When even the
+    minimums do not fit, every column gets its minimum."""
+    widths = dict(preferred)
+    excess = sum(widths.values()) - budget
+    if excess <= 0:
+        return widths
+    slack = {c: max(0, w - minimum.get(c, 0)) for c, w in widths.items()}
+    total = sum(slack.values())
+    if total <= excess:
+        return {c: w - slack[c] for c, w in widths.items()}
+    given = 0
+    cols = sorted(widths, key=lambda c: -slack[c])
+    for n, c in enumerate(cols):
+        give = excess - given if n == len(cols) - 1 else round(excess * slack[c] / total)
+        give = min(slack[c], give)
+        widths[c] -= give
+        given += give
+    return widths

@@ -35,9 +35,15 @@ def open_worker_library(folder):
 def refresh_index(lib) -> None:
     """Make another thread's index writes visible to this Library's searchers.
 
-    SearchIndex has no public refresh; its parts refresh cheaply when nothing changed.
+    Uses ``SearchIndex.refresh()`` when the index has it; older indexes only refresh their
+    parts (each part refreshes cheaply when nothing changed).
     """
-    index = lib.index
+    index = getattr(lib, "index", None)
+    if index is None:
+        return
+    if callable(getattr(index, "refresh", None)):
+        index.refresh()
+        return
     for name in ("_articles", "_passages"):
         part = getattr(index, name, None)
         if part is not None and hasattr(part, "refresh"):
