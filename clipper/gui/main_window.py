@@ -51,7 +51,7 @@ class EmptyState(QWidget):
         title.setFont(f)
         title.setAlignment(Qt.AlignCenter)
         text = plain_label("Import saved web pages, text files, feeds or read-it-later exports,\n"
-                           "paste an article with Ctrl+Shift+V, or drop files and links here.", self)
+                           "paste an article with Ctrl+Shift+V, or drop files and links here.", self, word_wrap=True)
         text.setAlignment(Qt.AlignCenter)
         row = QHBoxLayout()
         row.addStretch(1)
@@ -76,7 +76,7 @@ class ArticleTable(QTableView):
     column the user resizes keeps that width (``widths_changed`` reports it to be saved)."""
 
     delete_requested = Signal()
-    widths_changed = Signal(dict)  # {column: width} of the columns the user resized
+    widths_changed = Signal(object)  # {column: width} of the columns the user resized
 
     TITLE = 0
     HIDE_ORDER = (2, 4)  # when even the minimum widths do not fit: agency first, then passages

@@ -11,7 +11,7 @@ import html
 
 from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QPalette, QTextBlockFormat, QTextCharFormat, QTextCursor, QTextFormat
-from PySide6.QtWidgets import QLabel, QMenu, QTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QSizePolicy, QTextEdit, QVBoxLayout, QWidget
 
 from clipper.anchoring import codepoint_to_utf16, utf16_to_codepoint
 from clipper.models import Article, Passage
@@ -253,6 +253,9 @@ class ReaderHeader(QWidget):
         self.link.setOpenExternalLinks(False)
         self.link.setTextInteractionFlags(Qt.LinksAccessibleByMouse | Qt.LinksAccessibleByKeyboard)
         self.link.linkActivated.connect(open_web_link)
+        # a long address must not set the pane's minimum width: it is clipped instead
+        self.link.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.link.setMinimumWidth(1)
         self.note = plain_label("", self, word_wrap=True)
         self.note.setObjectName("readerNote")
         for w in (self.title, self.meta, self.dek, self.link, self.note):
