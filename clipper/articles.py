@@ -100,7 +100,10 @@ class Articles:
 
     def add(self, draft: ArticleDraft, *, update_changed: bool = True) -> AddResult:
         """Store a draft unless it is a duplicate. Same canonical URL with changed text →
-        the existing article is updated (passages re-anchored) when ``update_changed``."""
+        the existing article is updated (passages re-anchored) when ``update_changed``.
+
+        The duplicate checks, the update and the insert run in one write transaction, so
+        another process importing the same article cannot slip in between."""
         from clipper.dedup import signature
         from clipper.text.normalize import content_hash
 
@@ -113,48 +116,46 @@ class Articles:
         chash = content_hash(text)
         draft_tags = _tag_names(draft.tags or [], strict=False)
         db = self.lib.db
-        existing = store.find_by_hash(db, chash)
-        if existing is not None:
-            return AddResult("duplicate", existing, store.get(db, existing).title, reason="same text")
-        by_url = store.find_by_url(db, draft.url)
-        if by_url is not None:
-            if not update_changed:
-                return AddResult("duplicate", by_url, store.get(db, by_url).title, reason="same URL (text changed)")
-            report = self.edit(by_url, text=text, dek=draft.dek or None)
-            return AddResult("updated", by_url, store.get(db, by_url).title, reanchor=report)
-        sig = signature(text)
         near = self._near_index()
-        matches = [aid for aid, _score in near.query(sig, threshold=NEAR_DUPLICATE_THRESHOLD)]
+        sig = None
         with self.lib.write() as changes:
-            again = store.find_by_hash(db, chash)  # re-check under the write lock (another process)
-            if again is not None:
-                return AddResult("duplicate", again, store.get(db, again).title, reason="same text")
-            story_id = None
-            if matches:
-                stories = [store.story_of(db, m) for m in matches]
-                story_id = next((s for s in stories if s is not None), None) or min(matches)
-            aid = store.insert(
-                db, title=title, text=text, dek=(draft.dek or "").strip(), outlet=draft.outlet, agency=draft.agency,
-                author=draft.author, published=draft.published, url=draft.url or "", language=draft.language,
-                source=draft.source, extra=draft.extra, content_hash=chash, word_count=word_count(text),
-                signature=sig, story_id=story_id)
-            if matches:
-                store.set_story(db, matches, story_id)
-            if draft_tags:
-                tag_store.add_article_tags(db, aid, draft_tags)
-                changes.tags = True
-            changes.articles.add(aid)
-            changes.created_articles.add(aid)
-        near.add(aid, sig)
-        return AddResult("imported", aid, title, related=sorted(set(matches)))
+            existing = store.find_by_hash(db, chash)
+            if existing is not None:
+                return AddResult("duplicate", existing, store.get(db, existing).title, reason="same text")
+            by_url = store.find_by_url(db, draft.url)
+            if by_url is not None:
+                if not update_changed:
+                    return AddResult("duplicate", by_url, store.get(db, by_url).title,
+                                     reason="same URL (text changed)")
+                report, sig = self._edit(changes, by_url, text=text, tags=None, fields={"dek": draft.dek or None})
+                result = AddResult("updated", by_url, store.get(db, by_url).title, reanchor=report)
+            else:
+                sig = signature(text)
+                matches = [aid for aid, _score in near.query(sig, threshold=NEAR_DUPLICATE_THRESHOLD)]
+                story_id = None
+                if matches:
+                    stories = [store.story_of(db, m) for m in matches]
+                    story_id = next((s for s in stories if s is not None), None) or min(matches)
+                aid = store.insert(
+                    db, title=title, text=text, dek=(draft.dek or "").strip(), outlet=draft.outlet,
+                    agency=draft.agency, author=draft.author, published=draft.published, url=draft.url or "",
+                    language=draft.language, source=draft.source, extra=draft.extra, content_hash=chash,
+                    word_count=word_count(text), signature=sig, story_id=story_id)
+                if matches:
+                    store.set_story(db, matches, story_id)
+                if draft_tags:
+                    tag_store.add_article_tags(db, aid, draft_tags)
+                    changes.tags = True
+                changes.articles.add(aid)
+                changes.created_articles.add(aid)
+                result = AddResult("imported", aid, title, related=sorted(set(matches)))
+        if sig is not None:  # only once committed
+            near.add(result.id, sig)
+        return result
 
     # ---- editing -------------------------------------------------------------------------
     def edit(self, article_id: int, *, text: str | None = None, tags: list[str] | None = None, **fields) -> dict:
         """Change metadata and/or text. Returns a re-anchoring report when the text changed."""
-        from clipper import anchoring
-        from clipper.text.normalize import content_hash
-
-        db = self.lib.db
         fields = {k: v for k, v in fields.items() if v is not None}
         unknown = set(fields) - set(store.EDITABLE)
         if unknown:
@@ -163,54 +164,71 @@ class Articles:
             raise InputError("the title cannot be empty")
         if tags is not None:
             tags = _tag_names(tags, strict=True)
-        report: dict = {"moved": [], "orphaned": [], "unchanged": [], "fuzzy": []}
         with self.lib.write() as changes:
-            article = store.get(db, article_id)
-            passages = passage_store.for_article(db, article_id)
-            if text is not None:
-                text = text.strip()
-                if not text:
-                    raise InputError("the article text cannot be empty")
-                if text != article.text:
-                    fields.update(text=text, content_hash=content_hash(text), word_count=word_count(text))
-                    selectors = {
-                        p.id: anchoring.Selector(p.start if p.start is not None else 0,
-                                                 p.end if p.end is not None else 0, p.quote, p.prefix, p.suffix)
-                        for p in passages
-                    }
-                    anchors = anchoring.reanchor_all(article.text, text, selectors)
-                    for p in passages:
-                        a = anchors[p.id]
-                        if a.status == "orphaned":
-                            passage_store.update_fields(db, p.id, {"status": "orphaned"})
-                            report["orphaned"].append(p.id)
-                            continue
-                        new = anchoring.make_selector(text, a.start, a.end)
-                        update = {"start": new.start, "end": new.end, "status": "anchored",
-                                  "prefix": new.prefix, "suffix": new.suffix}
-                        if a.method == "fuzzy":
-                            update["quote"] = new.exact
-                            report["fuzzy"].append(p.id)
-                        if (a.start, a.end) != (p.start, p.end) or p.status != "anchored":
-                            report["moved"].append(p.id)
-                        else:
-                            report["unchanged"].append(p.id)
-                        passage_store.update_fields(db, p.id, update)
-            if fields:
-                store.update(db, article_id, fields)
-                passage_store.bump(db, [p.id for p in passages])  # their docs carry article metadata
-            if tags is not None:
-                tag_store.set_article_tags(db, article_id, tags)
-                store.bump(db, [article_id])
-                changes.tags = True
-            changes.articles.add(article_id)
-            changes.passages.update(p.id for p in passages)
-        if text is not None and self._near is not None and "text" in fields:
-            from clipper.dedup import signature
-
-            self._near.remove(article_id)
-            self._near.add(article_id, signature(text))
+            report, sig = self._edit(changes, article_id, text=text, tags=tags, fields=fields)
+        if sig is not None and self._near is not None:  # only once committed
+            self._near.add(article_id, sig)
         return report
+
+    def _edit(self, changes, article_id: int, *, text: str | None, tags: list[str] | None,
+              fields: dict) -> tuple[dict, bytes | None]:
+        """The body of ``edit``, run inside the caller's write transaction. Returns the
+        re-anchoring report and the new near-duplicate signature (None: text unchanged)."""
+        from clipper.dedup import signature
+        from clipper.text.normalize import content_hash
+
+        db = self.lib.db
+        fields = {k: v for k, v in fields.items() if v is not None}
+        report: dict = {"moved": [], "orphaned": [], "unchanged": [], "fuzzy": []}
+        article = store.get(db, article_id)
+        passages = passage_store.for_article(db, article_id)
+        if text is not None:
+            text = text.strip()
+            if not text:
+                raise InputError("the article text cannot be empty")
+            if text != article.text:
+                fields.update(text=text, content_hash=content_hash(text), word_count=word_count(text),
+                              signature=signature(text))
+                self._reanchor(article.text, text, passages, report)
+        if fields:
+            store.update(db, article_id, fields)
+            passage_store.bump(db, [p.id for p in passages])  # their docs carry article metadata
+        if tags is not None:
+            tag_store.set_article_tags(db, article_id, tags)
+            store.bump(db, [article_id])
+            changes.tags = True
+        changes.articles.add(article_id)
+        changes.passages.update(p.id for p in passages)
+        return report, fields.get("signature")
+
+    def _reanchor(self, old_text: str, new_text: str, passages, report: dict) -> None:
+        """Move each passage to where its quote is in ``new_text`` or mark it orphaned."""
+        from clipper import anchoring
+
+        db = self.lib.db
+        selectors = {
+            p.id: anchoring.Selector(p.start if p.start is not None else 0,
+                                     p.end if p.end is not None else 0, p.quote, p.prefix, p.suffix)
+            for p in passages
+        }
+        anchors = anchoring.reanchor_all(old_text, new_text, selectors)
+        for p in passages:
+            a = anchors[p.id]
+            if a.status == "orphaned":
+                passage_store.update_fields(db, p.id, {"status": "orphaned"})
+                report["orphaned"].append(p.id)
+                continue
+            new = anchoring.make_selector(new_text, a.start, a.end)
+            update = {"start": new.start, "end": new.end, "status": "anchored",
+                      "prefix": new.prefix, "suffix": new.suffix}
+            if a.method == "fuzzy":
+                update["quote"] = new.exact
+                report["fuzzy"].append(p.id)
+            if (a.start, a.end) != (p.start, p.end) or p.status != "anchored":
+                report["moved"].append(p.id)
+            else:
+                report["unchanged"].append(p.id)
+            passage_store.update_fields(db, p.id, update)
 
     def add_tags(self, article_id: int, names: list[str]) -> None:
         names = _tag_names(names, strict=True)

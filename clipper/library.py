@@ -43,6 +43,7 @@ class Library:
         self.db = db
         self.index_warning: str | None = None
         self._deferred: Changes | None = None
+        self._writing: Changes | None = None  # the open write's record (nested writes join it)
         self._backup_checked = time.monotonic()  # automatic backups: see recovery.auto_backup_if_due
         from clipper.articles import Articles
         from clipper.notes import Notes
@@ -155,10 +156,19 @@ class Library:
     # ---- writing -------------------------------------------------------------------------
     @contextmanager
     def write(self) -> Iterator[Changes]:
-        """A write transaction; on success the index is updated for what it touched."""
-        changes = Changes()
-        with dbmod.transaction(self.db):
-            yield changes
+        """A write transaction; on success the index is updated for what it touched.
+
+        A nested ``write()`` joins the open one: its changes are indexed when the outer
+        transaction commits, never before (a rollback must not leave them in the index)."""
+        if self._writing is not None:
+            yield self._writing
+            return
+        changes = self._writing = Changes()
+        try:
+            with dbmod.transaction(self.db):
+                yield changes
+        finally:
+            self._writing = None
         if self._deferred is not None:
             self._deferred.merge(changes)
         else:
@@ -197,11 +207,12 @@ class Library:
 
         try:
             self._dirty_marker.touch()
-            created = sorted(changes.created_articles - changes.deleted_articles)
+            created = changes.created_articles - changes.deleted_articles
             if len(created) >= BULK_THRESHOLD and hasattr(self.index, "add_bulk"):
-                self.index.add_bulk(docs.article_docs(self.db, created), ())
-                changes.articles -= set(created)
-            article_ids = sorted(changes.articles - changes.deleted_articles)
+                self.index.add_bulk(docs.article_docs(self.db, sorted(created)), ())
+            else:
+                created = set()
+            article_ids = sorted(changes.articles - changes.deleted_articles - created)
             passage_ids = sorted(changes.passages - changes.deleted_passages)
             self.index.update(
                 articles=list(docs.article_docs(self.db, article_ids)),

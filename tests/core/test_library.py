@@ -208,6 +208,77 @@ def test_failure_after_article_insert_leaves_nothing(lib, monkeypatch):
     assert lib.search("tag:navy").total == 1
 
 
+def test_changed_reimport_checks_and_updates_in_one_transaction(lib, monkeypatch):
+    """The duplicate checks of a same-URL re-import run under the write lock, in the
+    transaction that updates: another process cannot change the answer in between."""
+    from clipper.storage import articles as article_store
+
+    url = "https://example.org/battery"
+    aid = lib.articles.add(_draft(MISSILE_ARTICLE, url=url)).id
+    seen = []
+    for name in ("find_by_hash", "find_by_url"):
+        real = getattr(article_store, name)
+
+        def spy(db, value, real=real, name=name):
+            seen.append((name, db.conn.in_transaction))
+            return real(db, value)
+
+        monkeypatch.setattr(article_store, name, spy)
+    changed = MISSILE_ARTICLE.replace("two missiles", "three missiles")
+    result = lib.articles.add(_draft(changed, url=url))
+    assert (result.status, result.id) == ("updated", aid)
+    assert seen and all(inside for _, inside in seen), seen
+    assert lib.search('"three missiles"').total == 1
+
+
+def test_failed_changed_reimport_leaves_article_and_passages_as_they_were(lib, monkeypatch):
+    from clipper.storage import articles as article_store
+
+    url = "https://example.org/battery"
+    aid = lib.articles.add(_draft(MISSILE_ARTICLE, url=url)).id
+    lib.passages.add(aid, quote="routine exercise")
+    before = row_counts(lib.db_path), lib.articles.full(aid)
+
+    def boom(*a, **k):
+        raise RuntimeError("injected failure")
+
+    monkeypatch.setattr(article_store, "update", boom)
+    with pytest.raises(RuntimeError):
+        lib.articles.add(_draft("Battery\n\nA routine exercise, the navy said, with no missiles.", url=url))
+    assert (row_counts(lib.db_path), lib.articles.full(aid)) == before
+
+
+def test_edited_text_gets_a_new_stored_signature(lib_dir):
+    """The near-duplicate signature kept in the database follows the text, so a later
+    process groups stories by the current text, not the imported one."""
+    from clipper.dedup import signature
+
+    with Library.open(lib_dir) as lib:
+        aid = lib.articles.add(_draft(MISSILE_ARTICLE)).id
+        new_text = BUDGET_ARTICLE.split("\n\n", 1)[1]
+        lib.articles.edit(aid, text=new_text)
+        stored = lib.db.execute("SELECT signature FROM articles WHERE id = ?", [aid]).fetchone()[0]
+        assert stored == signature(new_text.strip())
+    with Library.open(lib_dir) as again:  # a fresh near-duplicate index, built from the database
+        title, body = BUDGET_ARTICLE.strip().split("\n\n", 1)
+        result = again.articles.add(ArticleDraft(title=title, text=body + "\n\nOne more line."))
+        assert result.related == [aid]
+
+
+def test_nested_write_is_indexed_only_when_the_outer_one_commits(lib):
+    aid = lib.articles.add(_draft(MISSILE_ARTICLE)).id
+    with pytest.raises(RuntimeError):
+        with lib.write():
+            lib.articles.add_tags(aid, ["inner"])  # a write of its own, nested
+            assert lib.search("tag:inner").total == 0  # not indexed before the outer commit
+            raise RuntimeError("outer fails")
+    assert lib.articles.get(aid).tags == []
+    assert lib.search("tag:inner").total == 0
+    with lib.write():
+        lib.articles.add_tags(aid, ["inner"])
+    assert lib.search("tag:inner").total == 1
+
+
 def test_failure_in_passage_note_leaves_no_passage(lib, monkeypatch):
     from clipper.storage import notes as note_store
 
