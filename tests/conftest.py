@@ -6,6 +6,7 @@
   through ``$CLIPPER_LIBRARY``; returns ``(code, out, err)``.
 - ``cli_json(*args)``: like run_cli with ``--json``; asserts success, returns parsed JSON.
 - ``write``: write a text fixture file below tmp_path and return its path as str.
+- ``LocalServer``: a web server on 127.0.0.1 for tests that fetch (never the internet).
 
 Test modules import the texts and helpers with ``from clipper_testkit import ...``.
 
@@ -16,6 +17,9 @@ from __future__ import annotations
 import io
 import json
 import sys
+import threading
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -184,3 +188,79 @@ def one_error_line(err: str) -> str:
     errors = [line for line in lines if line.startswith("clipper: error: ")]
     assert len(errors) == 1, err
     return errors[0]
+
+
+# --------------------------------------------------------------------------- a local web server
+
+
+class LocalServer:
+    """A test web server on 127.0.0.1 (port 0), serving while used as a context manager.
+
+    ``routes`` maps a path to a function(handler) that writes the whole response (or use
+    ``body``/``redirect``); ``hits`` counts requests per path (query string dropped), so
+    a test can prove something was, or was not, fetched. Unknown paths get a 404.
+    """
+
+    def __init__(self) -> None:
+        self.routes: dict = {}
+        self.hits: Counter = Counter()
+        self.headers_seen: list[dict] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):  # noqa: N802 - http.server API
+                path = self.path.split("?")[0]
+                server.hits[path] += 1
+                server.headers_seen.append({k.lower(): v for k, v in self.headers.items()})
+                route = server.routes.get(path)
+                try:
+                    if route is None:
+                        self.send_plain(404, b"not here")
+                    else:
+                        route(self)
+                except (BrokenPipeError, ConnectionResetError, OSError):
+                    pass
+
+            def send_plain(self, status, body, ctype="text/plain; charset=utf-8", extra=None):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Connection", "close")
+                for k, v in (extra or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def url(self, path: str) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}{path}"
+
+    def body(self, path: str, body: bytes, ctype: str = "text/html; charset=utf-8", status: int = 200, headers=None):
+        self.routes[path] = lambda h: h.send_plain(status, body, ctype, headers)
+
+    def redirect(self, path: str, location: str, status: int = 302):
+        def route(h):
+            h.send_response(status)
+            h.send_header("Location", location)
+            h.send_header("Content-Length", "0")
+            h.send_header("Connection", "close")
+            h.end_headers()
+
+        self.routes[path] = route
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()

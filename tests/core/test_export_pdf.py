@@ -5,9 +5,7 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 import unicodedata
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ pytest.importorskip("PySide6.QtGui", reason="PySide6 is needed for the PDF rende
 if not (shutil.which("pdftotext") and shutil.which("pdfinfo")):
     pytest.skip("poppler-utils (pdftotext, pdfinfo) not installed", allow_module_level=True)
 
+from clipper_testkit import LocalServer  # noqa: E402
 from clipper.errors import ExportError  # noqa: E402
 from clipper.export import export  # noqa: E402
 from clipper.export import pdf as pdf_module  # noqa: E402
@@ -168,39 +167,19 @@ def test_rtl_block_direction():
                           Qt.LayoutDirection.LeftToRight]
 
 
-class _Counter(BaseHTTPRequestHandler):
-    hits: list[str] = []
-
-    def do_GET(self):  # noqa: N802
-        type(self).hits.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
 def test_user_markup_is_printed_literally_and_loads_nothing(tmp_path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    port = server.server_address[1]
-    try:
-        _Counter.hits.clear()
-        img = f'<img src="http://127.0.0.1:{port}/x.png">'
+    with LocalServer() as server:
+        base = server.url("")
+        img = f'<img src="{base}/x.png">'
         note = (f"Bold <b>tag</b> &amp; entity {img} <img src=file:///etc/passwd> "
-                f"![pic](http://127.0.0.1:{port}/y.png)")
+                f"![pic]({base}/y.png)")
         doc = make_doc()
         doc.title = "Briefing <i>not italic</i>"
         doc.articles[0].passages[0].note = note
         doc.articles[0].passages[1].quote = f"Quote with {img} and <script>x</script>"
-        doc.articles[0].notes = [f"<style>body{{background:url(http://127.0.0.1:{port}/z)}}</style>"]
+        doc.articles[0].notes = [f"<style>body{{background:url({base}/z)}}</style>"]
         text = flat(pdftext(export(doc, "pdf", tmp_path / "m.pdf")))
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert _Counter.hits == []
+    assert sum(server.hits.values()) == 0
     squashed = re.sub(r"\s+", "", text)  # long notes wrap at arbitrary points
     for literal in ("<b>tag</b>", "&amp;", img, "<img src=file:///etc/passwd>",
                     "<script>x</script>", "Briefing <i>not italic</i>", "<style>body{background:"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from import_http_helpers import LocalServer
+from clipper_testkit import LocalServer
 
 from clipper.errors import InputError
 from clipper.importers import ImportOptions, load_source, load_source_items

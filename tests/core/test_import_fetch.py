@@ -9,7 +9,7 @@ import socket
 import time
 
 import pytest
-from import_http_helpers import LocalServer
+from clipper_testkit import LocalServer
 
 from clipper.errors import InputError
 from clipper.importers import ImportOptions, load_source, load_source_items

@@ -285,7 +285,7 @@ def test_no_word_trafilatura_found_is_lost(name):
 
 
 def test_https_to_a_plain_http_server_is_a_clear_error():
-    from import_http_helpers import LocalServer
+    from clipper_testkit import LocalServer
 
     with LocalServer() as server:
         url = server.url("/x").replace("http://", "https://")

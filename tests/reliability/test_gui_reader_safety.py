@@ -10,18 +10,18 @@ pytest.importorskip("pytestqt")
 
 from clipper.library import Library  # noqa: E402
 from clipper.models import ArticleDraft  # noqa: E402
-from test_hostile_net import Loopback  # noqa: E402
+from clipper_testkit import LocalServer  # noqa: E402
 
 
 def test_reader_loads_nothing_named_in_the_text(qtbot, tmp_path):
     from clipper.gui.reader import ReaderView
 
-    server = Loopback()
-    try:
-        img = f'<img src="{server.url}/pixel.png">'
+    with LocalServer() as server:
+        base = server.url("")
+        img = f'<img src="{base}/pixel.png">'
         text = (f"The harbour council met on Tuesday. {img} and <img src=\"file:///etc/passwd\">\n\n"
-                f"See file:///etc/passwd and {server.url}/pixel.png and <b>bold</b> &amp; "
-                f"<style>p{{background:url({server.url}/bg.png)}}</style>")
+                f"See file:///etc/passwd and {base}/pixel.png and <b>bold</b> &amp; "
+                f"<style>p{{background:url({base}/bg.png)}}</style>")
         with Library.open(tmp_path / "lib") as lib:
             aid = lib.articles.add(ArticleDraft(title=f"Title {img}", text=text)).id
             lib.passages.add(aid, quote="harbour council")
@@ -35,5 +35,3 @@ def test_reader_loads_nothing_named_in_the_text(qtbot, tmp_path):
         assert sum(server.hits.values()) == 0
         shown = view.toPlainText()
         assert img in shown and "<b>bold</b>" in shown and "root:" not in shown
-    finally:
-        server.close()

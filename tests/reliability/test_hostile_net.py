@@ -3,63 +3,21 @@ outbound request, non-http schemes refused before any I/O, slow/huge/bomb respon
 from __future__ import annotations
 
 import gzip
-import threading
 import time
-from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from clipper_testkit import LocalServer
 from conftest import run_clipper
-
-
-class Loopback:
-    """127.0.0.1 server; ``routes[path] = (status, headers, body or callable(handler))``."""
-
-    def __init__(self):
-        self.routes: dict = {}
-        self.hits: Counter = Counter()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):  # noqa: N802
-                outer.hits[self.path] += 1
-                status, headers, body = outer.routes.get(self.path, (404, {}, b"missing"))
-                try:
-                    if callable(body):
-                        body(self)
-                        return
-                    self.send_response(status)
-                    for k, v in {"Content-Length": str(len(body)), "Connection": "close", **headers}.items():
-                        self.send_header(k, v)
-                    self.end_headers()
-                    self.wfile.write(body)
-                except OSError:
-                    pass
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
 def net():
-    server = Loopback()
-    server.routes["/secret.dtd"] = (200, {"Content-Type": "application/xml-dtd"}, b'<!ENTITY x "pwned">')
-    server.routes["/secret.txt"] = (200, {"Content-Type": "text/plain"}, b"pwned")
-    server.routes["/pixel.png"] = (200, {"Content-Type": "image/png"}, b"\x89PNG")
-    yield server
-    server.close()
+    with LocalServer() as server:
+        server.body("/secret.dtd", b'<!ENTITY x "pwned">', "application/xml-dtd")
+        server.body("/secret.txt", b"pwned", "text/plain")
+        server.body("/pixel.png", b"\x89PNG", "image/png")
+        yield server
 
 
 ITEM = "<item><title>Harbour vote</title><description>&{ref};</description></item>"
@@ -87,7 +45,7 @@ def _hostile_feeds(base: str) -> dict[str, bytes]:
                                   "parameter-entity", "file-entity"])
 def test_hostile_feed_file_is_refused_without_expansion_or_requests(tmp_path, net, kind):
     path = tmp_path / f"{kind}.xml"
-    path.write_bytes(_hostile_feeds(net.url)[kind])
+    path.write_bytes(_hostile_feeds(net.url(""))[kind])
     started = time.monotonic()
     result = run_clipper(["import", str(path)], tmp_path / "lib", timeout=60)
     assert time.monotonic() - started < 20
@@ -99,8 +57,8 @@ def test_hostile_feed_file_is_refused_without_expansion_or_requests(tmp_path, ne
 
 @pytest.mark.parametrize("kind", ["billion-laughs", "external-entity", "external-dtd"])
 def test_hostile_feed_served_over_http(tmp_path, net, kind):
-    net.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, _hostile_feeds(net.url)[kind])
-    result = run_clipper(["import", f"{net.url}/feed.xml", "--timeout", "5"], tmp_path / "lib", timeout=60)
+    net.body("/feed.xml", _hostile_feeds(net.url(""))[kind], "application/rss+xml")
+    result = run_clipper(["import", net.url("/feed.xml"), "--timeout", "5"], tmp_path / "lib", timeout=60)
     assert result.returncode == 1 and "refused" in result.stderr
     assert dict(net.hits) == {"/feed.xml": 1}
 
@@ -116,8 +74,8 @@ def test_non_http_urls_are_refused(tmp_path, url):
 
 
 def test_redirect_to_file_is_refused_after_one_request(tmp_path, net):
-    net.routes["/go"] = (302, {"Location": "file:///etc/passwd"}, b"")
-    result = run_clipper(["import", f"{net.url}/go", "--timeout", "5"], tmp_path / "lib", timeout=60)
+    net.redirect("/go", "file:///etc/passwd")
+    result = run_clipper(["import", net.url("/go"), "--timeout", "5"], tmp_path / "lib", timeout=60)
     assert result.returncode == 1 and "refused" in result.stderr
     assert dict(net.hits) == {"/go": 1}
 
@@ -142,21 +100,21 @@ def _drip(handler):
 
 @pytest.mark.parametrize("name, route", [("stall", _stall), ("drip", _drip)])
 def test_slow_servers_are_cut_by_the_timeout(tmp_path, net, name, route):
-    net.routes["/slow"] = (200, {}, route)
+    net.routes["/slow"] = route
     started = time.monotonic()
-    result = run_clipper(["import", f"{net.url}/slow", "--timeout", "1.5"], tmp_path / "lib", timeout=60)
+    result = run_clipper(["import", net.url("/slow"), "--timeout", "1.5"], tmp_path / "lib", timeout=60)
     assert time.monotonic() - started < 6.5  # python start-up included
     assert result.returncode == 1 and "timed out" in result.stderr
 
 
 def test_oversized_and_gzip_bomb_responses_are_cut(tmp_path, net):
-    net.routes["/big"] = (200, {"Content-Type": "text/html"}, b"<p>" + b"x" * (3 * 1024 * 1024) + b"</p>")
+    net.body("/big", b"<p>" + b"x" * (3 * 1024 * 1024) + b"</p>", "text/html")
     bomb = gzip.compress(b"<p>" + b"A" * (200 * 1024 * 1024) + b"</p>", compresslevel=9)
     assert len(bomb) < 1024 * 1024
-    net.routes["/bomb"] = (200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, bomb)
+    net.body("/bomb", bomb, "text/html", headers={"Content-Encoding": "gzip"})
     for path in ("/big", "/bomb"):
         started = time.monotonic()
-        result = run_clipper(["import", f"{net.url}{path}", "--max-size", "1", "--timeout", "10"],
+        result = run_clipper(["import", net.url(path), "--max-size", "1", "--timeout", "10"],
                              tmp_path / "lib", timeout=60)
         assert time.monotonic() - started < 15
         assert result.returncode == 1 and "MB" in result.stderr, result.stderr
