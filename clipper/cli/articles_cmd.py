@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 import textwrap
 
-from clipper.cli.common import ProgressBar, open_library, positive_int, print_json, wants_json
+from clipper.cli.common import ProgressBar, emit, open_library, positive_int, print_json, wants_json
 from clipper.errors import InputError
 
 
@@ -184,8 +184,4 @@ def cmd_edit(args) -> int:
 def cmd_delete(args) -> int:
     with open_library(args) as lib:
         lib.articles.delete(args.id)
-    if wants_json(args):
-        print_json({"deleted": args.id})
-    else:
-        print(f"deleted {args.id}")
-    return 0
+    return emit(args, {"deleted": args.id}, f"deleted {args.id}")

@@ -31,6 +31,15 @@ def print_json(data) -> None:
     sys.stdout.write("\n")
 
 
+def emit(args, data, text: str) -> int:
+    """Print ``data`` as JSON with --json, else the line(s) ``text``. Returns exit code 0."""
+    if wants_json(args):
+        print_json(data)
+    else:
+        print(text)
+    return 0
+
+
 class ProgressBar:
     """A one-line progress bar on stderr, only when stderr is a terminal."""
 

@@ -20,7 +20,7 @@ def register(sub, common) -> None:
 def cmd_export(args) -> int:
     from pathlib import Path
 
-    from clipper.cli.common import open_library, print_json, wants_json
+    from clipper.cli.common import emit, open_library
     from clipper.export import export
     from clipper.export_scope import Scope, build_document
 
@@ -30,8 +30,5 @@ def cmd_export(args) -> int:
                              include_article_notes=not args.no_article_notes)
     path = export(doc, args.format, Path(args.output), page_size=args.page_size)
     n_passages = sum(len(a.passages) for a in doc.articles)
-    if wants_json(args):
-        print_json({"output": str(path), "articles": len(doc.articles), "passages": n_passages})
-    else:
-        print(f"wrote {path} ({len(doc.articles)} articles, {n_passages} passages)")
-    return 0
+    return emit(args, {"output": str(path), "articles": len(doc.articles), "passages": n_passages},
+                f"wrote {path} ({len(doc.articles)} articles, {n_passages} passages)")

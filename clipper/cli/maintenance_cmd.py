@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clipper.cli.common import ProgressBar, open_library, print_json, wants_json
+from clipper.cli.common import ProgressBar, emit, open_library, print_json, wants_json
 
 
 def register(sub, common) -> None:
@@ -30,9 +30,7 @@ def cmd_reindex(args) -> int:
             result = run_job(reindex(lib), bar)
         finally:
             bar.close()
-    print_json(result) if wants_json(args) else print(
-        f"reindexed {result['articles']} articles and {result['passages']} passages")
-    return 0
+    return emit(args, result, f"reindexed {result['articles']} articles and {result['passages']} passages")
 
 
 def cmd_check(args) -> int:
@@ -68,8 +66,7 @@ def cmd_backup(args) -> int:
 
     with open_library(args, repair_index=False) as lib:
         path = backup.snapshot(lib.db, Path(args.file))
-    print_json({"backup": str(path)}) if wants_json(args) else print(f"backup written to {path}")
-    return 0
+    return emit(args, {"backup": str(path)}, f"backup written to {path}")
 
 
 def cmd_restore(args) -> int:
@@ -87,6 +84,5 @@ def cmd_restore(args) -> int:
     finally:
         bar.close()
         lib.close()
-    print_json({"restored": str(folder), **result}) if wants_json(args) else print(
-        f"restored {result['articles']} articles and {result['passages']} passages into {folder}")
-    return 0
+    return emit(args, {"restored": str(folder), **result},
+                f"restored {result['articles']} articles and {result['passages']} passages into {folder}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 from clipper.cli import UsageError
-from clipper.cli.common import open_library, print_json, wants_json
+from clipper.cli.common import emit, open_library, print_json, wants_json
 
 
 def register(sub, common) -> None:
@@ -75,18 +75,10 @@ def register(sub, common) -> None:
     t.set_defaults(func=cmd_passage_delete)
 
 
-def _passage_json(p) -> dict:
-    return {"id": p.id, "article_id": p.article_id, "start": p.start, "end": p.end, "quote": p.quote,
-            "tags": p.tags, "note": p.note, "color": p.color, "status": p.status,
-            "prefix": p.prefix, "suffix": p.suffix, "created_at": p.created_at, "updated_at": p.updated_at}
-
-
 def _print_passage(args, p, verb: str) -> None:
-    if wants_json(args):
-        print_json(_passage_json(p))
-    else:
-        tags = f" [{', '.join(p.tags)}]" if p.tags else ""
-        print(f"{verb} passage {p.id} on article {p.article_id} ({p.start}-{p.end}){tags}: “{p.quote}”")
+    tags = f" [{', '.join(p.tags)}]" if p.tags else ""
+    emit(args, p.to_dict(),
+         f"{verb} passage {p.id}".lstrip() + f" on article {p.article_id} ({p.start}-{p.end}){tags}: “{p.quote}”")
 
 
 def cmd_highlight(args) -> int:
@@ -123,13 +115,7 @@ def cmd_note(args) -> int:
             note = lib.notes.add(article_id, _read_text(args.args[1]))
             out = {"article_id": article_id, "note": note.to_dict()}
             msg = f"note {note.id} added to article {article_id}"
-    print_json(out) if wants_json(args) else print(msg)
-    return 0
-
-
-def _tag_out(args, tag, msg: str) -> int:
-    print_json(tag.to_dict()) if wants_json(args) else print(msg)
-    return 0
+    return emit(args, out, msg)
 
 
 def cmd_tag_list(args) -> int:
@@ -146,41 +132,40 @@ def cmd_tag_list(args) -> int:
 def cmd_tag_rename(args) -> int:
     with open_library(args) as lib:
         tag = lib.tags.rename(args.old, args.new)
-    return _tag_out(args, tag, f"renamed {args.old} → {tag.name}")
+    return emit(args, tag.to_dict(), f"renamed {args.old} → {tag.name}")
 
 
 def cmd_tag_merge(args) -> int:
     with open_library(args) as lib:
         tag = lib.tags.merge(args.src, args.dst)
-    return _tag_out(args, tag, f"merged {args.src} into {tag.name} ({tag.count} uses)")
+    return emit(args, tag.to_dict(), f"merged {args.src} into {tag.name} ({tag.count} uses)")
 
 
 def cmd_tag_color(args) -> int:
     with open_library(args) as lib:
         tag = lib.tags.recolor(args.tag, args.color)
-    return _tag_out(args, tag, f"{tag.name} is now {tag.color}")
+    return emit(args, tag.to_dict(), f"{tag.name} is now {tag.color}")
 
 
 def cmd_tag_delete(args) -> int:
     with open_library(args) as lib:
         tag = lib.tags.delete(args.tag)
-    return _tag_out(args, tag, f"deleted tag {tag.name}")
+    return emit(args, tag.to_dict(), f"deleted tag {tag.name}")
 
 
 def cmd_tag_add(args) -> int:
-    with open_library(args) as lib:
-        lib.articles.add_tags(args.id, args.tags)
-        tags = lib.articles.get(args.id).tags
-    print_json({"id": args.id, "tags": tags}) if wants_json(args) else print(f"article {args.id}: {', '.join(tags)}")
-    return 0
+    return _retag(args, "add_tags")
 
 
 def cmd_tag_remove(args) -> int:
+    return _retag(args, "remove_tags")
+
+
+def _retag(args, method: str) -> int:
     with open_library(args) as lib:
-        lib.articles.remove_tags(args.id, args.tags)
+        getattr(lib.articles, method)(args.id, args.tags)
         tags = lib.articles.get(args.id).tags
-    print_json({"id": args.id, "tags": tags}) if wants_json(args) else print(f"article {args.id}: {', '.join(tags) or '(no tags)'}")
-    return 0
+    return emit(args, {"id": args.id, "tags": tags}, f"article {args.id}: {', '.join(tags) or '(no tags)'}")
 
 
 def cmd_passage_show(args) -> int:
