@@ -6,7 +6,7 @@ from typing import Iterable
 
 import sqlite_utils
 
-from clipper.errors import NotFound
+from clipper.errors import DuplicateError, NotFound
 from clipper.models import Passage
 from clipper.storage import tags as tag_store
 from clipper.storage.db import utcnow
@@ -100,7 +100,12 @@ def count(db: sqlite_utils.Database) -> int:
 
 
 def insert_with_id(db: sqlite_utils.Database, p: Passage) -> int:
-    """Re-insert a passage exactly as it was (undo of a delete)."""
+    """Re-insert a passage exactly as it was (undo of a delete). NotFound when its article
+    is gone, DuplicateError when its id is taken."""
+    if not db.execute("SELECT 1 FROM articles WHERE id = ?", [p.article_id]).fetchone():
+        raise NotFound(f"cannot restore passage {p.id}: no article with id {p.article_id}")
+    if db.execute("SELECT 1 FROM passages WHERE id = ?", [p.id]).fetchone():
+        raise DuplicateError(f"cannot restore passage {p.id}: a passage with that id exists")
     db.execute(
         'INSERT INTO passages (id, article_id, start, "end", quote, prefix, suffix, color, status, created_at, updated_at) '
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

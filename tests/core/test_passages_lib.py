@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clipper_testkit import MISSILE_ARTICLE, REPEAT_ARTICLE, one_error_line, row_counts
-from clipper.errors import InputError, NotFound
+from clipper.errors import DuplicateError, InputError, NotFound
 from clipper.importers.plaintext import parse_text
 
 
@@ -271,6 +271,21 @@ def test_library_passage_api(lib):
     restored = lib.passages.restore(removed)
     assert (restored.id, restored.tags, restored.note, restored.start) == (p.id, ["drill"], "n1", p.start)
     assert lib.search("tag:drill", passages=True).total == 1
+
+
+def test_restore_refuses_a_taken_id_or_a_gone_article_with_a_clear_error(lib):
+    """Undo of a delete meeting a changed library (another window or process): one of our
+    errors, the library untouched, never a raw sqlite3.IntegrityError."""
+    aid = lib.articles.add(parse_text(MISSILE_ARTICLE, source="m.txt")).id
+    p = lib.passages.add(aid, quote="routine exercise")
+    with pytest.raises(DuplicateError, match=f"passage {p.id}"):
+        lib.passages.restore(p)  # not deleted: the id is taken
+    removed = lib.passages.delete(p.id)
+    lib.articles.delete(aid)
+    before = row_counts(lib.db_path)
+    with pytest.raises(NotFound, match=f"no article with id {aid}"):
+        lib.passages.restore(removed)
+    assert row_counts(lib.db_path) == before and not lib.db.conn.in_transaction
 
 
 def test_new_passage_takes_tag_colour_whatever_the_case(cli_json, navy):
