@@ -130,7 +130,8 @@ class Library:
         return self.folder / paths.INDEX_DIR
 
     @property
-    def _dirty_marker(self) -> Path:
+    def dirty_marker(self) -> Path:
+        """Present while the search index may lag behind the database (repaired on open)."""
         return self.folder / paths.DIRTY_MARKER
 
     # ---- index ---------------------------------------------------------------------------
@@ -142,7 +143,7 @@ class Library:
         return SearchIndex(self.index_path, text_loader=lambda ids: texts(self.db, ids))
 
     def index_needs_repair(self) -> bool:
-        if self._dirty_marker.exists():
+        if self.dirty_marker.exists():
             return True
         if not self.index_path.exists():
             return True
@@ -206,7 +207,7 @@ class Library:
         from clipper.storage import docs
 
         try:
-            self._dirty_marker.touch()
+            self.dirty_marker.touch()
             created = changes.created_articles - changes.deleted_articles
             if len(created) >= BULK_THRESHOLD and hasattr(self.index, "add_bulk"):
                 self.index.add_bulk(docs.article_docs(self.db, sorted(created)), ())
@@ -225,7 +226,7 @@ class Library:
             log.warning(self.index_warning)
             return
         try:
-            self._dirty_marker.unlink()
+            self.dirty_marker.unlink()
         except FileNotFoundError:
             pass
 

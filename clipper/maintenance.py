@@ -98,7 +98,6 @@ def repair_drift(lib, d: Drift) -> int:
 
 def repair(lib) -> dict:
     """Called on open when the index is missing, damaged or marked dirty."""
-    marker = lib.folder / "index-dirty"
     if getattr(lib.index, "needs_rebuild", False):
         run_job(reindex(lib))
         result = {"rebuilt": True}
@@ -110,7 +109,7 @@ def repair(lib) -> dict:
             result = {"rebuilt": True}
         else:
             result = {"repaired": repair_drift(lib, d)}
-    marker.unlink(missing_ok=True)
+    lib.dirty_marker.unlink(missing_ok=True)
     return result
 
 
@@ -127,5 +126,5 @@ def reindex(lib, cancel: CancelToken | None = None) -> Job[dict]:
         except StopIteration:
             break
         yield progress
-    (lib.folder / "index-dirty").unlink(missing_ok=True)
+    lib.dirty_marker.unlink(missing_ok=True)
     return {"articles": n_articles, "passages": n_passages}

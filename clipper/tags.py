@@ -62,8 +62,7 @@ class Tags:
         return self.get(name)
 
     def _next_color(self) -> str:
-        used = len(self.all())
-        return PALETTE[used % len(PALETTE)]
+        return PALETTE[store.count(self.lib.db) % len(PALETTE)]
 
     def ensure(self, name: str) -> None:
         """Create the tag (with the next palette colour) if it does not exist yet. Caller holds a write."""

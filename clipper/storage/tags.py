@@ -43,6 +43,10 @@ def all_tags(db: sqlite_utils.Database) -> list[Tag]:
         f"SELECT t.id, t.name, t.color, {_COUNT} FROM tags t ORDER BY t.name COLLATE NOCASE")]
 
 
+def count(db: sqlite_utils.Database) -> int:
+    return db.execute("SELECT COUNT(*) FROM tags").fetchone()[0]
+
+
 def colors(db: sqlite_utils.Database) -> dict[str, str]:
     return {name: color for name, color in db.execute("SELECT name, color FROM tags")}
 
