@@ -128,6 +128,10 @@ class Articles:
                     return AddResult("duplicate", by_url, store.get(db, by_url).title,
                                      reason="same URL (text changed)")
                 report, sig = self._edit(changes, by_url, text=text, tags=None, fields={"dek": draft.dek or None})
+                if draft_tags:  # an updated re-import keeps the article's tags and adds the new ones
+                    tag_store.add_article_tags(db, by_url, draft_tags)
+                    store.bump(db, [by_url])
+                    changes.tags = True
                 result = AddResult("updated", by_url, store.get(db, by_url).title, reanchor=report)
             else:
                 sig = signature(text)

@@ -10,12 +10,16 @@ from clipper.storage import passages as passage_store
 MAX_NOTE_LENGTH = 1_000_000
 
 
+def check_length(text: str) -> str:
+    if text and len(text) > MAX_NOTE_LENGTH:
+        raise InputError("a note can have at most 1,000,000 characters")
+    return text
+
+
 def _check(text: str) -> str:
     if text is None or not text.strip():
         raise InputError("a note cannot be empty")
-    if len(text) > MAX_NOTE_LENGTH:
-        raise InputError("a note can have at most 1,000,000 characters")
-    return text
+    return check_length(text)
 
 
 class Notes:
@@ -37,6 +41,7 @@ class Notes:
 
     def set_passage_note(self, passage_id: int, text: str) -> Note | None:
         """Set (or with empty text, clear) a passage's note."""
+        check_length(text)
         db = self.lib.db
         with self.lib.write() as changes:
             passage = passage_store.get(db, passage_id)

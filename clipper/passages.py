@@ -9,6 +9,7 @@ from clipper import anchoring
 from clipper.errors import InputError
 from clipper.models import Passage
 from clipper.storage import articles as article_store
+from clipper.notes import check_length
 from clipper.storage import notes as note_store
 from clipper.storage import passages as store
 from clipper.storage import tags as tag_store
@@ -40,6 +41,7 @@ class Passages:
     def add(self, article_id: int, *, start: int | None = None, end: int | None = None, quote: str | None = None,
             occurrence: int | None = None, tags: list[str] = (), color: str | None = None,
             note: str = "") -> Passage:
+        check_length(note)
         """Highlight a span given by offsets or by an exact quote (1-based ``occurrence``)."""
         names = [check_name(t) for t in tags]
         color = check_color(color) if color else None
@@ -70,6 +72,7 @@ class Passages:
 
     def update(self, passage_id: int, *, tags: list[str] | None = None, add_tags: list[str] = (),
                remove_tags: list[str] = (), color: str | None = None, note: str | None = None) -> Passage:
+        check_length(note)
         db = self.lib.db
         with self.lib.write() as changes:
             passage = store.get(db, passage_id)

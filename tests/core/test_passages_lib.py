@@ -301,3 +301,29 @@ def test_blank_passage_note_clears_it(cli_json, navy):
     assert cli_json("show", navy)["passages"][0]["note"] == ""
     q = cli_json("highlight", navy, "--quote", "routine exercise", "--note", "  ")
     assert q["note"] == ""
+
+
+def test_passage_notes_have_the_same_length_limit_as_article_notes(lib):
+    from clipper.errors import InputError
+    from clipper.models import ArticleDraft
+
+    aid = lib.articles.add(ArticleDraft(title="Harbour dues", text="The harbour board raised mooring dues by a tenth.")).id
+    p = lib.passages.add(aid, quote="mooring dues")
+    with pytest.raises(InputError, match="at most"):
+        lib.passages.update(p.id, note="x" * 1_000_001)
+    with pytest.raises(InputError, match="at most"):
+        lib.notes.set_passage_note(p.id, "x" * 1_000_001)
+    assert lib.passages.get(p.id).note == ""
+
+
+def test_updated_reimport_adds_the_new_tags(lib):
+    from clipper.models import ArticleDraft
+
+    url = "https://news.example/harbour-dues"
+    first = lib.articles.add(ArticleDraft(title="Harbour dues", text="The harbour board raised mooring dues.", url=url,
+                                          tags=["ports"]))
+    again = lib.articles.add(ArticleDraft(title="Harbour dues", text="The harbour board raised mooring dues again.",
+                                          url=url, tags=["fees"]))
+    assert again.status == "updated" and again.id == first.id
+    assert lib.articles.get(first.id).tags == ["fees", "ports"]
+    assert lib.search("tag:fees").total == 1
