@@ -7,7 +7,8 @@ body):
 - paragraphs are rebuilt from trafilatura's XML body ("\n\n" between blocks, list items
   and table rows one per line); a word-count check falls back to trafilatura's own text
   lines if that rebuild ever lost a word;
-- metadata: title, dek (description / standfirst), outlet (og:site_name or host),
+- metadata: title, dek (the standfirst: the page's description when the page shows it;
+  a description only in <meta> goes to ``extra["description"]``), outlet (og:site_name or host),
   agency (bylines, credits, datelines), author(s), date (htmldate through trafilatura),
   canonical URL (rel=canonical / og:url, normalised), language (<html lang> first).
 Stored text is plain text: scripts, styles and iframes never reach it.
@@ -261,6 +262,8 @@ def extract_article(
     try:
         facts = _page_facts(tree)
         _strip_active(tree)
+        page_body = tree.find("body")
+        visible_key = _norm_key(page_body.text_content()) if page_body is not None else ""
     except ValueError:
         raise InputError(f"{source}: cannot parse the page as HTML, no article text found") from None
     try:
@@ -291,6 +294,11 @@ def extract_article(
     title = clean_line(doc.title or "")
     dek = clean_line(doc.description or "")
     blocks, title, dek = _split_title_and_dek(blocks, title, dek)
+    extra = {}
+    if dek and _norm_key(dek.rstrip(".… ")) not in visible_key:
+        # A meta description the page never shows is a search-engine summary, not the
+        # standfirst a reader sees: keep it aside rather than in the article's text.
+        extra["description"], dek = dek, ""
     body = "\n\n".join(blocks)
     if len(_WORD.findall(body)) < MIN_BODY_WORDS:
         raise InputError(f"{source}: no article text found")
@@ -325,6 +333,7 @@ def extract_article(
         language=language,
         tags=[t for t in _split_tags(doc.tags) if t],
         source=source,
+        extra=extra,
     )
 
 

@@ -308,3 +308,30 @@ def test_benchmark_pipeline_is_not_worse_than_trafilatura_alone(monkeypatch):
     b = bench.summary(bench.evaluate(pages, bench.run_clipper))
     assert b[1] >= a[1] - 0.005  # recall: no paragraph trafilatura found is lost
     assert b[2] >= a[2]  # F1
+
+
+_DEK_PAGE = """<html><head><title>Tram depot to close</title><meta name="description" content="{desc}"></head>
+<body><article><h1>Tram depot to close</h1>{shown}
+<p>The city's oldest tram depot will close next spring, transport officials confirmed on Tuesday after a long review.</p>
+<p>Workers will move to the new northern depot, which opened last year and has room for forty trams and a workshop.</p>
+<p>Residents near the old site asked for the land to become a park, and the council said it would consult them first.</p>
+</article></body></html>"""
+
+
+def test_meta_description_never_shown_is_not_stored_as_dek():
+    from clipper.importers.html import extract_article
+
+    desc = "Read the latest on trams, buses and everything that moves in our city today"
+    draft = extract_article(_DEK_PAGE.format(desc=desc, shown=""), "depot.html")
+    assert draft.dek == ""
+    assert draft.extra["description"] == desc
+    assert "latest on trams" not in draft.text
+
+
+def test_standfirst_shown_on_the_page_is_the_dek():
+    from clipper.importers.html import extract_article
+
+    desc = "Staff move north as the old building is sold after ninety years of service"
+    draft = extract_article(_DEK_PAGE.format(desc=desc, shown=f'<p class="standfirst">{desc}</p>'), "depot.html")
+    assert draft.dek == desc
+    assert desc not in draft.text
