@@ -380,8 +380,7 @@ class ExactPhrase(wq.Phrase):
                     m.skip_to(target)
                     if not m.is_active():
                         break
-                if m.id() > target:
-                    target = m.id()
+                target = max(target, m.id())
             else:
                 if target != d:
                     lead.skip_to(target)

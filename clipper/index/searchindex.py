@@ -23,26 +23,25 @@ import os
 import re
 import shutil
 from collections import Counter
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
 from rapidfuzz import process as fuzz_process
 from rapidfuzz.distance import Levenshtein
-from whoosh import fields
+from whoosh import collectors, fields, sorting
 from whoosh import index as windex
 from whoosh import query as wq
-from whoosh import collectors, sorting
 from whoosh.index import LockError
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
-from clipper.errors import Cancelled, LibraryCorrupt, LibraryLocked, QueryError
+from clipper.errors import LibraryCorrupt, LibraryLocked, QueryError
 from clipper.index.documents import ArticleDoc, PassageDoc
 from clipper.index.query import parse, to_utc_naive
 from clipper.index.schema import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 # Matches further into a document than this are not looked for (a snippet from the first
 # 300K characters is enough; Whoosh's own highlighter stopped at 32K).
