@@ -36,22 +36,8 @@ def _diff(db_revs: dict[int, int], stamps: dict[int, str]) -> tuple[list[int], l
     return missing, extra, stale
 
 
-def _index_stamps(lib) -> tuple[dict[int, str], dict[int, str]]:
-    try:
-        return lib.index.stamps()
-    except NotImplementedError:
-        # Workaround for SearchIndex.stamps() (clipper/index/searchindex.py, _column_map):
-        # Whoosh's reader of a part holding no documents has no columns and raises
-        # NotImplementedError. An empty part simply has no stamps; read the others.
-        index = lib.index
-        n_articles, n_passages = index.doc_counts()
-        read = index._column_map
-        return (read(index._articles, "stamp") if n_articles else {},
-                read(index._passages, "stamp") if n_passages else {})
-
-
 def drift(lib) -> Drift:
-    a_stamps, p_stamps = _index_stamps(lib)
+    a_stamps, p_stamps = lib.index.stamps()
     ma, ea, sa = _diff(article_store.revs(lib.db), a_stamps)
     mp, ep, sp = _diff(passage_store.revs(lib.db), p_stamps)
     return Drift(ma, ea, sa, mp, ep, sp)

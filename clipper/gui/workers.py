@@ -33,21 +33,10 @@ def open_worker_library(folder):
 
 
 def refresh_index(lib) -> None:
-    """Make another thread's index writes visible to this Library's searchers.
-
-    Uses ``SearchIndex.refresh()`` when the index has it; older indexes only refresh their
-    parts (each part refreshes cheaply when nothing changed).
-    """
+    """Make another thread's index writes visible to this Library's searchers."""
     index = getattr(lib, "index", None)
-    if index is None:
-        return
-    if callable(getattr(index, "refresh", None)):
+    if index is not None:
         index.refresh()
-        return
-    for name in ("_articles", "_passages"):
-        part = getattr(index, name, None)
-        if part is not None and hasattr(part, "refresh"):
-            part.refresh()
 
 
 class JobThread(QThread):

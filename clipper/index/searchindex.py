@@ -328,10 +328,14 @@ class _Part:
             return cached
         out: list = []
         for r in _leaf_readers(self.searcher.reader()):
-            if r.doc_count_all() == 0 or not r.has_column(name):
-                out.extend([None] * r.doc_count_all())
-            else:
-                out.extend(_reader_column(r, name))
+            n = r.doc_count_all()
+            values = None
+            if n and r.has_column(name):
+                try:
+                    values = _reader_column(r, name)
+                except NotImplementedError:  # a reader without columns: no values
+                    values = None
+            out.extend(values if values is not None else [None] * n)
         self._columns[name] = out
         return out
 
@@ -764,15 +768,26 @@ class SearchIndex:
         values = part.column(column)
         out = {}
         for docnum in reader.all_doc_ids():
-            v = values[docnum]
-            out[int(ids[docnum])] = v.decode("utf-8") if v is not None else ""
+            i, v = ids[docnum], values[docnum]
+            if i is None:
+                continue
+            out[int(i)] = v.decode("utf-8") if v is not None else ""
         return out
 
     def stamps(self) -> tuple[dict[int, str], dict[int, str]]:
-        """({article_id: stamp}, {passage_id: stamp}) of what is indexed."""
+        """({article_id: stamp}, {passage_id: stamp}) of what is indexed.
+
+        Safe on empty parts (no documents, or every document deleted): they give {}."""
         self._require_open()
         return (self._column_map(self._articles, "stamp"),
                 self._column_map(self._passages, "stamp"))
+
+    def refresh(self) -> None:
+        """Picks up commits made by another ``SearchIndex`` object or process (cheap
+        when nothing changed: only the segments that changed are opened)."""
+        self._require_open()
+        for part in (self._articles, self._passages):
+            part.refresh()
 
     def doc_counts(self) -> tuple[int, int]:
         self._require_open()

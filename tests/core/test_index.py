@@ -351,3 +351,34 @@ def test_index_path_survives(tmp_path, ix):
     assert ids(reopened.search("breakwaters")) == [1]
     reopened.close()
     assert isinstance(tmp_path, Path)
+
+
+def test_refresh_picks_up_another_objects_commits(tmp_path, ix):
+    other = SearchIndex(tmp_path / "index", writer_timeout=0.5)
+    try:
+        other.update(articles=[ArticleDoc(id=7, title="Lighthouse keeper retires",
+                                          text="", stamp="l7")],
+                     delete_passages=[10])
+        assert ix.search("lighthouse").total == 0  # not seen before a refresh
+        ix.refresh()
+        assert ids(ix.search("lighthouse")) == [7]
+        assert ix.stamps()[0][7] == "l7"
+        assert 10 not in ix.stamps()[1]
+        ix.refresh()  # nothing new: still the same answers
+        assert ids(ix.search("lighthouse")) == [7]
+    finally:
+        other.close()
+
+
+def test_stamps_of_empty_parts(tmp_path):
+    index = SearchIndex(tmp_path / "e")
+    try:
+        assert index.stamps() == ({}, {})
+        index.update(passages=[PASSAGE])
+        assert index.stamps() == ({}, {10: "p10"})
+        index.update(articles=[HARBOUR], delete_passages=[10])
+        assert index.stamps() == ({1: "h1"}, {})
+        index.update(delete_articles=[1])
+        assert index.stamps() == ({}, {})
+    finally:
+        index.close()
