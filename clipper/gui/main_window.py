@@ -5,22 +5,20 @@ writes with undo, SearchService for searching, JobThread dialogs for imports/exp
 """
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QFileDialog, QHBoxLayout, QHeaderView,
-                               QInputDialog, QLabel, QMainWindow, QPushButton, QSplitter, QStackedWidget,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QInputDialog, QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from clipper.errors import ClipperError
-from clipper.gui.dialogs import MetadataDialog, NoteDialog, PasteDialog
+from clipper.gui.article_table import ArticleTable, EmptyState
+from clipper.gui.dialogs import MetadataDialog, NoteDialog
 from clipper.gui.export_dialog import ExportDialog
 from clipper.gui.import_dialog import ImportDialog
-from clipper.gui.models import ARTICLE_COLUMNS, ArticleTableModel
+from clipper.gui.library_actions import LibraryActions, drop_sources
+from clipper.gui.models import ArticleTableModel
 from clipper.gui.ops import LibraryOps
 from clipper.gui.passage_editor import PassageEditor
 from clipper.gui.passages_panel import PassagesPanel
@@ -29,162 +27,13 @@ from clipper.gui.search_panel import SearchPanel
 from clipper.gui.sidebar import Sidebar
 from clipper.gui.tag_manager import TagManagerDialog
 from clipper.gui.tag_palette import TagPalette
-from clipper.gui.util import ask, elide, is_web_url, make_settings, plain_label, tell
+from clipper.gui.util import ask, elide, make_settings, plain_label
+from clipper.gui.window_state import WindowState
 from clipper.gui.workers import SearchService, refresh_index
 
 log = logging.getLogger(__name__)
 
 RECENT_DAYS = 7
-
-
-class EmptyState(QWidget):
-    import_requested = Signal()
-    sample_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.addStretch(2)
-        title = plain_label("Your library is empty", self)
-        f = title.font()
-        f.setPointSizeF(f.pointSizeF() * 1.6)
-        title.setFont(f)
-        title.setAlignment(Qt.AlignCenter)
-        text = plain_label("Import saved web pages, text files, feeds or read-it-later exports,\n"
-                           "paste an article with Ctrl+Shift+V, or drop files and links here.", self, word_wrap=True)
-        text.setAlignment(Qt.AlignCenter)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        self.import_button = QPushButton("Import…", self)
-        self.import_button.setDefault(True)
-        self.import_button.setMinimumWidth(self.import_button.sizeHint().width() + 24)
-        self.sample_button = QPushButton("Open sample library", self)
-        self.import_button.clicked.connect(self.import_requested)
-        self.sample_button.clicked.connect(self.sample_requested)
-        row.addWidget(self.import_button)
-        row.addWidget(self.sample_button)
-        row.addStretch(1)
-        layout.addWidget(title)
-        layout.addWidget(text)
-        layout.addLayout(row)
-        layout.addStretch(3)
-
-
-class ArticleTable(QTableView):
-    """The article list. Title stretches; the other columns are sized to their contents
-    (within limits) and, in a narrow pane, give up room so the title stays readable. A
-    column the user resizes keeps that width (``widths_changed`` reports it to be saved)."""
-
-    delete_requested = Signal()
-    widths_changed = Signal(object)  # {column: width} of the columns the user resized
-
-    TITLE = 0
-    HIDE_ORDER = (2, 4)  # when even the minimum widths do not fit: agency first, then passages
-    MEASURE_ROWS = 200
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._fitting = False
-        self.user_widths: dict[int, int] = {}
-        self.content_widths: dict[int, int] = {}
-        self.auto_hidden: set[int] = set()
-
-    def setup_columns(self) -> None:
-        header = self.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setMinimumSectionSize(max(32, self.fontMetrics().averageCharWidth() * 4))
-        header.setSectionResizeMode(self.TITLE, QHeaderView.Stretch)
-        for col in range(1, self.model().columnCount()):
-            header.setSectionResizeMode(col, QHeaderView.Interactive)
-        header.sectionResized.connect(self._section_resized)
-
-    def restore_header(self, state) -> None:
-        self._fitting = True
-        try:
-            self.horizontalHeader().restoreState(state)
-        finally:
-            self._fitting = False
-        self.horizontalHeader().sectionResized.disconnect(self._section_resized)
-        self.setup_columns()  # an old saved state may hold other resize modes
-
-    def limits(self) -> dict[int, tuple[int, int]]:
-        """{column: (minimum, maximum)} widths of the non-title columns."""
-        fm = self.fontMetrics()
-        ch = fm.averageCharWidth()
-        header = self.horizontalHeader()
-        date = fm.horizontalAdvance("0000-00-00") + 3 * ch
-        count = max(header.sectionSizeHint(4), 6 * ch)
-        agency = max(header.sectionSizeHint(2), 6 * ch)
-        return {1: (12 * ch, 26 * ch), 2: (agency, max(agency, 14 * ch)), 3: (date, date + 4 * ch),
-                4: (count, max(count, 18 * ch))}
-
-    def title_minimum(self, width: int) -> int:
-        return max(18 * self.fontMetrics().averageCharWidth(), int(width * 0.36))
-
-    def measure(self) -> None:
-        """Size the non-title columns to the header and the first rows' text."""
-        model = self.model()
-        rows = min(model.rowCount(), self.MEASURE_ROWS)
-        if not rows:
-            return
-        fm = self.fontMetrics()
-        header = self.horizontalHeader()
-        pad = 2 * fm.averageCharWidth() + 8
-        for col, (lo, hi) in self.limits().items():
-            texts = (model.index(r, col).data() or "" for r in range(rows))
-            widest = max((fm.horizontalAdvance(str(t)) for t in texts), default=0) + pad
-            self.content_widths[col] = max(lo, min(hi, max(widest, header.sectionSizeHint(col))))
-        self.fit()
-
-    def preferred_widths(self) -> dict[int, int]:
-        return {col: self.user_widths.get(col) or self.content_widths.get(col) or self.columnWidth(col)
-                for col in self.limits()}
-
-    def fit(self) -> None:
-        """Fit the columns to the pane: Title keeps at least ~36%; the others shrink in
-        proportion; in a very narrow pane Agency, then Passages, are hidden until it widens."""
-        if not self.content_widths and not self.user_widths:
-            return
-        from clipper.gui.util import fit_widths
-
-        width = self.viewport().width()
-        budget = width - self.title_minimum(width)
-        limits = self.limits()
-        minimum = {col: lo for col, (lo, _hi) in limits.items()}
-        hidden: set[int] = set()
-        for col in self.HIDE_ORDER:
-            if sum(v for c, v in minimum.items() if c not in hidden) <= budget:
-                break
-            hidden.add(col)
-        preferred = {c: w for c, w in self.preferred_widths().items() if c not in hidden}
-        widths = fit_widths(preferred, {c: minimum[c] for c in preferred}, budget)
-        self._fitting = True
-        try:
-            for col in limits:
-                if self.isColumnHidden(col) != (col in hidden):
-                    self.setColumnHidden(col, col in hidden)
-            for col, w in widths.items():
-                if self.columnWidth(col) != w:
-                    self.setColumnWidth(col, w)
-        finally:
-            self._fitting = False
-        self.auto_hidden = hidden
-
-    def _section_resized(self, col: int, _old: int, new: int) -> None:
-        if self._fitting or col == self.TITLE or col not in self.limits() or new <= 0:
-            return
-        self.user_widths[col] = new
-        self.widths_changed.emit(dict(self.user_widths))
-
-    def resizeEvent(self, event):  # noqa: N802
-        super().resizeEvent(event)
-        self.fit()
-
-    def keyPressEvent(self, event):  # noqa: N802
-        if event.key() == Qt.Key_Delete:
-            self.delete_requested.emit()
-            return
-        super().keyPressEvent(event)
 
 
 class MainWindow(QMainWindow):
@@ -195,6 +44,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.lib = lib
         self.settings = settings or make_settings()
+        self.state = WindowState(self.settings)
         self.setWindowTitle(f"Clipper — {lib.folder}")
         self.setAcceptDrops(True)
         self.ops = LibraryOps(lib, self)
@@ -202,7 +52,7 @@ class MainWindow(QMainWindow):
         self.current_article = None
         self.current_view: tuple[str, object] = ("all", None)
         self._pending_span: tuple[int, int, int] | None = None
-        self._dialogs: list = []  # running import/export dialogs (kept alive)
+        self.library_actions = LibraryActions(self)
 
         # ---- left
         self.sidebar = Sidebar(self)
@@ -216,22 +66,7 @@ class MainWindow(QMainWindow):
         self.view_title.setObjectName("viewTitle")
         self.model = ArticleTableModel(lib, self)
         self.table = ArticleTable(centre)
-        self.table.setObjectName("articleTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(-1, Qt.AscendingOrder)
-        self.table.horizontalHeader().setSortIndicatorShown(True)
-        self.table.horizontalHeader().setSectionsMovable(True)
-        self.table.horizontalHeader().setHighlightSections(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.ElideRight)
-        self.table.setup_columns()
+        self.table.configure(self.model)
         self.empty = EmptyState(centre)
         self.stack = QStackedWidget(centre)
         self.stack.addWidget(self.table)
@@ -274,7 +109,7 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._connect()
-        self._restore_settings()
+        self.state.restore(self)
         self.refresh_sidebar()
         self.search_service.request_facets()
         self.show_view("all", None)
@@ -355,7 +190,7 @@ class MainWindow(QMainWindow):
         self.sidebar.saved_search_removed.connect(self.remove_saved_search)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.delete_requested.connect(self.delete_selected_articles)
-        self.table.widths_changed.connect(self._save_column_widths)
+        self.table.widths_changed.connect(self.state.save_column_widths)
         self.model.view_reset.connect(self._view_reset)
         self.search.article_chosen.connect(self._open_article_hit)
         self.search.reader_focus_requested.connect(self._focus_reader)
@@ -397,69 +232,11 @@ class MainWindow(QMainWindow):
         self.last_error_box = box
 
     # ================================================================ settings
-    def _restore_settings(self) -> None:
-        s = self.settings
-        geo = s.value("window/geometry")
-        if not (isinstance(geo, QByteArray) and not geo.isEmpty() and self.restoreGeometry(geo)):
-            self._default_geometry()
-        for key, splitter in (("window/splitter", self.splitter), ("window/rightSplitter", self.right_splitter)):
-            state = s.value(key)
-            if isinstance(state, QByteArray) and not state.isEmpty():
-                splitter.restoreState(state)
-        header = s.value("window/tableHeader")
-        if isinstance(header, QByteArray) and not header.isEmpty():
-            self.table.restore_header(header)
-        try:
-            raw = json.loads(str(s.value("window/columnWidths", "{}")))
-            self.table.user_widths = {int(k): int(v) for k, v in raw.items() if 0 < int(k) < len(ARTICLE_COLUMNS)
-                                      and 16 <= int(v) <= 2000}
-        except (TypeError, ValueError, AttributeError):
-            self.table.user_widths = {}
-        try:
-            zoom = int(s.value("reader/zoom", 0))
-        except (TypeError, ValueError):
-            zoom = 0
-        if zoom:
-            self.reader.zoom(zoom)
-
-    def _default_geometry(self) -> None:
-        """First run (nothing saved): most of the screen, centred; the reader gets the most
-        room, then the list, then the sidebar."""
-        from PySide6.QtGui import QGuiApplication
-
-        from clipper.gui.util import default_window_rect
-
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        if screen is None:
-            self.resize(1280, 800)
-        else:
-            self.setGeometry(default_window_rect(screen.availableGeometry()))
-        width, height = self.width(), self.height()
-        side = max(190, min(250, int(width * 0.16)))
-        centre = int((width - side) * 0.49)
-        self.splitter.setSizes([side, centre, width - side - centre])
-        self.right_splitter.setSizes([int(height * 0.68), height - int(height * 0.68)])
-
-    def _save_column_widths(self, widths: dict) -> None:
-        self.settings.setValue("window/columnWidths", json.dumps({str(k): int(v) for k, v in widths.items()}))
-
     def save_settings(self) -> None:
-        s = self.settings
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/splitter", self.splitter.saveState())
-        s.setValue("window/rightSplitter", self.right_splitter.saveState())
-        s.setValue("window/tableHeader", self.table.horizontalHeader().saveState())
-        self._save_column_widths(self.table.user_widths)
-        s.setValue("reader/zoom", self.reader.zoom_steps)
-        s.sync()
+        self.state.save(self)
 
     def saved_searches(self) -> list[dict]:
-        raw = self.settings.value("search/saved", "[]")
-        try:
-            data = json.loads(raw if isinstance(raw, str) else "[]")
-            return [d for d in data if isinstance(d, dict) and "name" in d and "query" in d]
-        except ValueError:
-            return []
+        return self.state.saved_searches()
 
     def save_search(self, query: str, passages: bool, name: str | None = None) -> None:
         if not query:
@@ -468,22 +245,13 @@ class MainWindow(QMainWindow):
             name, ok = QInputDialog.getText(self, "Save search", "Name:", text=elide(query, 40))
             if not ok or not name.strip():
                 return
-        saved = [s for s in self.saved_searches() if s["name"] != name.strip()]
-        saved.append({"name": name.strip(), "query": query, "passages": bool(passages)})
-        self.settings.setValue("search/saved", json.dumps(saved, ensure_ascii=False))
-        self.sidebar.set_saved(saved)
+        self.sidebar.set_saved(self.state.add_saved_search(name.strip(), query, passages))
 
     def remove_saved_search(self, name: str) -> None:
-        saved = [s for s in self.saved_searches() if s["name"] != name]
-        self.settings.setValue("search/saved", json.dumps(saved, ensure_ascii=False))
-        self.sidebar.set_saved(saved)
+        self.sidebar.set_saved(self.state.remove_saved_search(name))
 
     def closeEvent(self, event):  # noqa: N802
-        for d in list(self._dialogs):
-            thread = getattr(d, "thread", None)
-            if thread is not None and thread.isRunning():
-                thread.cancel()
-                thread.wait(15_000)
+        self.library_actions.cancel_running()
         self.save_settings()
         self.tag_palette.hide()
         self.search_service.stop()
@@ -760,8 +528,7 @@ class MainWindow(QMainWindow):
         dialog = TagManagerDialog(self.ops, self)
         dialog.setModal(False)
         dialog.show()
-        self._dialogs.append(dialog)
-        dialog.finished.connect(lambda _r: self._dialogs.remove(dialog) if dialog in self._dialogs else None)
+        self.library_actions.keep(dialog)
         return dialog
 
     # ================================================================ change handling
@@ -806,83 +573,27 @@ class MainWindow(QMainWindow):
         if self.search.active():
             self.search.run_now()
 
-    # ================================================================ import / export
+    # ================================================================ import / export (see library_actions)
     def start_import(self, sources: list[str], *, overrides=None, stdin_text: str | None = None) -> ImportDialog:
-        dialog = ImportDialog(self.lib.folder, sources, overrides=overrides, stdin_text=stdin_text, parent=self,
-                              start=False)
-        dialog.imported.connect(self.articles_imported)
-        dialog.finished.connect(lambda _r: self._dialogs.remove(dialog) if dialog in self._dialogs else None)
-        self._dialogs.append(dialog)
-        dialog.show()
-        dialog.start()
-        return dialog
+        return self.library_actions.start_import(sources, overrides=overrides, stdin_text=stdin_text)
 
     def import_files_dialog(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, "Import files", str(Path.home()),
-                                                "Articles (*.html *.htm *.txt *.md *.xml *.rss *.atom *.json *.csv);;"
-                                                "All files (*)")
-        if names:
-            self.start_import(names)
+        self.library_actions.import_files_dialog()
 
     def import_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Import folder", str(Path.home()))
-        if folder:
-            self.start_import([folder])
+        self.library_actions.import_folder_dialog()
 
     def import_url_dialog(self) -> None:
-        url, ok = QInputDialog.getText(self, "Import URL or feed", "Address of an article or an RSS/Atom feed:")
-        if ok and url.strip():
-            if not is_web_url(url.strip()):
-                tell(self, "Import", "Give an http:// or https:// address.")
-                return
-            self.start_import([url.strip()])
+        self.library_actions.import_url_dialog()
 
     def paste_clipping(self, text: str | None = None) -> None:
-        if text is None:
-            text = QApplication.clipboard().text()
-        dialog = PasteDialog(text, self)
-        if dialog.exec() != PasteDialog.Accepted:
-            return
-        body = dialog.text.toPlainText()
-        if not body.strip():
-            return
-        from clipper.importing import Overrides
-
-        overrides = Overrides(title=dialog.title.text().strip() or None, outlet=dialog.outlet.text().strip() or None,
-                              url=dialog.url.text().strip() or None)
-        self.start_import(["-"], overrides=overrides, stdin_text=body)
+        self.library_actions.paste_clipping(text)
 
     def export_dialog(self) -> ExportDialog:
-        view_tag = self.current_view[1] if self.current_view[0] == "tag" else None
-        dialog = ExportDialog(
-            self.lib.folder,
-            article_id=self.current_article.id if self.current_article else None,
-            article_title=self.current_article.title if self.current_article else "",
-            selected_ids=self.selected_article_ids(),
-            tags=[t.name for t in sorted(self.lib.tags.all(), key=lambda t: t.name.casefold())],
-            current_tag=view_tag,
-            query=self.search.query(), query_passages=self.search.passages_mode(),
-            default_dir=str(self.settings.value("export/dir", str(Path.home()))),
-            parent=self,
-        )
-        dialog.exported.connect(lambda path: self.settings.setValue("export/dir", str(Path(path).parent)))
-        dialog.exported.connect(lambda path: self.statusBar().showMessage(f"Exported {path}", 8000))
-        dialog.finished.connect(lambda _r: self._dialogs.remove(dialog) if dialog in self._dialogs else None)
-        self._dialogs.append(dialog)
-        dialog.show()
-        return dialog
+        return self.library_actions.export_dialog()
 
     def rebuild_index(self) -> None:
-        from clipper.gui.workers import JobThread
-        from clipper.maintenance import reindex
-
-        thread = JobThread(self.lib.folder, lambda lib, token: reindex(lib, cancel=token), self)
-        thread.progressed.connect(lambda d, t, label: self.statusBar().showMessage(f"{label} {d}/{t}"))
-        thread.succeeded.connect(lambda _r: (refresh_index(self.lib),
-                                             self.statusBar().showMessage("Search index rebuilt.", 5000)))
-        thread.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
-        thread.finished.connect(thread.deleteLater)
-        thread.start()
+        self.library_actions.rebuild_index()
 
     # ================================================================ drag and drop
     def dragEnterEvent(self, event):  # noqa: N802
@@ -898,14 +609,4 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def drop_sources(md) -> list[str]:
-        out = []
-        for url in md.urls() if md.hasUrls() else []:
-            if url.isLocalFile():
-                out.append(url.toLocalFile())
-            elif is_web_url(url.toString()):
-                out.append(url.toString())
-        if not out and md.hasText():
-            for line in md.text().splitlines():
-                if is_web_url(line.strip()):
-                    out.append(line.strip())
-        return out
+        return drop_sources(md)
