@@ -203,6 +203,9 @@ def main(argv=None) -> int:
     ap.add_argument("--stored-text", action="store_true",
                     help="store article texts in the index instead of reading them from "
                          "SQLite for snippets (the library reads them from SQLite)")
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="build the Clipper index in this folder and keep it; reuse it "
+                         "(no rebuild) when it is already there")
     args = ap.parse_args(argv)
 
     t = time.perf_counter()
@@ -229,12 +232,15 @@ def main(argv=None) -> int:
                 return dict(tconn.execute(
                     f"SELECT id, text FROM texts WHERE id IN ({marks})", ids))
 
-        ix_path = work / "index"
+        ix_path = args.keep if args.keep is not None else work / "index"
+        reuse = args.keep is not None and (ix_path / "clipper-index.json").exists()
         ix = SearchIndex(ix_path, procs=args.procs, text_loader=loader)
         t = time.perf_counter()
-        run_job(ix.rebuild(iter(articles), iter(passages), total=len(articles)))
+        if not (reuse and not ix.needs_rebuild):
+            run_job(ix.rebuild(iter(articles), iter(passages), total=len(articles)))
         clip_build = time.perf_counter() - t
-        print(f"clipper rebuild {clip_build:.1f} s", flush=True)
+        print(f"clipper rebuild {clip_build:.1f} s" + (" (reused)" if reuse else ""),
+              flush=True)
         t = time.perf_counter()
         ix.close()
         ix = SearchIndex(ix_path, text_loader=loader)
@@ -312,6 +318,7 @@ def main(argv=None) -> int:
         print("| measure | Clipper | FTS5 | ratio |")
         print("|---|---|---|---|")
         print(f"| bulk index (rebuild: articles + passages) | {clip_build:.1f} s "
+              f"{'(reused index) ' if reuse else ''}"
               f"({n / clip_build:.0f} articles/s) | {fts_build:.1f} s "
               f"({n / fts_build:.0f}/s) | {clip_build / fts_build:.1f}× |")
         if raw_build is not None:

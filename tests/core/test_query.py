@@ -204,3 +204,35 @@ def test_parse_period_units():
     assert parse_period("-1y", datetime(2024, 2, 29)).start == datetime(2023, 2, 28)
     assert parse_period("-2w", NOW).start == datetime(2026, 2, 1, 12)
     assert parse_period("2026-02-11T10:00:00+02:00", NOW).start == datetime(2026, 2, 11, 8)
+
+
+def test_phrases_are_exact_and_ranked_by_occurrences(tmp_path):
+    index = SearchIndex(tmp_path / "phrases")
+    docs = [
+        # Both halves of "red river crossing" occur in 1, but never the three words.
+        ArticleDoc(id=1, title="one", text="The red river ran dry. A river crossing opened.",
+                   stamp="1"),
+        ArticleDoc(id=2, title="two", text="They reached the red river crossing at dawn; "
+                   "the red river crossing was closed.", stamp="2"),
+        ArticleDoc(id=3, title="three", text="Talks in Téhéran resumed on Monday.",
+                   stamp="3"),
+        ArticleDoc(id=4, title="four", text="The mayor of the city spoke.", stamp="4"),
+    ]
+    try:
+        index.update(articles=docs)
+        assert found(index, '"red river"') == [1, 2]
+        assert found(index, '"red river crossing"') == [2]
+        assert found(index, '"river red"') == []
+        assert found(index, '"in tehran"') == [3]         # loose-vowel variants
+        assert found(index, '"teheran resumed"') == [3]
+        assert found(index, '"mayor city"') == []
+        assert found(index, '"mayor of the city"') == [4]
+        result = index.search('"red river"', now=NOW)
+        assert result.hits[0].id == 2                        # two occurrences rank first
+        assert "<b>red</b> <b>river</b>" in result.hits[0].snippet
+        index.update(delete_articles=[2])
+        assert found(index, '"red river crossing"') == []
+        assert found(index, '"red river"') == [1]
+    finally:
+        index.close()
+
