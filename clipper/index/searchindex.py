@@ -948,7 +948,7 @@ class SearchIndex:
             id=int(stored["id"]),
             title=stored.get("title", ""),
             outlet=stored.get("outlet", ""),
-            published=pub.isoformat() if pub is not None else None,
+            published=_published_text(pub),
             score=_score(hit),
             snippet=to_html(frags),
             fragments=frags,
@@ -1123,6 +1123,15 @@ class SearchIndex:
                     if stem in self._terms_of(w):
                         out[fold_word(w)] += 1
         return out
+
+
+def _published_text(pub: datetime | None) -> str | None:
+    """A date-only publication time comes back as the ``YYYY-MM-DD`` that ``show`` prints."""
+    if pub is None:
+        return None
+    if (pub.hour, pub.minute, pub.second, pub.microsecond) == (0, 0, 0, 0):
+        return pub.date().isoformat()
+    return pub.isoformat()
 
 
 def _score(hit) -> float:

@@ -342,3 +342,12 @@ def test_search_plain_output_marks_matches(run_cli, corpus):
     assert code == 0, err
     assert "Lantern festival returns after long pause" in out
     assert "[lantern]" in out.lower()
+
+
+def test_search_hits_print_published_as_show_does(cli_json, write):
+    path = write("quay.txt", "Quay repairs begin\n\nWork crews began repairing the old quay wall on Monday morning, "
+                             "the harbour master said, after winter storms loosened several large stones.\n")
+    aid = cli_json("import", path, "--date", "2026-02-11")["imported"][0]["id"]
+    hit = cli_json("search", "quay")["hits"][0]
+    assert hit["id"] == aid
+    assert hit["published"] == cli_json("show", aid)["published"] == "2026-02-11"
