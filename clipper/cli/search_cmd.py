@@ -48,7 +48,7 @@ def cmd_search(args) -> int:
     if wants_json(args):
         print_json(data)
         return 0
-    if not data["hits"]:
+    if not data["total"]:
         print("no results")
         if data.get("suggestion"):
             print(f"did you mean: {data['suggestion']}")
