@@ -55,6 +55,8 @@ class Passages:
             elif start is None or end is None:
                 raise InputError("give a quote, or both start and end offsets")
             sel = anchoring.make_selector(article.text, start, end)
+            for name in names:  # new tags get their palette colour before the passage takes one
+                tag_store.ensure(db, name)
             if color is None:
                 colors = {k.casefold(): v for k, v in tag_store.colors(db).items()}  # names are case-insensitive
                 color = next((colors[n.casefold()] for n in names if n.casefold() in colors), DEFAULT_COLOR)

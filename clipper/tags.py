@@ -14,7 +14,6 @@ from clipper.storage import passages as passage_store
 from clipper.storage import tags as store
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
-PALETTE = ["#ffd54f", "#81c784", "#64b5f6", "#e57373", "#ba68c8", "#4db6ac", "#ffb74d", "#a1887f", "#90a4ae"]
 MAX_TAG_LENGTH = 80
 
 
@@ -53,7 +52,7 @@ class Tags:
 
     def create(self, name: str, color: str | None = None) -> Tag:
         name = check_name(name)
-        color = check_color(color) if color else self._next_color()
+        color = check_color(color) if color else None
         with self.lib.write() as changes:
             if store.find(self.lib.db, name) is not None:
                 raise DuplicateError(f"a tag named {name!r} already exists")
@@ -61,14 +60,9 @@ class Tags:
             changes.tags = True
         return self.get(name)
 
-    def _next_color(self) -> str:
-        return PALETTE[store.count(self.lib.db) % len(PALETTE)]
-
     def ensure(self, name: str) -> None:
         """Create the tag (with the next palette colour) if it does not exist yet. Caller holds a write."""
-        name = check_name(name)
-        if store.find(self.lib.db, name) is None:
-            store.ensure(self.lib.db, name, self._next_color())
+        store.ensure(self.lib.db, check_name(name))
 
     def _touch(self, changes, tag_id: int) -> None:
         aids, pids = store.touched_by(self.lib.db, tag_id)

@@ -29,12 +29,20 @@ def get(db: sqlite_utils.Database, name: str) -> Tag:
     return tag
 
 
+# New tags take the next colour of this palette unless one is given.
+PALETTE = ("#ffd54f", "#81c784", "#64b5f6", "#e57373", "#ba68c8", "#4db6ac", "#ffb74d", "#a1887f", "#90a4ae")
+
+
+def next_color(db: sqlite_utils.Database) -> str:
+    return PALETTE[count(db) % len(PALETTE)]
+
+
 def ensure(db: sqlite_utils.Database, name: str, color: str | None = None) -> int:
     tag = find(db, name)
     if tag is not None:
         return tag.id
     cur = db.execute("INSERT INTO tags (name, color, created_at) VALUES (?, ?, ?)",
-                     [name, color or "#ffd54f", utcnow()])
+                     [name, color or next_color(db), utcnow()])
     return cur.lastrowid
 
 

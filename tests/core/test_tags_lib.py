@@ -160,3 +160,14 @@ def test_importer_tags_are_cleaned(lib):
     aid = lib.articles.add(draft).id
     assert lib.articles.get(aid).tags == ["Navy news"]
     assert [t.name for t in lib.tags.all()] == ["Navy news"]
+
+
+def test_new_tags_take_distinct_palette_colours_and_passages_their_tag_colour(lib):
+    from clipper.models import ArticleDraft
+
+    aid = lib.articles.add(ArticleDraft(title="Canal locks", text="The canal locks reopen in May after repairs to the gates.")).id
+    first = lib.passages.add(aid, quote="canal locks", tags=["waterways"])
+    second = lib.passages.add(aid, quote="repairs to the gates", tags=["repairs"])
+    colors = lib.tags.colors()
+    assert colors["waterways"] != colors["repairs"]
+    assert first.color == colors["waterways"] and second.color == colors["repairs"]
