@@ -167,7 +167,7 @@ def wait_until(app, cond, timeout=60.0):
 
 
 def typing_and_import(folder: Path, tmp: Path) -> dict:
-    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtCore import QSettings
     from PySide6.QtTest import QTest
 
     from clipper.gui.app import make_app

@@ -8,7 +8,7 @@ own thread and Library). Only the answer to the newest query is shown. Query err
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeySequence, QPalette, QTextCharFormat, QTextCursor, QTextDocument, QTextOption
+from PySide6.QtGui import QFont, QPalette, QTextCharFormat, QTextCursor, QTextDocument, QTextOption
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLineEdit, QListView, QStyle, QStyledItemDelegate,
                                QToolButton, QVBoxLayout, QWidget)
 

@@ -1,7 +1,6 @@
 """Manage tags: rename, merge, recolour, delete — with the number of uses of each."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QColorDialog, QDialog, QDialogButtonBox, QHBoxLayout, QInputDialog, QListView,
                                QPushButton, QVBoxLayout, QWidget)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import http.server
 import threading
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 
-from conftest import EMOJI, add
+from conftest import add
 
 
 def wait_import(qtbot, dialog, timeout=20_000):

@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import (assert_searchable, check_articles, clipper_proc, corpus, db_snapshot, integrity,
-                      run_clipper)
+from conftest import (assert_searchable, check_articles, clipper_proc, corpus, db_snapshot, integrity)
 from clipper import backup, recovery
 from clipper.cli import main as cli_main
-from clipper.errors import DiskFull, LibraryCorrupt, LibraryError
+from clipper.errors import DiskFull, LibraryCorrupt
 from clipper.library import Library
 from clipper.models import ArticleDraft
 
