@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# "from conftest import" is ambiguous across test folders; tests import these helpers as gui_testkit.
+sys.modules["gui_testkit"] = sys.modules[__name__]
+
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))

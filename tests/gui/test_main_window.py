@@ -8,7 +8,7 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 
-from conftest import add
+from gui_testkit import add
 
 
 def wait_import(qtbot, dialog, timeout=20_000):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from conftest import add
+from gui_testkit import add
 
 
 def fill(lib, n: int) -> list[int]:

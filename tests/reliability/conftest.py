@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+# "from conftest import" is ambiguous across test folders; tests import these helpers as reliability_testkit.
+sys.modules["reliability_testkit"] = sys.modules[__name__]
+
 ROOT = Path(__file__).resolve().parents[2]
 
 WORDS = ("harbour council river bridge market ferry school budget mayor engineers storm wall "

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (ROOT, assert_searchable, check_articles, child_env, clipper_proc, corpus, integrity,
+from reliability_testkit import (ROOT, assert_searchable, check_articles, child_env, clipper_proc, corpus, integrity,
                       run_clipper)
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (assert_searchable, check_articles, clipper_proc, corpus, db_snapshot, integrity)
+from reliability_testkit import (assert_searchable, check_articles, clipper_proc, corpus, db_snapshot, integrity)
 from clipper import backup, recovery
 from clipper.cli import main as cli_main
 from clipper.errors import DiskFull, LibraryCorrupt

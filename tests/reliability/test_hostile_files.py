@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, child_env, run_clipper
+from reliability_testkit import ROOT, child_env, run_clipper
 from clipper.errors import ClipperError, InputError
 from clipper.importers import ImportOptions, load_source_items
 

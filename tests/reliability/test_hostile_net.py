@@ -8,7 +8,7 @@ import time
 import pytest
 
 from clipper_testkit import LocalServer
-from conftest import run_clipper
+from reliability_testkit import run_clipper
 
 
 @pytest.fixture
