@@ -235,20 +235,16 @@ class Articles:
             passage_store.update_fields(db, p.id, update)
 
     def add_tags(self, article_id: int, names: list[str]) -> None:
-        names = _tag_names(names, strict=True)
-        with self.lib.write() as changes:
-            if not store.exists(self.lib.db, article_id):
-                raise NotFound(f"no article with id {article_id}")
-            tag_store.add_article_tags(self.lib.db, article_id, names)
-            store.bump(self.lib.db, [article_id])
-            changes.articles.add(article_id)
-            changes.tags = True
+        self._change_tags(article_id, _tag_names(names, strict=True), tag_store.add_article_tags)
 
     def remove_tags(self, article_id: int, names: list[str]) -> None:
+        self._change_tags(article_id, names, tag_store.remove_article_tags)
+
+    def _change_tags(self, article_id: int, names: list[str], apply) -> None:
         with self.lib.write() as changes:
             if not store.exists(self.lib.db, article_id):
                 raise NotFound(f"no article with id {article_id}")
-            tag_store.remove_article_tags(self.lib.db, article_id, names)
+            apply(self.lib.db, article_id, names)
             store.bump(self.lib.db, [article_id])
             changes.articles.add(article_id)
             changes.tags = True
