@@ -55,6 +55,7 @@ from clipper.index.schema import (
     text_analyzer,
 )
 from clipper.index.snippets import find_fragments, lead_fragment, to_html
+from clipper.index.storage import open_index_dir
 from clipper.jobs import CancelToken, Job, Progress
 
 _DATETIME = fields.DATETIME(sortable=True)  # the articles' column encoding, for passages
@@ -545,7 +546,7 @@ class SearchIndex:
         parts = []
         try:
             for name in ("articles", "passages"):
-                ix = windex.open_dir(str(self.path / name))
+                ix = open_index_dir(self.path / name)
                 part = _Part(ix)
                 parts.append(part)
                 # Touch every segment so truncated files fail now, not mid-search (the
