@@ -368,6 +368,18 @@ class _TopCounting(collectors.TopCollector):
         super().__init__(limit=limit, usequality=False)
         self.kept: list[int] | None = [] if keep_docs else None
 
+    # Whoosh's collector loop calls ``matcher.replace(minscore)`` once the heap is full,
+    # and a union matcher then drops the documents that cannot reach the top N (it turns
+    # into an intersection or "and maybe"): fine for the top N, wrong for the total. The
+    # threshold is kept at 0 so every match is counted.
+    @property
+    def minscore(self):
+        return 0
+
+    @minscore.setter
+    def minscore(self, value):
+        pass
+
     def _collect(self, global_docnum, score):
         if self.kept is not None:
             self.kept.append(global_docnum)

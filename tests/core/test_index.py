@@ -382,3 +382,53 @@ def test_stamps_of_empty_parts(tmp_path):
         assert index.stamps() == ({}, {})
     finally:
         index.close()
+
+
+def _word_corpus():
+    """Articles whose words come from a small made-up vocabulary, so the expected
+    matches of a prefix can be worked out from the words alone."""
+    import random
+    rng = random.Random(5)
+    heads = ["ka", "zu", "mo"]
+    vocab = [h + a + b + "o" for h in heads for a in "bdfgkmp" for b in "rtn"]
+    docs, words_of = [], {}
+    for i in range(1, 121):
+        title = [rng.choice(vocab) for _ in range(rng.randint(0, 3))]
+        text = [rng.choice(vocab) for _ in range(rng.randint(0, 30))]
+        docs.append(ArticleDoc(id=i, title=" ".join(title) or "plain",
+                               text=" ".join(text)))
+        words_of[i] = set(title) | set(text)
+    return docs, words_of
+
+
+@pytest.mark.parametrize("limit", [1, 3, 20])
+@pytest.mark.parametrize("snippets", [True, False])
+def test_totals_exact_for_broad_prefixes(tmp_path, limit, snippets):
+    # Once the top N is full, Whoosh's collector used to turn unions into intersections
+    # and the total then missed the documents matching only one side.
+    docs, words_of = _word_corpus()
+    index = SearchIndex(tmp_path / "i")
+    index.update(articles=docs)
+
+    def has(i, head):
+        return any(w.startswith(head) for w in words_of[i])
+
+    everyone = set(words_of)
+    expected = {
+        "ka*": {i for i in everyone if has(i, "ka")},
+        "ka* OR zu*": {i for i in everyone if has(i, "ka") or has(i, "zu")},
+        "ka* zu*": {i for i in everyone if has(i, "ka") and has(i, "zu")},
+        "ka* NOT zu*": {i for i in everyone if has(i, "ka") and not has(i, "zu")},
+        "(ka* OR mo*) -zu*": {i for i in everyone
+                              if (has(i, "ka") or has(i, "mo")) and not has(i, "zu")},
+        "kab* OR zum* OR mop*": {i for i in everyone
+                                 if has(i, "kab") or has(i, "zum") or has(i, "mop")},
+    }
+    for q, want in expected.items():
+        assert 0 < len(want) < len(everyone), q
+        r = index.search(q, limit=limit, snippets=snippets)
+        assert r.total == len(want), q
+        full = index.search(q, limit=len(everyone), snippets=snippets)
+        assert set(ids(full)) == want, q
+        assert set(ids(r)) <= want and len(r.hits) == min(limit, len(want)), q
+    index.close()
