@@ -29,7 +29,7 @@ from clipper.gui.tag_manager import TagManagerDialog
 from clipper.gui.tag_palette import TagPalette
 from clipper.gui.util import ask, elide, make_settings, plain_label
 from clipper.gui.window_state import WindowState
-from clipper.gui.workers import SearchService, refresh_index
+from clipper.gui.workers import SearchService, SortService, refresh_index
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,8 @@ class MainWindow(QMainWindow):
         self.view_title = plain_label("", centre)
         self.view_title.setObjectName("viewTitle")
         self.model = ArticleTableModel(lib, self)
+        self.sort_service = SortService(lib.folder, self)
+        self.model.set_sorter(self.sort_service)
         self.table = ArticleTable(centre)
         self.table.configure(self.model)
         self.empty = EmptyState(centre)
@@ -192,6 +194,8 @@ class MainWindow(QMainWindow):
         self.table.delete_requested.connect(self.delete_selected_articles)
         self.table.widths_changed.connect(self.state.save_column_widths)
         self.model.view_reset.connect(self._view_reset)
+        self.model.sorting_changed.connect(self._sorting_changed)
+        self.model.sort_failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
         self.search.article_chosen.connect(self._open_article_hit)
         self.search.reader_focus_requested.connect(self._focus_reader)
         self.search.passage_chosen.connect(lambda aid, pid: self.open_article(aid, pid))
@@ -255,6 +259,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.tag_palette.hide()
         self.search_service.stop()
+        self.sort_service.stop()
         super().closeEvent(event)
 
     # ================================================================ views
@@ -325,6 +330,20 @@ class MainWindow(QMainWindow):
                 self.table.selectionModel().blockSignals(True)
                 self.table.selectRow(row)
                 self.table.selectionModel().blockSignals(False)
+
+    def _sorting_changed(self, busy: bool) -> None:
+        """While the list is being ordered in the background: a busy cursor over it and a
+        note in the status bar; the rows stay usable in their old order."""
+        if busy:
+            self.table.viewport().setCursor(Qt.BusyCursor)
+            self.statusBar().showMessage("Sorting…")
+            return
+        self.table.viewport().unsetCursor()
+        if self.statusBar().currentMessage() == "Sorting…":
+            self.statusBar().clearMessage()
+        current = self.table.currentIndex()
+        if current.isValid():
+            self.table.scrollTo(current)
 
     def _update_stack(self) -> None:
         if self.search.active() and self.search.last_result is not None:

@@ -6,6 +6,8 @@ The article model keeps only the ordered article ids; rows are fetched in pages 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, Qt, Signal
 
 from clipper.models import Passage, Tag
@@ -25,12 +27,50 @@ ARTICLE_COLUMNS = [
 ]
 
 
+@dataclass
+class SortSpec:
+    """What to order: ``subset`` (None: every article), in ``column``'s order (-1: as given,
+    or newest import first for the whole library); ``keep_order`` keeps a search ranking."""
+
+    subset: list[int] | None
+    keep_order: bool
+    column: int
+    descending: bool
+
+
+def ordered_ids(lib, spec: SortSpec) -> tuple[list[int], list[dict]]:
+    """The article ids of ``spec`` in order, and any light rows read on the way. Runs on any
+    thread with that thread's own Library (the model's sort worker calls it)."""
+    if spec.subset is not None and spec.keep_order and spec.column < 0:
+        return list(spec.subset), []
+    column = ARTICLE_COLUMNS[spec.column][0] if spec.column >= 0 else None
+    core_sort = ARTICLE_COLUMNS[spec.column][2] if spec.column >= 0 else "imported"
+    if core_sort is not None:
+        key = ("-" if spec.descending else "") + core_sort if spec.column >= 0 else "-imported"
+        if spec.subset is None:
+            return lib.articles.ids(key), []
+        rows = lib.articles.summaries(ids=spec.subset, sort=key)
+        return [r["id"] for r in rows], rows
+    # Columns the core cannot order by: sort the light rows here.
+    rows = lib.articles.summaries(ids=spec.subset) if spec.subset is not None else lib.articles.summaries()
+
+    def key(r):
+        v = r.get(column)
+        return (v is None or v == "", v if isinstance(v, int) else str(v or "").casefold(), r["id"])
+
+    rows.sort(key=key, reverse=spec.descending)
+    return [r["id"] for r in rows], rows
+
+
 class ArticleTableModel(QAbstractTableModel):
     """Articles as rows. ``set_view(ids=None)`` shows the whole library (sorted by the core),
     ``set_view(ids=[...])`` a subset (a tag, an outlet, search results...)."""
 
     PAGE = 200
     view_reset = Signal()
+    sorting_changed = Signal(bool)  # True while a sort runs in the background
+    sort_finished = Signal()  # the background sort's order is shown
+    sort_failed = Signal(str)
 
     def __init__(self, lib, parent=None):
         super().__init__(parent)
@@ -42,6 +82,19 @@ class ArticleTableModel(QAbstractTableModel):
         self._keep_order = False
         self.sort_key = "-imported"
         self.sort_column, self.sort_order = -1, Qt.DescendingOrder
+        self.sorter = None
+        self._sort_rid: int | None = None
+
+    def set_sorter(self, sorter) -> None:
+        """Order ids off the UI thread with ``sorter`` (a :class:`~clipper.gui.workers.SortService`);
+        without one, sorting runs inline (tests, small tools)."""
+        self.sorter = sorter
+        sorter.finished.connect(self._sorted)
+        sorter.failed.connect(self._sort_error)
+
+    @property
+    def sorting(self) -> bool:
+        return self._sort_rid is not None
 
     # ---- loading --------------------------------------------------------------------------
     def set_view(self, ids: list[int] | None = None, *, keep_order: bool = False) -> None:
@@ -51,36 +104,33 @@ class ArticleTableModel(QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
+        """Re-read the view. With a sorter, an order that needs every light row (outlet,
+        agency, passages) is computed in the background: the rows show in a cheap order first."""
+        background = self.sorter is not None and self.sort_column >= 0 and ARTICLE_COLUMNS[self.sort_column][2] is None
         self.beginResetModel()
         self._rows.clear()
         self._row_of = None
-        self._ids = self._ordered_ids()
+        if background:
+            cheap = SortSpec(None if self._subset is None else list(self._subset), True, -1, True)
+            self._ids = ordered_ids(self.lib, cheap)[0]
+        else:
+            self._ids = self._ordered_ids()
         self.endResetModel()
+        if background:
+            self._request_sort()
+        elif self._sort_rid is not None:  # a pending sort of the old view is void
+            self._sort_rid = None
+            self.sorting_changed.emit(False)
         self.view_reset.emit()
 
+    def sort_spec(self) -> SortSpec:
+        return SortSpec(None if self._subset is None else list(self._subset), self._keep_order, self.sort_column,
+                        self.sort_order == Qt.DescendingOrder)
+
     def _ordered_ids(self) -> list[int]:
-        column = ARTICLE_COLUMNS[self.sort_column][0] if self.sort_column >= 0 else None
-        core_sort = ARTICLE_COLUMNS[self.sort_column][2] if self.sort_column >= 0 else "imported"
-        descending = self.sort_order == Qt.DescendingOrder
-        if self._subset is not None and (self._keep_order and self.sort_column < 0):
-            return list(self._subset)
-        if core_sort is not None:
-            key = ("-" if descending else "") + core_sort if self.sort_column >= 0 else "-imported"
-            if self._subset is None:
-                return self.lib.articles.ids(key)
-            rows = self.lib.articles.summaries(ids=self._subset, sort=key)
-            self._rows.update((r["id"], r) for r in rows)
-            return [r["id"] for r in rows]
-        # Columns the core cannot order by: sort the light rows here.
-        rows = self.lib.articles.summaries(ids=self._subset) if self._subset is not None else self.lib.articles.summaries()
+        ids, rows = ordered_ids(self.lib, self.sort_spec())
         self._rows.update((r["id"], r) for r in rows)
-
-        def key(r):
-            v = r.get(column)
-            return (v is None or v == "", v if isinstance(v, int) else str(v or "").casefold(), r["id"])
-
-        rows.sort(key=key, reverse=descending)
-        return [r["id"] for r in rows]
+        return ids
 
     def _fetch_page(self, row: int) -> None:
         start = (row // self.PAGE) * self.PAGE
@@ -168,13 +218,47 @@ class ArticleTableModel(QAbstractTableModel):
         return Qt.ItemIsEnabled | Qt.ItemIsSelectable
 
     def sort(self, column, order=Qt.AscendingOrder):
+        """Order the rows by ``column``. With a sorter this returns at once: the new order
+        arrives later (``sort_finished``); a newer sort or view supersedes a pending one."""
         if not -1 <= column < len(ARTICLE_COLUMNS):
             return
-        self.layoutAboutToBeChanged.emit()
         self.sort_column, self.sort_order = column, order
+        if self.sorter is not None:
+            self._request_sort()
+            return
+        self._apply_order(self._ordered_ids())
+
+    def _request_sort(self) -> None:
+        was = self._sort_rid is not None
+        self._sort_rid = self.sorter.request(self.sort_spec())
+        if not was:
+            self.sorting_changed.emit(True)
+
+    def _sorted(self, rid: int, ids) -> None:
+        if rid != self._sort_rid:
+            return
+        self._sort_rid = None
+        # articles added or deleted since the request: keep what is shown, new ones last
+        shown = set(self._ids)
+        ordered = [i for i in ids if i in shown]
+        placed = set(ordered)
+        ordered += [i for i in self._ids if i not in placed]
+        self._apply_order(ordered)
+        self.sorting_changed.emit(False)
+        self.sort_finished.emit()
+
+    def _sort_error(self, rid: int, message: str) -> None:
+        if rid != self._sort_rid:
+            return
+        self._sort_rid = None
+        self.sorting_changed.emit(False)
+        self.sort_failed.emit(message)
+
+    def _apply_order(self, ids: list[int]) -> None:
+        self.layoutAboutToBeChanged.emit()
         old_persistent = self.persistentIndexList()
         old_ids = [self._ids[i.row()] if 0 <= i.row() < len(self._ids) else None for i in old_persistent]
-        self._ids = self._ordered_ids()
+        self._ids = ids
         self._row_of = None
         new = [self.index(self.row_of(aid), i.column()) if aid is not None and self.row_of(aid) >= 0 else QModelIndex()
                for aid, i in zip(old_ids, old_persistent)]
