@@ -4,9 +4,10 @@ Each user action goes through :class:`LibraryOps`: it performs the write through
 API, pushes a QUndoCommand that can reverse it, and emits a signal naming exactly what
 changed so each view refreshes only that (Anki's OpChanges, in miniature).
 
-Undoable: adding, deleting and editing passages (tags, colour, note), renaming and
-recolouring tags. Merging and deleting tags and deleting articles ask for confirmation
-instead (they clear the undo history, as the ids they touched are gone).
+Undoable: adding, deleting and editing passages (tags, colour, note), adding, editing
+and deleting article notes, renaming and recolouring tags. Merging and deleting tags and
+deleting articles ask for confirmation instead (they clear the undo history, as the ids
+they touched are gone).
 """
 from __future__ import annotations
 
@@ -122,6 +123,37 @@ class RecolorTagCommand(_Command):
     def undo_it(self):
         self.ops.lib.tags.recolor(self.name, self.old)
         self.ops._tags_touched()
+
+
+class ArticleNoteCommand(_Command):
+    """An article's note added (``before`` None), edited, or deleted (``after`` None).
+    Undoing an addition deletes the note; redoing it (or undoing a deletion) adds it anew
+    with a new id, so the note is looked up (the article's first note, as
+    :meth:`LibraryOps.set_article_note` edits) each time rather than kept by id."""
+
+    def __init__(self, ops, article_id: int, before: str | None, after: str | None):
+        text = "Add note" if before is None else "Delete note" if after is None else "Edit note"
+        super().__init__(ops, text)
+        self.article_id = article_id
+        self.before, self.after = before, after
+
+    def _set(self, text: str | None) -> None:
+        notes = self.ops.lib.notes
+        current = notes.for_article(self.article_id)
+        if text is None:
+            if current:
+                notes.delete(current[0].id)
+        elif current:
+            notes.update(current[0].id, text)
+        else:
+            notes.add(self.article_id, text)
+        self.ops.articles_changed.emit({self.article_id})
+
+    def do(self):
+        self._set(self.after)
+
+    def undo_it(self):
+        self._set(self.before)
 
 
 class LibraryOps(QObject):
@@ -257,16 +289,26 @@ class LibraryOps(QObject):
         return bool(self._guard(run))
 
     def set_article_note(self, article_id: int, text: str) -> bool:
-        """The article's (first) note: created, replaced, or deleted when ``text`` is blank."""
+        """The article's (first) note: created, replaced, or deleted when ``text`` is blank.
+        Undoable (Ctrl+Z)."""
         def run():
             notes = self.lib.notes.for_article(article_id)
-            if notes:
-                if text.strip():
-                    self.lib.notes.update(notes[0].id, text)
+            note = notes[0] if notes else None
+            before = note.text if note is not None else None
+            if text.strip():
+                after = text
+                if after == before:
+                    return True
+                if note is None:
+                    self.lib.notes.add(article_id, text)
                 else:
-                    self.lib.notes.delete(notes[0].id)
-            elif text.strip():
-                self.lib.notes.add(article_id, text)
+                    self.lib.notes.update(note.id, text)
+            else:
+                after = None
+                if note is None:
+                    return True
+                self.lib.notes.delete(note.id)
+            self.undo_stack.push(ArticleNoteCommand(self, article_id, before, after))
             self.articles_changed.emit({article_id})
             return True
         return bool(self._guard(run))

@@ -301,3 +301,59 @@ def test_drop_sources_accepts_files_and_web_links_only():
     md = QMimeData()
     md.setUrls([QUrl.fromLocalFile("/tmp/a.html"), QUrl("https://example.org/x"), QUrl("javascript:alert(1)")])
     assert MainWindow.drop_sources(md) == ["/tmp/a.html", "https://example.org/x"]
+
+
+def test_article_note_add_and_edit_undo_and_redo(qtbot, filled, make_window, monkeypatch):
+    from clipper.gui import main_window as mw
+
+    lib, ids = filled
+    w = make_window(lib)
+    w.open_article(ids["orchard"])
+    typed = {}
+
+    def fake_exec(dialog):
+        dialog.editor.edit.setPlainText(typed["text"])
+        return mw.NoteDialog.Accepted
+
+    monkeypatch.setattr(mw.NoteDialog, "exec", fake_exec)
+
+    def note_texts():
+        return [n.text for n in lib.notes.for_article(ids["orchard"])]
+
+    typed["text"] = "Call the growers' association about the fan noise."
+    w.edit_article_note()
+    assert note_texts() == ["Call the growers' association about the fan noise."]
+    assert w.ops.undo_stack.undoText() == "Add note"
+    w.reader.setFocus()
+    qtbot.keyClick(w.reader, Qt.Key_Z, Qt.ControlModifier)
+    assert note_texts() == []
+    qtbot.keyClick(w.reader, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert note_texts() == ["Call the growers' association about the fan noise."]
+
+    # editing: undo restores the old text, redo the new one
+    typed["text"] = "Fan noise: ask the council instead."
+    w.edit_article_note()
+    assert note_texts() == ["Fan noise: ask the council instead."]
+    qtbot.keyClick(w.reader, Qt.Key_Z, Qt.ControlModifier)
+    assert note_texts() == ["Call the growers' association about the fan noise."]
+    qtbot.keyClick(w.reader, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert note_texts() == ["Fan noise: ask the council instead."]
+
+    # clearing the text deletes the note; undo brings it back
+    typed["text"] = "  "
+    w.edit_article_note()
+    assert note_texts() == []
+    assert w.ops.undo_stack.undoText() == "Delete note"
+    qtbot.keyClick(w.reader, Qt.Key_Z, Qt.ControlModifier)
+    assert note_texts() == ["Fan noise: ask the council instead."]
+    # walking the whole history back and forth again: no step loses track of the note
+    errors = []
+    w.ops.failed.connect(errors.append)
+    for _ in range(2):  # edit, add
+        w.ops.undo_stack.undo()
+    assert note_texts() == [] and w.ops.undo_stack.index() == 0
+    for _ in range(3):  # add, edit, delete
+        w.ops.undo_stack.redo()
+    assert note_texts() == [] and errors == []
+    w.ops.undo_stack.undo()
+    assert note_texts() == ["Fan noise: ask the council instead."]
