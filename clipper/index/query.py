@@ -402,6 +402,17 @@ class ExactPhrase(wq.Phrase):
         return _PhraseMatcher(docs, weights, [(fieldname, b) for b in terms])
 
 
+class _NestedPlusMinusPlugin(PlusMinusPlugin):
+    """``+word``/``-word`` inside parentheses too: Whoosh's plugin only sorts the top-level
+    group, so ``walrus OR (shore -reef)`` used to fail and fall back to a literal search."""
+
+    def do_plusminus(self, parser, group):
+        for i, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                group[i] = self.do_plusminus(parser, node)
+        return super().do_plusminus(parser, group)
+
+
 def make_parser(schema, default_fields: list[str], now: datetime) -> _Parser:
     parser = _Parser(None, schema)
     parser.phraseclass = ExactPhrase
@@ -409,7 +420,7 @@ def make_parser(schema, default_fields: list[str], now: datetime) -> _Parser:
     parser.remove_plugin_class(FieldsPlugin)
     parser.add_plugin(FieldsPlugin(remove_unknown=True))
     parser.add_plugin(FuzzyTermPlugin())
-    parser.add_plugin(PlusMinusPlugin())
+    parser.add_plugin(_NestedPlusMinusPlugin())
     parser.add_plugin(_ClipperPlugin())
     parser.clipper_context = QueryContext(now=now)
     parser.clipper_fold = fold_analyzer()

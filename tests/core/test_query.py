@@ -76,6 +76,9 @@ def found(ix, q, **kw):
     ("mayor NOT marina", [1]),
     ("mayor -marina", [1]),
     ("(marina OR museum) AND missile", [3]),
+    ("museum OR (mayor -marina)", [1, 3]),     # -word inside parentheses
+    ("(mayor -marina) OR museum", [1, 3]),
+    ("museum OR (-marina mayor)", [1, 3]),
     ("miss*", [1, 3]),
     ("nous*", [2]),                            # prefix text not stemmed
     ("missiles*", [1, 3]),
