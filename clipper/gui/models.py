@@ -2,7 +2,9 @@
 
 The article model keeps only the ordered article ids; rows are fetched in pages of
 ``PAGE`` through ``lib.articles.summaries(ids=...)`` the first time a row is shown, so a
-50,000-article library opens as fast as an empty one.
+50,000-article library opens as fast as an empty one. Ordering the ids is
+:func:`ordered_ids`; in the window it runs on a worker thread (``set_sorter``), as a sort
+by outlet reads every light row.
 """
 from __future__ import annotations
 
