@@ -25,25 +25,30 @@ import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from rapidfuzz import process as fuzz_process
 from rapidfuzz.distance import Levenshtein
-from whoosh import collectors, fields, sorting
+from whoosh import collectors, sorting
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.index import LockError
-from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
 from clipper.errors import LibraryCorrupt, LibraryLocked, QueryError
+from clipper.index.collectors import (
+    _ArticleMatch,
+    _column_ranges,
+    _reader_column,
+    _TopCounting,
+)
 from clipper.index.documents import ArticleDoc, PassageDoc
+from clipper.index.fields import article_fields, passage_fields
 from clipper.index.query import parse, to_utc_naive
+from clipper.index.results import Hit, PassageHit, SearchResult
 from clipper.index.schema import (
     ARTICLE_ONLY_FIELDS,
     INDEX_SCHEMA_VERSION,
@@ -58,174 +63,12 @@ from clipper.index.snippets import find_fragments, lead_fragment, to_html
 from clipper.index.storage import open_index_dir
 from clipper.jobs import CancelToken, Job, Progress
 
-_DATETIME = fields.DATETIME(sortable=True)  # the articles' column encoding, for passages
-_MISSING_DATE = 2**64 - 1  # what the articles' DATETIME column holds for "no date"
-
 VERSION_FILE = "clipper-index.json"
 SORTS = {"published", "-published", "imported", "-imported", "title", "-title"}
 _WORD_RE = re.compile(WORD_PATTERN)
 _TEXT_FIELDS = {"title", "text", "body", "note", "notes", "quote"}
 TextLoader = Callable[[list[int]], dict[int, str]]
 MAX_SEGMENTS = 8  # more small segments than this are merged at the next commit
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass
-class Hit:
-    id: int
-    title: str
-    outlet: str
-    published: str | None
-    score: float
-    snippet: str = ""
-    fragments: list[dict] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class PassageHit:
-    passage_id: int
-    article_id: int
-    quote: str
-    tags: list[str]
-    note: str
-    score: float
-    snippet: str = ""
-    fragments: list[dict] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class SearchResult:
-    total: int
-    hits: list
-    facets: dict | None
-    suggestion: str | None
-    query: str
-
-    def to_dict(self) -> dict:
-        return {
-            "total": self.total,
-            "hits": [h.to_dict() for h in self.hits],
-            "facets": self.facets,
-            "suggestion": self.suggestion,
-            "query": self.query,
-        }
-
-
-# ------------------------------------------------------------------ doc conversion
-
-
-def _parse_dt(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return to_utc_naive(datetime.fromisoformat(value.strip()))
-    except (ValueError, TypeError):
-        return None
-
-
-def _hosts(url: str) -> str:
-    try:
-        host = (urlsplit(url.strip()).hostname or "").lower().rstrip(".")
-    except ValueError:
-        return ""
-    if not host:
-        return ""
-    labels = host.split(".")
-    out = [host]
-    for i in range(1, len(labels) - 1):
-        out.append(".".join(labels[i:]))
-    return " ".join(out)
-
-
-def _clean_tags(tags: Iterable[str]) -> list[str]:
-    return [" ".join(t.replace(",", " ").split()) for t in tags if t and t.strip()]
-
-
-def _common(published: str | None, imported: str, tags: list[str], outlet: str,
-            agency: str, author: str, url: str, language: str, stamp: str) -> dict:
-    d = {
-        "tag": ",".join(_clean_tags(tags)),
-        "outlet": outlet or "",
-        "agency": agency or "",
-        "author": author or "",
-        "url": url or "",
-        "site": _hosts(url or ""),
-        "lang": (language or "").strip().lower(),
-        "outlet_f": (outlet or "").encode("utf-8"),
-        "agency_f": (agency or "").encode("utf-8"),
-        "stamp": (stamp or "").encode("utf-8"),
-    }
-    pub = _parse_dt(published)
-    if pub is not None:
-        d["published"] = pub
-        d["month"] = pub.strftime("%Y-%m").encode()
-    imp = _parse_dt(imported)
-    if imp is not None:
-        d["imported"] = imp
-    return d
-
-
-def article_fields(doc: ArticleDoc, store_text: bool = True) -> dict:
-    text = doc.text or ""
-    if doc.dek:
-        text = f"{doc.dek}\n\n{text}"
-    has = []
-    if doc.passage_count or doc.quotes:
-        has.append("passages")
-    if doc.note_count or doc.notes:
-        has.append("notes")
-    if doc.tags:
-        has.append("tags")
-    d = _common(doc.published, doc.imported_at, doc.tags, doc.outlet, doc.agency,
-                doc.author, doc.url, doc.language, doc.stamp)
-    d.update(
-        key=str(doc.id),
-        id=int(doc.id),
-        title=doc.title or "",
-        text=text,
-        quote="\n\n".join(q for q in doc.quotes if q),
-        note="\n\n".join(n for n in doc.notes if n),
-        title_sort=(doc.title or "").casefold().encode("utf-8"),
-        has=" ".join(has),
-    )
-    d["is"] = "orphaned" if doc.orphan_count else ""
-    if store_text:
-        d["stored_text"] = text
-    return d
-
-
-def passage_fields(doc: PassageDoc) -> dict:
-    has = ["passages"]
-    if doc.note:
-        has.append("notes")
-    if doc.tags:
-        has.append("tags")
-    d = {
-        "key": str(doc.id),
-        "id": int(doc.id),
-        "article_id": int(doc.article_id),
-        "article_key": str(doc.article_id),
-        "quote": doc.quote or "",
-        "note": doc.note or "",
-        "tag": ",".join(_clean_tags(doc.tags)),
-        "has": " ".join(has),
-        "is": "orphaned" if doc.status == "orphaned" else "",
-        "title_sort": (doc.article_title or "").casefold().encode("utf-8"),
-        "stamp": (doc.stamp or "").encode("utf-8"),
-    }
-    for name, value in (("published", doc.published), ("imported", doc.imported_at)):
-        # Always written: a segment without the column could not be sorted on it.
-        t = _parse_dt(value)
-        d[name] = _DATETIME.to_column_value(t) if t is not None else _MISSING_DATE
-    return d
 
 
 # ---------------------------------------------------------------------------- index
@@ -357,163 +200,6 @@ def _delete(writer, part: _Part, fieldname: str, text: str) -> None:
 
 def _default_procs() -> int:
     return max(1, min(2, os.cpu_count() or 1))
-
-
-class _TopCounting(collectors.TopCollector):
-    """Top N by score that counts every match in the same pass (Whoosh's default skips
-    low-scoring blocks and then runs the whole query a second time to count), and keeps
-    the matching documents when facets need them."""
-
-    def __init__(self, limit: int, keep_docs: bool):
-        super().__init__(limit=limit, usequality=False)
-        self.kept: list[int] | None = [] if keep_docs else None
-
-    # Whoosh's collector loop calls ``matcher.replace(minscore)`` once the heap is full,
-    # and a union matcher then drops the documents that cannot reach the top N (it turns
-    # into an intersection or "and maybe"): fine for the top N, wrong for the total. The
-    # threshold is kept at 0 so every match is counted.
-    @property
-    def minscore(self):
-        return 0
-
-    @minscore.setter
-    def minscore(self, value):
-        pass
-
-    def _collect(self, global_docnum, score):
-        if self.kept is not None:
-            self.kept.append(global_docnum)
-        return super()._collect(global_docnum, score)
-
-
-class _ColumnRange(wq.Query):
-    """A date range answered from the field's sort column instead of its index terms.
-
-    Whoosh turns a numeric range into the union of up to hundreds of trie terms; at 50k
-    articles that cost ~0.3 s per date filter. The column (one number per document,
-    cached per segment reader) is scanned in one pass instead."""
-
-    def __init__(self, fieldname: str, start, end, startexcl: bool, endexcl: bool):
-        self.fieldname, self.start, self.end = fieldname, start, end
-        self.startexcl, self.endexcl = startexcl, endexcl
-        self.boost = 1.0
-
-    def __repr__(self):
-        return f"_ColumnRange({self.fieldname}, {self.start}, {self.end})"
-
-    def __eq__(self, other):
-        return isinstance(other, _ColumnRange) and vars(other) == vars(self)
-
-    def __hash__(self):
-        return hash((self.fieldname, self.start, self.end))
-
-    def is_leaf(self):
-        return True
-
-    def field(self):
-        return self.fieldname
-
-    def estimate_size(self, ixreader):
-        return ixreader.doc_count_all()
-
-    def _docs(self, reader) -> list[int]:
-        if reader.doc_count_all() == 0 or not reader.has_column(self.fieldname):
-            return []
-        values = _reader_column(reader, self.fieldname, translate=False)
-        lo = -1 if self.start is None else self.start + (1 if self.startexcl else 0)
-        hi = _MISSING_DATE if self.end is None else self.end + (0 if self.endexcl else 1)
-        docs = [d for d, v in enumerate(values) if lo <= v < hi]
-        if docs and reader.has_deletions():
-            docs = [d for d in docs if not reader.is_deleted(d)]
-        return docs
-
-    def matcher(self, searcher, context=None):
-        docs = self._docs(searcher.reader())
-        if not docs:
-            return NullMatcher()
-        return ListMatcher(docs, [1.0] * len(docs))
-
-    def docs(self, searcher, deleting=False):
-        return iter(self._docs(searcher.reader()))
-
-
-def _reader_column(reader, name: str, translate: bool = True) -> list:
-    """A segment reader's whole column as a list, cached on the reader (segment files
-    never change; readers are reused across refreshes)."""
-    cache = reader.__dict__.setdefault("_clipper_columns", {})
-    values = cache.get((name, translate))
-    if values is None:
-        values = list(reader.column_reader(name, translate=translate))
-        cache[(name, translate)] = values
-    return values
-
-
-def _column_ranges(q: wq.Query) -> wq.Query:
-    if isinstance(q, wq.DateRange):
-        return _ColumnRange(q.fieldname, q.start, q.end, q.startexcl, q.endexcl)
-    if q.is_leaf():
-        return q
-    return q.apply(_column_ranges)
-
-
-class _ArticleMatch(wq.Query):
-    """Passages whose article is in a set of article ids (a passage query's clause on
-    article metadata, answered by the articles index)."""
-
-    def __init__(self, article_ids: frozenset[int], label: str):
-        self.article_ids = article_ids
-        self.label = label
-        self.boost = 1.0
-
-    def __repr__(self):
-        return f"_ArticleMatch({self.label}, {len(self.article_ids)} articles)"
-
-    def __eq__(self, other):
-        return (isinstance(other, _ArticleMatch) and other.article_ids == self.article_ids
-                and other.label == self.label)
-
-    def __hash__(self):
-        return hash((self.label, len(self.article_ids)))
-
-    def is_leaf(self):
-        return True
-
-    def field(self):
-        return None
-
-    def estimate_size(self, ixreader):
-        return len(self.article_ids) * 3
-
-    def _docs(self, reader) -> list[int]:
-        if reader.doc_count_all() == 0 or not self.article_ids:
-            return []
-        by_article = reader.__dict__.get("_clipper_by_article")
-        if by_article is None:
-            by_article = {}
-            for docnum, aid in enumerate(reader.column_reader("article_id")):
-                by_article.setdefault(aid, []).append(docnum)
-            reader.__dict__["_clipper_by_article"] = by_article
-        docs = []
-        if len(self.article_ids) < len(by_article):
-            for aid in self.article_ids:
-                docs.extend(by_article.get(aid, ()))
-        else:
-            for aid, ds in by_article.items():
-                if aid in self.article_ids:
-                    docs.extend(ds)
-        if reader.has_deletions():
-            docs = [d for d in docs if not reader.is_deleted(d)]
-        docs.sort()
-        return docs
-
-    def matcher(self, searcher, context=None):
-        docs = self._docs(searcher.reader())
-        if not docs:
-            return NullMatcher()
-        return ListMatcher(docs, [1.0] * len(docs))
-
-    def docs(self, searcher, deleting=False):
-        return iter(self._docs(searcher.reader()))
 
 
 class SearchIndex:
