@@ -166,47 +166,35 @@ class _SearchWorker(QObject):
             self.lib = None
 
 
-class SearchService(QObject):
-    """Searches on a dedicated thread. ``search(...)`` returns a request id; answers come
-    back as ``finished(request_id, SearchResult)`` or ``failed(request_id, message)``."""
+class _LatestRequestService(QObject):
+    """A worker object on its own thread, with its own Library. Each request gets an id;
+    only the newest request's answer is passed on (``finished(id, result)`` or
+    ``failed(id, message)``), older ones are dropped."""
 
     finished = Signal(int, object)
     failed = Signal(int, str)
-    facets_ready = Signal(object)
-    _request = Signal(object)
-    _facets = Signal()
     _close = Signal()
 
-    def __init__(self, folder, parent: QObject | None = None):
-        super().__init__(parent)
+    def _start_worker(self, name: str, make_worker: Callable[[Callable[[], int]], QObject]) -> None:
         self._lock = threading.Lock()
         self._latest = 0
         self._thread = QThread(self)
-        self._thread.setObjectName("clipper-search")
-        self._worker = _SearchWorker(folder, self.latest_id)
+        self._thread.setObjectName(name)
+        self._worker = make_worker(self.latest_id)
         self._worker.moveToThread(self._thread)
-        self._request.connect(self._worker.search)
-        self._facets.connect(self._worker.facets)
         self._close.connect(self._worker.close)
         self._worker.finished.connect(self._on_finished)
         self._worker.failed.connect(self._on_failed)
-        self._worker.facets_ready.connect(self.facets_ready)
         self._thread.finished.connect(self._worker.deleteLater)
-        self._thread.start()
 
     def latest_id(self) -> int:
         with self._lock:
             return self._latest
 
-    def search(self, query: str, *, passages: bool = False, limit: int = 100, sort: str | None = None) -> int:
+    def _next_id(self) -> int:
         with self._lock:
             self._latest += 1
-            rid = self._latest
-        self._request.emit(SearchRequest(rid, query, passages, limit, sort))
-        return rid
-
-    def request_facets(self) -> None:
-        self._facets.emit()
+            return self._latest
 
     def _on_finished(self, rid: int, result) -> None:
         if rid == self.latest_id():
@@ -221,6 +209,31 @@ class SearchService(QObject):
             self._close.emit()
             self._thread.quit()
             self._thread.wait(5000)
+
+
+class SearchService(_LatestRequestService):
+    """Searches on a dedicated thread. ``search(...)`` returns a request id; answers come
+    back as ``finished(request_id, SearchResult)`` or ``failed(request_id, message)``."""
+
+    facets_ready = Signal(object)
+    _request = Signal(object)
+    _facets = Signal()
+
+    def __init__(self, folder, parent: QObject | None = None):
+        super().__init__(parent)
+        self._start_worker("clipper-search", lambda latest: _SearchWorker(folder, latest))
+        self._request.connect(self._worker.search)
+        self._facets.connect(self._worker.facets)
+        self._worker.facets_ready.connect(self.facets_ready)
+        self._thread.start()
+
+    def search(self, query: str, *, passages: bool = False, limit: int = 100, sort: str | None = None) -> int:
+        rid = self._next_id()
+        self._request.emit(SearchRequest(rid, query, passages, limit, sort))
+        return rid
+
+    def request_facets(self) -> None:
+        self._facets.emit()
 
 
 class _SortWorker(QObject):
@@ -259,53 +272,21 @@ class _SortWorker(QObject):
             self.lib = None
 
 
-class SortService(QObject):
+class SortService(_LatestRequestService):
     """Orders article ids on a dedicated thread (with its own Library). ``request(spec)``
     (a :class:`~clipper.gui.models.SortSpec`) returns a request id at once; the answer comes
     back as ``finished(request_id, ids)`` or ``failed(request_id, message)``, for the newest
     request only — an older one still queued is skipped, an older answer is dropped."""
 
-    finished = Signal(int, object)
-    failed = Signal(int, str)
     _request = Signal(int, object)
-    _close = Signal()
 
     def __init__(self, folder, parent: QObject | None = None):
         super().__init__(parent)
-        self._lock = threading.Lock()
-        self._latest = 0
-        self._thread = QThread(self)
-        self._thread.setObjectName("clipper-sort")
-        self._worker = _SortWorker(folder, self.latest_id)
-        self._worker.moveToThread(self._thread)
+        self._start_worker("clipper-sort", lambda latest: _SortWorker(folder, latest))
         self._request.connect(self._worker.sort)
-        self._close.connect(self._worker.close)
-        self._worker.finished.connect(self._on_finished)
-        self._worker.failed.connect(self._on_failed)
-        self._thread.finished.connect(self._worker.deleteLater)
         self._thread.start()
 
-    def latest_id(self) -> int:
-        with self._lock:
-            return self._latest
-
     def request(self, spec) -> int:
-        with self._lock:
-            self._latest += 1
-            rid = self._latest
+        rid = self._next_id()
         self._request.emit(rid, spec)
         return rid
-
-    def _on_finished(self, rid: int, ids) -> None:
-        if rid == self.latest_id():
-            self.finished.emit(rid, ids)
-
-    def _on_failed(self, rid: int, message: str) -> None:
-        if rid == self.latest_id():
-            self.failed.emit(rid, message)
-
-    def stop(self) -> None:
-        if self._thread.isRunning():
-            self._close.emit()
-            self._thread.quit()
-            self._thread.wait(5000)
