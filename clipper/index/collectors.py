@@ -36,7 +36,26 @@ class _TopCounting(collectors.TopCollector):
         return super()._collect(global_docnum, score)
 
 
-class _ColumnRange(wq.Query):
+class _DocListQuery(wq.Query):
+    """A leaf query answered by a list of document numbers (``_docs``), all scoring 1."""
+
+    def is_leaf(self):
+        return True
+
+    def _docs(self, reader) -> list[int]:
+        raise NotImplementedError
+
+    def matcher(self, searcher, context=None):
+        docs = self._docs(searcher.reader())
+        if not docs:
+            return NullMatcher()
+        return ListMatcher(docs, [1.0] * len(docs))
+
+    def docs(self, searcher, deleting=False):
+        return iter(self._docs(searcher.reader()))
+
+
+class _ColumnRange(_DocListQuery):
     """A date range answered from the field's sort column instead of its index terms.
 
     Whoosh turns a numeric range into the union of up to hundreds of trie terms; at 50k
@@ -57,9 +76,6 @@ class _ColumnRange(wq.Query):
     def __hash__(self):
         return hash((self.fieldname, self.start, self.end))
 
-    def is_leaf(self):
-        return True
-
     def field(self):
         return self.fieldname
 
@@ -77,14 +93,6 @@ class _ColumnRange(wq.Query):
             docs = [d for d in docs if not reader.is_deleted(d)]
         return docs
 
-    def matcher(self, searcher, context=None):
-        docs = self._docs(searcher.reader())
-        if not docs:
-            return NullMatcher()
-        return ListMatcher(docs, [1.0] * len(docs))
-
-    def docs(self, searcher, deleting=False):
-        return iter(self._docs(searcher.reader()))
 
 
 def _reader_column(reader, name: str, translate: bool = True) -> list:
@@ -106,7 +114,7 @@ def _column_ranges(q: wq.Query) -> wq.Query:
     return q.apply(_column_ranges)
 
 
-class _ArticleMatch(wq.Query):
+class _ArticleMatch(_DocListQuery):
     """Passages whose article is in a set of article ids (a passage query's clause on
     article metadata, answered by the articles index)."""
 
@@ -124,9 +132,6 @@ class _ArticleMatch(wq.Query):
 
     def __hash__(self):
         return hash((self.label, len(self.article_ids)))
-
-    def is_leaf(self):
-        return True
 
     def field(self):
         return None
@@ -156,11 +161,3 @@ class _ArticleMatch(wq.Query):
         docs.sort()
         return docs
 
-    def matcher(self, searcher, context=None):
-        docs = self._docs(searcher.reader())
-        if not docs:
-            return NullMatcher()
-        return ListMatcher(docs, [1.0] * len(docs))
-
-    def docs(self, searcher, deleting=False):
-        return iter(self._docs(searcher.reader()))
