@@ -11,6 +11,7 @@ from typing import Iterable, Iterator
 import sqlite_utils
 
 from clipper.index.documents import ArticleDoc, PassageDoc
+from clipper.storage import tags as tag_store
 
 _ARTICLE_SQL = (
     "SELECT id, title, text, dek, outlet, agency, author, url, language, published, imported_at, rev "
@@ -54,14 +55,16 @@ def _article_extras(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict
     return extras
 
 
+def _chunks(db: sqlite_utils.Database, table: str, ids: Iterable[int] | None, batch: int) -> Iterator[list[int]]:
+    """The given ids (every row of ``table`` when None) in batches."""
+    all_ids = [r[0] for r in db.execute(f"SELECT id FROM {table} ORDER BY id")] if ids is None else list(ids)
+    for i in range(0, len(all_ids), batch):
+        yield all_ids[i:i + batch]
+
+
 def article_docs(db: sqlite_utils.Database, ids: Iterable[int] | None = None, batch: int = 500) -> Iterator[ArticleDoc]:
     """Documents for the given article ids (all articles when None), streamed in batches."""
-    if ids is None:
-        all_ids = [r[0] for r in db.execute("SELECT id FROM articles ORDER BY id")]
-    else:
-        all_ids = list(ids)
-    for i in range(0, len(all_ids), batch):
-        chunk = all_ids[i:i + batch]
+    for chunk in _chunks(db, "articles", ids, batch):
         cond, params = _in(chunk)
         extras = _article_extras(db, chunk)
         for row in db.execute(f"{_ARTICLE_SQL} WHERE id {cond} ORDER BY id", params):
@@ -76,24 +79,11 @@ def article_docs(db: sqlite_utils.Database, ids: Iterable[int] | None = None, ba
 
 
 def passage_docs(db: sqlite_utils.Database, ids: Iterable[int] | None = None, batch: int = 1000) -> Iterator[PassageDoc]:
-    if ids is None:
-        all_ids = [r[0] for r in db.execute("SELECT id FROM passages ORDER BY id")]
-    else:
-        all_ids = list(ids)
-    for i in range(0, len(all_ids), batch):
-        chunk = all_ids[i:i + batch]
+    for chunk in _chunks(db, "passages", ids, batch):
         cond, params = _in(chunk)
-        tag_map: dict[int, list[str]] = {}
-        for pid, name in db.execute(
-                f"SELECT pt.passage_id, t.name FROM passage_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.passage_id {cond} "
-                "ORDER BY t.name COLLATE NOCASE", params):
-            tag_map.setdefault(pid, []).append(name)
+        tag_map = tag_store.passage_tag_map(db, chunk)
         for r in db.execute(f"{_PASSAGE_SQL} WHERE p.id {cond} ORDER BY p.id", params):
             yield PassageDoc(id=r[0], article_id=r[1], quote=r[2], note=r[3], status=r[4], color=r[5],
                              article_title=r[6], outlet=r[7], agency=r[8], author=r[9], url=r[10], language=r[11],
                              published=r[12], imported_at=r[13], tags=tag_map.get(r[0], []), stamp=str(r[14]))
 
-
-def passage_ids_of(db: sqlite_utils.Database, article_ids: Iterable[int]) -> list[int]:
-    cond, params = _in(article_ids)
-    return [r[0] for r in db.execute(f"SELECT id FROM passages WHERE article_id {cond}", params)]
