@@ -147,7 +147,7 @@ class Library:
             return True
         if not self.index_path.exists():
             return True
-        return bool(getattr(self.index, "needs_rebuild", False))
+        return self.index.needs_rebuild
 
     def repair_index(self) -> dict:
         from clipper import maintenance
@@ -209,7 +209,7 @@ class Library:
         try:
             self.dirty_marker.touch()
             created = changes.created_articles - changes.deleted_articles
-            if len(created) >= BULK_THRESHOLD and hasattr(self.index, "add_bulk"):
+            if len(created) >= BULK_THRESHOLD:
                 self.index.add_bulk(docs.article_docs(self.db, sorted(created)), ())
             else:
                 created = set()

@@ -52,7 +52,7 @@ def check(lib, repair: bool = False) -> dict:
         "passages": passage_store.count(lib.db),
         "index": {"rebuilt": False},
     }
-    needs_rebuild = bool(getattr(lib.index, "needs_rebuild", False))
+    needs_rebuild = lib.index.needs_rebuild
     d = drift(lib)
     report["index"].update(asdict(d))
     report["index"]["needs_rebuild"] = needs_rebuild
@@ -84,7 +84,7 @@ def repair_drift(lib, d: Drift) -> int:
 
 def repair(lib) -> dict:
     """Called on open when the index is missing, damaged or marked dirty."""
-    if getattr(lib.index, "needs_rebuild", False):
+    if lib.index.needs_rebuild:
         run_job(reindex(lib))
         result = {"rebuilt": True}
     else:
