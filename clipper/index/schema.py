@@ -20,10 +20,10 @@ from __future__ import annotations
 import unicodedata
 
 from whoosh import fields
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, Token
 from whoosh.support.charset import accent_map
 
-INDEX_SCHEMA_VERSION = 2
+INDEX_SCHEMA_VERSION = 3
 
 # Combining marks that belong inside words: Latin diacritics written as separate marks,
 # Hebrew points and cantillation, Arabic short vowels and Quranic marks. Python's ``\w``
@@ -122,6 +122,67 @@ class LooseVowelFilter(Filter):
                 yield t
 
 
+class WordsField(fields.TEXT):
+    """A positional ``TEXT`` field that indexes faster: the same terms, positions and
+    weights as Whoosh's token pipeline, computed per distinct word instead of per token.
+
+    The tokenizer still finds the words; the filters after it (loose vowels, folding,
+    stemming) only ever look at one token at a time, so their output for a given word is
+    always the same and is memoised (a bounded per-field cache, never pickled with the
+    schema). Searching is untouched: queries go through ``self.analyzer`` as before.
+    ``tests/core/test_index_fields.py`` checks both paths give identical postings."""
+
+    CACHE_LIMIT = 200_000
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("_word_terms", "_single_values")}
+
+    def _terms_of(self, word: str) -> tuple[str, ...]:
+        token = Token(positions=True, boosts=True, mode="index")
+        token.text, token.pos, token.boost, token.stopped = word, 0, 1.0, False
+        stream = iter((token,))
+        for f in self.analyzer.items[1:]:
+            stream = f(stream)
+        return tuple(t.text for t in stream)
+
+    def index(self, value, **kwargs):
+        items = getattr(self.analyzer, "items", None)
+        if (not isinstance(value, str) or kwargs or not items
+                or not isinstance(items[0], RegexTokenizer) or items[0].gaps):
+            yield from super().index(value, **kwargs)
+            return
+        cache = self.__dict__.get("_word_terms")
+        if cache is None or len(cache) > self.CACHE_LIMIT:
+            cache = self.__dict__["_word_terms"] = {}
+        positions: dict[str, list[int]] = {}
+        for pos, word in enumerate(items[0].expression.findall(value)):
+            terms = cache.get(word)
+            if terms is None:
+                terms = cache[word] = self._terms_of(word)
+            for term in terms:
+                found = positions.get(term)
+                if found is None:
+                    positions[term] = [pos]
+                else:
+                    found.append(pos)
+        encode, boost = self.format.encode, self.format.field_boost
+        # Most words occur once in a document: their encoded value depends only on that
+        # position, so it is kept (positions are small integers, the cache stays small).
+        singles = self.__dict__.setdefault("_single_values", {})
+        for term, found in positions.items():
+            if len(found) == 1:
+                pos = found[0]
+                value = singles.get(pos)
+                if value is None:
+                    value = encode(found)
+                    if pos < 100_000:
+                        singles[pos] = value
+                yield term.encode("utf-8"), 1, boost, value
+            else:
+                yield term.encode("utf-8"), len(found), len(found) * boost, encode(found)
+
+
 def tag_analyzer():
     """Whole tag names (comma separated), lower-cased and accent folded, not stemmed."""
     return (
@@ -155,12 +216,12 @@ def article_schema() -> fields.Schema:
     return fields.Schema(
         key=fields.ID(unique=True),
         id=fields.NUMERIC(int, bits=64, stored=True, sortable=True),
-        title=fields.TEXT(analyzer=text_an, stored=True, field_boost=2.0),
-        text=fields.TEXT(analyzer=text_an),
+        title=WordsField(analyzer=text_an, stored=True, field_boost=2.0),
+        text=WordsField(analyzer=text_an),
         # The body for snippets, only when the index has no text_loader (tests, tools).
         stored_text=fields.STORED(),
-        quote=fields.TEXT(analyzer=text_an, stored=True),
-        note=fields.TEXT(analyzer=text_an, stored=True),
+        quote=WordsField(analyzer=text_an, stored=True),
+        note=WordsField(analyzer=text_an, stored=True),
         tag=fields.TEXT(analyzer=tag_analyzer(), stored=True, phrase=False),
         **_metadata_fields(fold_an),
         has=fields.TEXT(analyzer=keyword_analyzer(), phrase=False),
@@ -175,10 +236,10 @@ ARTICLE_ONLY_FIELDS = ("title", "outlet", "agency", "author", "url", "site", "la
 
 def _metadata_fields(fold_an) -> dict:
     return {
-        "outlet": fields.TEXT(analyzer=fold_an, stored=True),
-        "agency": fields.TEXT(analyzer=fold_an, stored=True),
-        "author": fields.TEXT(analyzer=fold_an),
-        "url": fields.TEXT(analyzer=RegexTokenizer(r"[^\W_]+") | FoldFilter()),
+        "outlet": WordsField(analyzer=fold_an, stored=True),
+        "agency": WordsField(analyzer=fold_an, stored=True),
+        "author": WordsField(analyzer=fold_an),
+        "url": WordsField(analyzer=RegexTokenizer(r"[^\W_]+") | FoldFilter()),
         "site": fields.TEXT(analyzer=keyword_analyzer(), phrase=False),
         "lang": fields.TEXT(analyzer=keyword_analyzer(), phrase=False),
         "published": fields.DATETIME(stored=True, sortable=True),
@@ -200,8 +261,8 @@ def passage_schema() -> fields.Schema:
         id=fields.NUMERIC(int, bits=64, stored=True, sortable=True),
         article_id=fields.NUMERIC(int, bits=64, stored=True, sortable=True),
         article_key=fields.ID(),
-        quote=fields.TEXT(analyzer=text_an, stored=True),
-        note=fields.TEXT(analyzer=text_an, stored=True),
+        quote=WordsField(analyzer=text_an, stored=True),
+        note=WordsField(analyzer=text_an, stored=True),
         tag=fields.TEXT(analyzer=tag_analyzer(), stored=True, phrase=False),
         has=fields.TEXT(analyzer=keyword_analyzer(), phrase=False),
         **{"is": fields.TEXT(analyzer=keyword_analyzer(), phrase=False)},

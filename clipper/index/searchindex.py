@@ -39,6 +39,7 @@ from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
 from clipper.errors import LibraryCorrupt, LibraryLocked, QueryError
+from clipper.index.bulkwriter import BulkSegmentWriter
 from clipper.index.collectors import (
     _ArticleMatch,
     _column_ranges,
@@ -304,9 +305,12 @@ class SearchIndex:
     # ----------------------------------------------------------------- writing
 
     @contextmanager
-    def _writer(self, part: _Part, **kwargs):
+    def _writer(self, part: _Part, bulk: bool = False, **kwargs):
         try:
-            w = part.ix.writer(timeout=self.writer_timeout, **kwargs)
+            if bulk and "procs" not in kwargs:
+                w = BulkSegmentWriter(part.ix, timeout=self.writer_timeout, **kwargs)
+            else:
+                w = part.ix.writer(timeout=self.writer_timeout, **kwargs)
         except LockError:
             raise LibraryLocked(
                 f"the search index is being written by someone else "
@@ -377,7 +381,8 @@ class SearchIndex:
                 continue
             existing = self._ids(part)
             stale = [d.id for d in docs if d.id in existing]
-            with self._writer(part, **self._bulk_args(len(docs), bool(stale))) as w:
+            with self._writer(part, bulk=True,
+                              **self._bulk_args(len(docs), bool(stale))) as w:
                 for i in stale:
                     _delete(w, part, "key", str(i))
                 for doc in docs:
@@ -413,8 +418,9 @@ class SearchIndex:
                 ix = windex.open_dir(str(tmp / name))
                 args = {"limitmb": self.limitmb}
                 if self.procs > 1:
-                    args.update(procs=self.procs, multisegment=True)
-                w = ix.writer(**args)
+                    w = ix.writer(procs=self.procs, multisegment=True, **args)
+                else:
+                    w = BulkSegmentWriter(ix, **args)
                 try:
                     n = 0
                     add = w.add_document
