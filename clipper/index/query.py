@@ -58,12 +58,16 @@ from __future__ import annotations
 
 import calendar
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import reduce
+
+import numpy as np
 
 from whoosh import fields
 from whoosh import query as wq
-from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.matching import ListMatcher, NullMatcher, UnionMatcher, WrappingMatcher
 from whoosh.qparser import (
     FieldsPlugin,
     FuzzyTermPlugin,
@@ -75,6 +79,7 @@ from whoosh.qparser import (
 from whoosh.qparser.plugins import TaggingPlugin
 
 from clipper.errors import QueryError
+from clipper.index.phrase import phrase_counts
 from clipper.index.schema import USER_FIELDS, fold_analyzer, loose_variants
 
 MAX_QUERY_LENGTH = 1000
@@ -315,91 +320,134 @@ class _Parser(QueryParser):
 
 
 class _WordView:
-    """What Whoosh's TermsCollector asks of a term matcher, for one word of a phrase
-    (so snippets know the phrase's words matched)."""
+    """What Whoosh's TermsCollector asks of a term matcher, for one word of a phrase in
+    one field (so snippets know which words matched where)."""
 
-    def __init__(self, parent, term):
-        self._parent, self._term = parent, term
+    __slots__ = ("_parent", "_term", "_bit")
+
+    def __init__(self, parent, term, bit):
+        self._parent, self._term, self._bit = parent, term, bit
 
     def is_active(self):
-        return self._parent.is_active()
+        return self._parent._i < len(self._parent._ids)
 
     def id(self):
-        return self._parent.id()
+        p = self._parent
+        return p._ids[p._i] if p._fields[p._i] & self._bit else -1
 
     def term(self):
         return self._term
 
 
 class _PhraseMatcher(ListMatcher):
-    def __init__(self, ids, weights, terms):
-        super().__init__(ids, weights)
+    """Documents matching a phrase in one or more fields: ``fields`` holds a bit mask per
+    document (bit k: matched in the k-th field of ``terms``, a list of the (field, word)
+    terms of each field)."""
+
+    def __init__(self, ids, weights, fields_, terms, position=0):
+        super().__init__(ids, weights, position=position)
+        self._fields = fields_
         self._terms = terms
 
     def term_matchers(self):
-        for t in self._terms:
-            yield _WordView(self, t)
+        for k, field_terms in enumerate(self._terms):
+            for t in field_terms:
+                yield _WordView(self, t, 1 << k)
+
+    def skip_to(self, id):
+        if self._i < len(self._ids) and self._ids[self._i] < id:
+            self._i = bisect_left(self._ids, id, self._i)
 
     def copy(self):
-        m = _PhraseMatcher(list(self._ids), list(self._weights), self._terms)
-        m._i = self._i
-        return m
+        return _PhraseMatcher(self._ids, self._weights, self._fields, self._terms, self._i)
+
+
+def _phrase_matcher(reader, phrases: list[ExactPhrase]):
+    """One matcher for the union of exact phrases (one per field), scored like Whoosh's
+    ``Or``: the sum of each field's occurrences times its boost."""
+    parts = []
+    for q in phrases:
+        docs, counts, terms = q.bulk(reader)
+        if docs.size:
+            parts.append((docs, counts * float(q.boost), terms))
+    if not parts:
+        return NullMatcher()
+    if len(parts) == 1:
+        docs, scores, terms = parts[0]
+        return _PhraseMatcher(docs.tolist(), scores.tolist(), [1] * len(docs), [terms])
+    docs, inverse = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
+    scores = np.bincount(inverse, weights=np.concatenate([p[1] for p in parts]),
+                         minlength=len(docs))
+    masks = np.zeros(len(docs), dtype=np.int64)
+    bits = np.concatenate([np.full(len(p[0]), 1 << k, dtype=np.int64)
+                           for k, p in enumerate(parts)])
+    np.bitwise_or.at(masks, inverse, bits)
+    return _PhraseMatcher(docs.tolist(), scores.tolist(), masks.tolist(),
+                          [p[2] for p in parts])
 
 
 class ExactPhrase(wq.Phrase):
     """``Phrase`` with a faster matcher for exact phrases (slop 1, the quoted case).
 
-    Whoosh's span machinery costs ~20 µs of Python per candidate document; this walks
-    the words' postings (rarest first), and for documents holding all of them intersects
-    the position sets. The score is the number of occurrences times the boost."""
+    Whoosh's span machinery costs ~20 µs of Python per candidate document; this answers
+    the phrase for a whole segment at once from the words' posting lists (see
+    ``clipper.index.phrase``). The score is the number of occurrences times the boost."""
+
+    def can_bulk(self, reader) -> bool:
+        fieldname = self.fieldname
+        return (self.slop == 1 and len(self.words) >= 2 and reader.is_atomic()
+                and fieldname in reader.schema
+                and reader.schema[fieldname].format.supports("positions"))
+
+    def bulk(self, reader):
+        """(documents, occurrences, terms) of this phrase in a segment reader
+        (``can_bulk`` must be true)."""
+        fieldname = self.fieldname
+        field = reader.schema[fieldname]
+        terms = [field.to_bytes(w) for w in self.words]
+        if not all((fieldname, b) in reader for b in terms):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
+        docs, counts = phrase_counts(reader, fieldname, terms)
+        return docs, counts, [(fieldname, b) for b in dict.fromkeys(terms)]
 
     def matcher(self, searcher, context=None):
         reader = searcher.reader()
-        fieldname = self.fieldname
-        if (self.slop != 1 or len(self.words) < 2 or fieldname not in reader.schema
-                or not reader.schema[fieldname].format.supports("positions")):
+        if not self.can_bulk(reader):
             return super().matcher(searcher, context)
-        field = reader.schema[fieldname]
-        terms = []
-        for w in self.words:
-            b = field.to_bytes(w)
-            if (fieldname, b) not in reader:
-                return NullMatcher()
-            terms.append(b)
-        ms = [reader.postings(fieldname, b) for b in terms]
-        order = sorted(range(len(ms)),
-                       key=lambda i: reader.doc_frequency(fieldname, terms[i]))
-        lead, others = ms[order[0]], [ms[i] for i in order[1:]]
-        docs, weights = [], []
-        boost = self.boost
-        while lead.is_active():
-            d = lead.id()
-            target = d
-            for m in others:
-                if m.id() < target:
-                    m.skip_to(target)
-                    if not m.is_active():
-                        break
-                target = max(target, m.id())
-            else:
-                if target != d:
-                    lead.skip_to(target)
-                    continue
-                positions = set(ms[0].value_as("positions"))
-                for i in range(1, len(ms)):
-                    positions.intersection_update(
-                        p - i for p in ms[i].value_as("positions"))
-                    if not positions:
-                        break
-                if positions:
-                    docs.append(d)
-                    weights.append(boost * len(positions))
-                lead.next()
-                continue
-            break
-        if not docs:
+        return _phrase_matcher(reader, [self])
+
+
+class _PhraseOr(wq.Or):
+    """``Or`` that answers its exact-phrase children (the same phrase in several fields,
+    what a quoted phrase without a field becomes) with one matcher: one pass for the
+    union and for the TermsCollector instead of a tree of per-field matchers."""
+
+    def _matcher(self, subs, searcher, context):
+        reader = searcher.reader()
+        fast = [q for q in subs if isinstance(q, ExactPhrase) and q.can_bulk(reader)]
+        if len(fast) < 2 or len(fast) > 60 or self.scale:  # 60: the field bit masks
+            return super()._matcher(subs, searcher, context)
+        ms = [_phrase_matcher(reader, fast)]
+        done = {id(q) for q in fast}
+        ms += [q.matcher(searcher, context) for q in subs if id(q) not in done]
+        ms = [m for m in ms if m.is_active()]
+        if not ms:
             return NullMatcher()
-        return _PhraseMatcher(docs, weights, [(fieldname, b) for b in terms])
+        m = reduce(UnionMatcher, ms)
+        if self.boost != 1.0:
+            m = WrappingMatcher(m, self.boost)
+        return m
+
+
+def _group_phrases(q: wq.Query) -> wq.Query:
+    """Or nodes holding several exact phrases become ``_PhraseOr``."""
+    if q.is_leaf():
+        return q
+    q = q.apply(_group_phrases)
+    if type(q) is wq.Or and sum(isinstance(s, ExactPhrase) for s in q.subqueries) >= 2:
+        grouped = _PhraseOr(q.subqueries, boost=q.boost, minmatch=q.minmatch, scale=q.scale)
+        return grouped
+    return q
 
 
 class _NestedPlusMinusPlugin(PlusMinusPlugin):
@@ -498,7 +546,7 @@ def _check(q: wq.Query) -> wq.Query:
     # "AND OR NOT"): that is an honest "no hits", not an error.
     if q is None:
         return wq.NullQuery
-    return q
+    return _group_phrases(q)
 
 
 def query_words(q: wq.Query) -> list[tuple[str, str, int, int]]:
