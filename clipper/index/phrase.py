@@ -15,39 +15,53 @@ Deleted documents are left out, as ``SegmentReader.postings`` does.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import OrderedDict
+from itertools import chain
+from pickle import loads
+from threading import Lock
+
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import ListMatcher
 from whoosh.matching.wrappers import FilterMatcher
 
 _EMPTY = np.zeros(0, dtype=np.int64)
-# Pickle opcodes of a protocol-2 list of small ints: PROTO 2, EMPTY_LIST, BINPUT 0,
-# [MARK], BININT1 x ..., APPEND / APPENDS, [STOP].
-_PROTO, _LIST, _BINPUT = 0x80, ord("]"), ord("q")
+# Pickle opcodes of a protocol-2 list of ints: PROTO 2, EMPTY_LIST, BINPUT 0, [MARK],
+# the items (BININT1 x, BININT2 xx or BININT xxxx), APPEND / APPENDS, [STOP].
+_PROTO, _LIST, _BINPUT, _MARK = 0x80, ord("]"), ord("q"), ord("(")
+_BININT1, _BININT2, _BININT = ord("K"), ord("M"), ord("J")
 _STOP = ord(".")
 _MAX_BATCH = 1000  # the pickler writes MARK ... APPENDS batches of 1000 items
 
 
 def _raw_matcher(reader, fieldname: str, tbytes: bytes):
     m = reader.postings(fieldname, tbytes)
-    if isinstance(m, FilterMatcher):  # the reader's deletion filter: applied below
+    if isinstance(m, FilterMatcher):  # the reader's deletion filter: applied by the caller
         m = m.child
     return m
 
 
-def term_postings(reader, fieldname: str, tbytes: bytes) -> tuple[np.ndarray, list]:
+def term_postings(reader, fieldname: str, tbytes: bytes,
+                  within: list[int] | None = None) -> tuple[np.ndarray, list]:
     """Document numbers (ascending, deleted ones included) and raw values of one
-    term's postings in a segment reader."""
+    term's postings in a segment reader. With ``within`` (ascending document numbers),
+    blocks holding none of them are skipped without being read."""
     m = _raw_matcher(reader, fieldname, tbytes)
     ids: list = []
     values: list = []
     if type(m) is W3LeafMatcher:
         # Whole blocks at a time: the ids and values tuples as unpickled.
+        last = -1
         while m.is_active():
-            m._read_ids()
-            m._read_values()
-            ids.extend(m._ids)
-            values.extend(m._values)
+            top = m._maxid
+            if within is None or bisect_right(within, last) < len(within) and \
+                    within[bisect_right(within, last)] <= top:
+                m._read_ids()
+                m._read_values()
+                ids.extend(m._ids)
+                values.extend(m._values)
+            last = top
             m._next_block()
     elif type(m) is ListMatcher:
         ids.extend(m._ids)
@@ -60,85 +74,214 @@ def term_postings(reader, fieldname: str, tbytes: bytes) -> tuple[np.ndarray, li
     return np.asarray(ids, dtype=np.int64), values
 
 
+def _runs_to_positions(deltas: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per-value running sums of ``deltas`` (``counts`` items per value, in order)."""
+    run = np.cumsum(deltas)
+    excl = np.cumsum(counts) - counts
+    return run - np.repeat(run[excl] - deltas[excl], counts)
+
+
 def decode_positions(values: list, fmt) -> tuple[np.ndarray, np.ndarray]:
     """(value index, position) pairs of every position in ``values`` (Positions-format
-    bytes), as two int64 arrays."""
+    bytes) as two int64 arrays, ordered by value index then position."""
     n = len(values)
     if n == 0:
         return _EMPTY, _EMPTY
     buf = np.frombuffer(b"".join(values), dtype=np.uint8)
+    last_byte = len(buf) - 1
     lens = np.fromiter(map(len, values), dtype=np.int64, count=n)
     offs = np.zeros(n, dtype=np.int64)
     np.cumsum(lens[:-1], out=offs[1:])
+
     def b(at):
-        return buf[at].astype(np.int64)
+        return buf[np.minimum(at, last_byte)].astype(np.int64)
 
     short = lens < 12
     safe = np.where(short, 0, offs)  # no reads past a too-short value
     counts = (b(safe) << 24) | (b(safe + 1) << 16) | (b(safe + 2) << 8) | b(safe + 3)
-    stop = (b(offs + lens - 1) == _STOP).astype(np.int64)
-    body = lens - 4 - stop
-    fast = (~short & (b(safe + 4) == _PROTO) & (b(safe + 6) == _LIST)
+    body = lens - 4 - (b(offs + lens - 1) == _STOP)
+    one = counts == 1
+    # The first item may be any size (it is the first position itself); the fast path
+    # takes values whose other items are all one-byte deltas.
+    op_at = safe + np.where(one, 9, 10)
+    op = b(op_at)
+    first_len = np.select([op == _BININT1, op == _BININT2, op == _BININT], [2, 3, 5], 0)
+    fast = (~short & (first_len > 0) & (b(safe + 4) == _PROTO) & (b(safe + 6) == _LIST)
             & (b(safe + 7) == _BINPUT) & (b(safe + 8) == 0)
-            & (((counts == 1) & (body == 8))
-               | ((counts >= 2) & (counts <= _MAX_BATCH) & (body == 2 * counts + 7))))
-    doc_parts, pos_parts = [], []
+            & ((one & (body == 6 + first_len))
+               | (~one & (counts <= _MAX_BATCH) & (b(safe + 9) == _MARK)
+                  & (body == 5 + first_len + 2 * counts))))
+    docs, poss = [], []
     fi = np.flatnonzero(fast)
     if fi.size:
-        fc = counts[fi]
-        first = offs[fi] + np.where(fc == 1, 10, 11)  # the first delta byte
-        excl = np.cumsum(fc) - fc
+        fc, at, flen = counts[fi], op_at[fi], first_len[fi]
+        first = b(at + 1)
+        first = np.where(flen >= 3, first | (b(at + 2) << 8), first)
+        first = np.where(flen == 5, first | (b(at + 3) << 16) | (b(at + 4) << 24), first)
         total = int(fc.sum())
-        at = np.repeat(first - 2 * excl, fc) + 2 * np.arange(total, dtype=np.int64)
-        deltas = b(at)
-        run = np.cumsum(deltas)
-        base = np.repeat(run[excl] - deltas[excl], fc)
-        doc_parts.append(np.repeat(fi, fc))
-        pos_parts.append(run - base)
-    for i in np.flatnonzero(~fast).tolist():
-        ps = fmt.decode_positions(values[i])
-        doc_parts.append(np.full(len(ps), i, dtype=np.int64))
-        pos_parts.append(np.asarray(ps, dtype=np.int64))
-    if len(doc_parts) == 1:
-        return doc_parts[0], pos_parts[0]
-    return np.concatenate(doc_parts), np.concatenate(pos_parts)
+        excl = np.cumsum(fc) - fc
+        deltas = np.empty(total, dtype=np.int64)
+        deltas[excl] = first
+        rest = fc - 1
+        nrest = total - len(fc)
+        if nrest:
+            rest_excl = np.cumsum(rest) - rest
+            src = (np.repeat(at + flen + 1 - 2 * rest_excl, rest)
+                   + 2 * np.arange(nrest, dtype=np.int64))
+            mask = np.ones(total, dtype=bool)
+            mask[excl] = False
+            deltas[mask] = b(src)
+        docs.append(np.repeat(fi, fc))
+        poss.append(_runs_to_positions(deltas, fc))
+    si = np.flatnonzero(~fast)
+    if si.size:
+        d, p = _decode_slow([values[i] for i in si.tolist()], fmt)
+        docs.append(si[d])
+        poss.append(p)
+    if len(docs) == 1:
+        return docs[0], poss[0]
+    doc, pos = np.concatenate(docs), np.concatenate(poss)
+    order = np.argsort(doc, kind="stable")
+    return doc[order], pos[order]
+
+
+def _decode_slow(values: list, fmt) -> tuple[np.ndarray, np.ndarray]:
+    """The same as ``decode_positions`` for values the fast path does not read: their
+    pickled delta lists are loaded in one ``pickle.loads`` (a list of the lists), or by
+    the format one by one if that fails."""
+    try:
+        bodies = [v[4:-1] if v.endswith(b".") else v[4:] for v in values]
+        lists = loads(b"\x80\x02(" + b"".join(bodies) + b"l.")
+        if len(lists) != len(values) or not all(type(x) is list for x in lists):
+            raise ValueError("unexpected positions value")
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64,
+                             count=int(counts.sum()))
+        pos = _runs_to_positions(deltas, counts) if deltas.size else _EMPTY
+    except Exception:  # noqa: BLE001 - any surprise: Whoosh's own decoder
+        lists = [fmt.decode_positions(v) for v in values]
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        pos = np.fromiter(chain.from_iterable(lists), dtype=np.int64,
+                          count=int(counts.sum()))
+    return np.repeat(np.arange(len(values), dtype=np.int64), counts), pos
+
+
+def _intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Values in both of two ascending arrays of distinct values."""
+    if len(a) > len(b):
+        a, b = b, a
+    if not a.size:
+        return a
+    at = np.searchsorted(b, a)
+    at[at == len(b)] = 0
+    return a[b[at] == a]
+
+
+# Keys of the postings of frequent words (those with at least CACHE_MIN_POSITIONS
+# positions in a segment) are kept on the segment reader: decoding them is most of a
+# phrase's cost, such words come back in query after query, and segments never change.
+# Up to CACHE_BYTES_PER_DOC bytes per document of the segment (~100 MB at 50k articles),
+# least recently used first out.
+CACHE_MIN_POSITIONS = 5_000
+CACHE_BYTES_PER_DOC = 2048
+
+
+class _KeyCache:
+    def __init__(self, budget: int):
+        self.budget = budget
+        self.used = 0
+        self.items: OrderedDict = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value: np.ndarray) -> None:
+        if value.nbytes > self.budget // 2:
+            return
+        with self.lock:
+            old = self.items.pop(key, None)
+            if old is not None:
+                self.used -= old.nbytes
+            self.items[key] = value
+            self.used += value.nbytes
+            while self.used > self.budget:
+                _, dropped = self.items.popitem(last=False)
+                self.used -= dropped.nbytes
+
+
+def _key_cache(reader) -> _KeyCache:
+    cache = reader.__dict__.get("_clipper_phrase_keys")
+    if cache is None:
+        budget = max(8 << 20, CACHE_BYTES_PER_DOC * reader.doc_count_all())
+        cache = reader.__dict__.setdefault("_clipper_phrase_keys", _KeyCache(budget))
+    return cache
+
+
+def _keys(reader, fieldname: str, t: bytes, fmt, cand: np.ndarray | None) -> np.ndarray:
+    """Ascending ``document << 32 | position`` of a term's postings (deleted documents
+    included), only in the documents ``cand`` when given."""
+    ids, values = term_postings(reader, fieldname, t, None if cand is None else cand.tolist())
+    if cand is not None and ids.size:
+        at = np.searchsorted(ids, cand)
+        at[at == len(ids)] = 0
+        at = at[ids[at] == cand]
+        ids = ids[at]
+        values = [values[j] for j in at.tolist()]
+    doc, pos = decode_positions(values, fmt)
+    return (ids[doc] << 32) | pos
+
+
+def _docs_of(keys: np.ndarray) -> np.ndarray:
+    docs = keys >> 32
+    if docs.size < 2:
+        return docs
+    return docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
 
 
 def phrase_counts(reader, fieldname: str, terms: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     """Documents of a segment holding ``terms`` one after the other (ascending, deleted
-    documents left out) and the number of occurrences in each."""
+    documents left out) and the number of occurrences in each.
+
+    A phrase occurrence is a position p of the first word with the i-th word at p + i:
+    the keys ``document << 32 | position - i`` of the words are intersected, rarest word
+    first; a word's postings are read only in blocks that can hold a document still in
+    the running, and its positions decoded only in those documents."""
     fmt = reader.schema[fieldname].format
-    postings = {}
-    for t in terms:
-        if t not in postings:
-            postings[t] = term_postings(reader, fieldname, t)
-    # Documents holding every word.
-    order = sorted(set(terms), key=lambda t: len(postings[t][0]))
-    cand = postings[order[0]][0]
-    for t in order[1:]:
-        if not cand.size:
-            break
-        cand = np.intersect1d(cand, postings[t][0], assume_unique=True)
-    if cand.size and reader.has_deletions():
-        deleted = np.fromiter(reader.deleted_docs_set, dtype=np.int64)
-        cand = cand[~np.isin(cand, deleted)]
-    if not cand.size:
-        return _EMPTY, _EMPTY
-    # Rarest words first; the candidates shrink as words are added.
-    keys = None
-    by_rarity = sorted(range(len(terms)), key=lambda i: len(postings[terms[i]][0]))
-    for i in by_rarity:
-        ids, values = postings[terms[i]]
-        at = np.searchsorted(ids, cand).tolist()
-        vals = [values[j] for j in at]
-        doc, pos = decode_positions(vals, fmt)
-        pos = pos - i
-        keep = pos >= 0
-        k = (cand[doc[keep]] << 32) | pos[keep]
-        keys = k if keys is None else np.intersect1d(keys, k, assume_unique=True)
+    df = {t: reader.doc_frequency(fieldname, t) for t in terms}
+    cache = _key_cache(reader)
+    known: dict[bytes, np.ndarray] = {}
+    keys = cand = None
+    for i in sorted(range(len(terms)), key=lambda i: (df[terms[i]], i)):
+        t = terms[i]
+        k = known.get(t)
+        if k is None and reader.frequency(fieldname, t) >= CACHE_MIN_POSITIONS:
+            k = cache.get((fieldname, t))
+            if k is None and (cand is None or 64 * len(cand) > df[t]):
+                k = _keys(reader, fieldname, t, fmt, None)
+                cache.put((fieldname, t), k)
+        if k is None:
+            # Every document still in the running is in ``cand``: the keys stay valid
+            # for a repeated word.
+            k = _keys(reader, fieldname, t, fmt, cand)
+        known[t] = k
+        if i:
+            k = k - i
+            k = k[(k & 0xFFFFFFFF) < (1 << 32) - len(terms)]  # positions before 0
+        keys = k if keys is None else _intersect_sorted(keys, k)
         if not keys.size:
             return _EMPTY, _EMPTY
-        if len(cand) > 64:
-            cand = np.unique(keys >> 32)
-    docs, counts = np.unique(keys >> 32, return_counts=True)
-    return docs, counts
+        cand = _docs_of(keys)
+    docs = keys >> 32
+    if reader.has_deletions():
+        deleted = np.fromiter(reader.deleted_docs_set, dtype=np.int64)
+        docs = docs[~np.isin(docs, deleted)]
+        if not docs.size:
+            return _EMPTY, _EMPTY
+    starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+    counts = np.diff(np.append(starts, len(docs)))
+    return docs[starts], counts

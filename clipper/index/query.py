@@ -64,7 +64,6 @@ from datetime import datetime, timedelta, timezone
 from functools import reduce
 
 import numpy as np
-
 from whoosh import fields
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher, UnionMatcher, WrappingMatcher
@@ -323,7 +322,7 @@ class _WordView:
     """What Whoosh's TermsCollector asks of a term matcher, for one word of a phrase in
     one field (so snippets know which words matched where)."""
 
-    __slots__ = ("_parent", "_term", "_bit")
+    __slots__ = ("_bit", "_parent", "_term")
 
     def __init__(self, parent, term, bit):
         self._parent, self._term, self._bit = parent, term, bit

@@ -6,6 +6,7 @@ import pickle
 import random
 from datetime import datetime
 
+import numpy as np
 import pytest
 from whoosh import fields, index
 from whoosh import query as wq
@@ -14,6 +15,7 @@ from whoosh.formats import Positions
 from whoosh.system import pack_uint
 
 from clipper.index import SearchIndex
+from clipper.index import phrase as phrase_mod
 from clipper.index.documents import ArticleDoc, PassageDoc
 from clipper.index.phrase import decode_positions, phrase_counts
 from clipper.index.query import ExactPhrase, _PhraseOr, parse
@@ -33,7 +35,8 @@ def _encoded(positions: list[int], stop: bool = True) -> bytes:
 
 @pytest.mark.parametrize("positions", [
     [0], [7], [3, 4], [0, 1, 2, 250, 600],           # one-byte deltas
-    [5, 300], [1, 70000, 70001],                       # two- and four-byte deltas
+    [300], [300, 301, 302], [70000, 70001], [70000],   # a large first position
+    [5, 300], [1, 70000, 70001], [300, 900],           # large later deltas
     list(range(0, 3000, 2)),                           # more than one pickle batch
     list(range(1000)), list(range(1001)),
 ])
@@ -100,12 +103,32 @@ def _brute(docs, phrase):
     return out
 
 
+@pytest.mark.parametrize("cached", [False, True])
 @pytest.mark.parametrize("phrase", [
     ["ka", "lo"], ["lo", "ka"], ["ka", "ka"], ["ka", "ka", "ka"], ["mi", "nu", "pe"],
     ["ka", "lo", "mi", "nu"], ["pe", "pe", "ka", "lo"],
 ])
-def test_phrase_counts_match_a_word_by_word_reading(corpus, phrase):
+def test_phrase_counts_match_a_word_by_word_reading(corpus, phrase, cached, monkeypatch):
+    # Frequent words' keys are cached on the reader: both ways give the same answer
+    # (the second search reads the cache).
+    monkeypatch.setattr(phrase_mod, "CACHE_MIN_POSITIONS", 0 if cached else 10**12)
     ix, docs = corpus
+    for _ in range(2):
+        assert _bulk(ix, phrase) == _brute(docs, phrase)
+    assert _brute(docs, phrase)  # the phrase occurs: the check is not vacuous
+
+
+def test_the_key_cache_keeps_to_its_budget():
+    cache = phrase_mod._KeyCache(budget=1000)
+    for i in range(10):
+        cache.put(i, np.zeros(40, dtype=np.int64))  # 320 bytes each
+    assert cache.used <= 1000 and list(cache.items) == [7, 8, 9]
+    assert cache.get(7) is not None and list(cache.items) == [8, 9, 7]
+    cache.put("big", np.zeros(100, dtype=np.int64))  # over half the budget: not kept
+    assert cache.get("big") is None
+
+
+def _bulk(ix, phrase):
     got = {}
     with ix.searcher() as s:
         assert len(s.leaf_searchers()) == 2 and s.reader().has_deletions()
@@ -114,8 +137,7 @@ def test_phrase_counts_match_a_word_by_word_reading(corpus, phrase):
             assert list(found) == sorted(found)
             for d, c in zip(found.tolist(), counts.tolist()):
                 got[int(sub.stored_fields(d)["id"])] = c
-    assert got == _brute(docs, phrase)
-    assert got  # the phrase occurs: the check is not vacuous
+    return got
 
 
 def test_exact_phrase_finds_what_whoosh_phrase_finds(corpus):
