@@ -327,12 +327,16 @@ class _WordView:
     def __init__(self, parent, term, bit):
         self._parent, self._term, self._bit = parent, term, bit
 
-    def is_active(self):
-        return self._parent._i < len(self._parent._ids)
+    # Asked only while the query's matcher is on a document: whether this word
+    # matched there is ``id()``'s answer (-1: not in this field, or past the end).
+    is_active = True.__bool__
 
     def id(self):
         p = self._parent
-        return p._ids[p._i] if p._fields[p._i] & self._bit else -1
+        i = p._i
+        if i < len(p._ids) and p._fields[i] & self._bit:
+            return p._ids[i]
+        return -1
 
     def term(self):
         return self._term
@@ -412,6 +416,12 @@ class ExactPhrase(wq.Phrase):
     def matcher(self, searcher, context=None):
         reader = searcher.reader()
         if not self.can_bulk(reader):
+            fieldname = self.fieldname
+            if (fieldname in reader.schema
+                    and not reader.schema[fieldname].format.supports("positions")):
+                # No positions (tags: '"a,b"' reads as two tag names): every word.
+                return wq.And([wq.Term(fieldname, w, boost=self.boost)
+                               for w in self.words]).matcher(searcher, context)
             return super().matcher(searcher, context)
         return _phrase_matcher(reader, [self])
 

@@ -264,3 +264,18 @@ def test_deleted_and_replaced_documents_leave_the_phrase(tmp_path):
         assert idx.search('"blue river"', now=NOW).total == 1
     finally:
         idx.close()
+
+
+def test_a_phrase_on_a_field_without_positions_needs_every_word(tmp_path):
+    # Tags keep no positions; '"a,b"' names two tags there (it used to raise).
+    idx = SearchIndex(tmp_path / "i")
+    try:
+        idx.update(articles=[
+            ArticleDoc(id=1, title="one", text="words", tags=["0", "x"], stamp="1"),
+            ArticleDoc(id=2, title="two", text="words", tags=["0"], stamp="2"),
+        ])
+        assert ids(idx, '"0,x"') == [1]
+        assert sorted(ids(idx, 'tag:"0,0"')) == [1, 2]
+        assert ids(idx, '"0,y"') == []
+    finally:
+        idx.close()
