@@ -16,6 +16,12 @@ Depends on the internals of the pinned whoosh3 release (``W3FieldWriter``,
 """
 from __future__ import annotations
 
+import zlib
+from array import array
+from pickle import dumps
+
+from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -104,39 +110,81 @@ class BulkSegmentWriter(SegmentWriter):
             if not terms:
                 continue
             lengths = self._lengths.get(fieldname, {})
-            fw.start_field(fieldname, schema[fieldname])
+            fieldobj = schema[fieldname]
+            fw.start_field(fieldname, fieldobj)
+            fixedsize = fieldobj.format.fixed_value_size()
             for tbytes in sorted(terms):
                 docs, weights, values = terms[tbytes]
-                fw.start_term(tbytes)
-                _fill_postings(fw._postwriter, docs, weights, values,
-                               [lengths.get(d) for d in docs])
-                fw.finish_term()
+                _write_term(fw, tbytes, docs, weights, values, [lengths.get(d) for d in docs],
+                            fixedsize)
             fw.finish_field()
         fw.close()
         self._postings = {}
 
 
-def _fill_postings(pw, docs, weights, values, lengths) -> None:
-    """What ``W3PostingsWriter.add_posting`` does per posting, a block at a time: the
-    block is written when full and another posting follows, the last one by
-    ``finish_postings``."""
-    limit = pw._blocklimit
+def _write_term(fw, tbytes, docs, weights, values, lengths, fixedsize) -> None:
+    """What ``start_term`` + one ``add`` per posting + ``finish_term`` write for a term
+    (``W3FieldWriter``/``W3PostingsWriter``/``W3TermInfo``, whoosh3 3.54.0), in one go:
+    blocks of ``blocklimit`` postings, each a pickled (delta ids, weights, values) tuple,
+    zlib-compressed from ``COMPRESSION_MIN_SIZE`` bytes, after its info tuple; then the
+    term's info row in the terms table."""
+    pw = fw._postwriter
+    limit, compression = pw._blocklimit, pw._compression
+    postfile = fw._postfile
+    write = postfile.write
+    start_offset = postfile.tell()
+    write(WHOOSH3_HEADER_MAGIC)
+    ti = W3TermInfo()
     n = len(docs)
     for start in range(0, n, limit):
         end = min(start + limit, n)
-        pw._ids.extend(docs[start:end])
-        chunk = weights[start:end]
-        pw._weights.extend(chunk)
-        top = max(chunk)
-        if top > pw._maxweight:
-            pw._maxweight = top
-        pw._values.extend(v for v in values[start:end] if v)
+        ids = docs[start:end]
+        raw_weights = weights[start:end]
+        block_weights = array("f", raw_weights)
         present = [x for x in lengths[start:end] if x]
-        if present:
-            low, high = min(present), max(present)
-            if pw._minlength is None or low < pw._minlength:
-                pw._minlength = low
-            if high > pw._maxlength:
-                pw._maxlength = high
-        if end < n:
-            pw._write_block()
+        min_length = min(present) if present else None
+        max_length = max(present) if present else 0
+        max_weight = max(raw_weights)
+        if max_weight < 0:
+            max_weight = 0
+        # W3TermInfo.add_block
+        ti._weight += sum(block_weights)
+        ti._df += len(ids)
+        if ti._minlength is None:
+            ti._minlength = min_length
+        else:
+            ti._minlength = min(ti._minlength, min_length)
+        ti._maxlength = max(ti._maxlength, max_length)
+        ti._maxweight = max(ti._maxweight, max_weight)
+        if ti._minid is None:
+            ti._minid = ids[0]
+        ti._maxid = ids[-1]
+        # W3PostingsWriter._write_block
+        deltas, base = [], 0
+        for d in ids:
+            deltas.append(d - base)
+            base = d
+        if all(w == 1.0 for w in block_weights):
+            mini_weights = None
+        elif all(w == block_weights[0] for w in block_weights):
+            mini_weights = block_weights[0]
+        else:
+            mini_weights = tuple(block_weights)
+        if fixedsize is None or fixedsize < 0:
+            mini_values = tuple(v for v in values[start:end] if v)
+        elif fixedsize == 0:
+            mini_values = None
+        else:
+            mini_values = b"".join(v for v in values[start:end] if v)
+        databytes = dumps((tuple(deltas), mini_weights, mini_values), 2)
+        comp = compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        infobytes = dumps((len(ids), ids[-1], max_weight, comp, length_to_byte(min_length),
+                           length_to_byte(max_length)), 2)
+        blocklength = len(infobytes) + len(databytes)
+        write(pack_int(-blocklength if end == n else blocklength))
+        write(infobytes)
+        write(databytes)
+    ti.set_extent(start_offset, postfile.tell() - start_offset)
+    fw._tindex.add(pack_ushort(fw._fieldid) + tbytes, ti.to_bytes())
