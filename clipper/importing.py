@@ -2,7 +2,8 @@
 
 A job (generator) yielding Progress per source, checking the cancel token between items.
 Each article is committed in its own transaction, so a cancelled or failed item leaves
-nothing half-stored; the search index is updated in batches (see Library.deferred_index).
+nothing half-stored; the search index is updated in batches, by a second process for big
+imports, overlapping with the storing (see Library.deferred_index).
 """
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ from clipper.errors import ClipperError, InputError
 from clipper.importers import ImportOptions, expand_sources, load_source_items
 from clipper.jobs import CancelToken, Job, Progress
 from clipper.models import ArticleDraft
-
-INDEX_FLUSH_EVERY = 500
 
 
 @dataclass
@@ -68,8 +67,7 @@ def import_sources(lib, sources: list[str], *, options: ImportOptions | None = N
     expanded = expand_sources(list(sources), options)
     total = len(expanded)
     yield Progress(0, total, "")
-    stored_since_flush = 0
-    with lib.deferred_index():
+    with lib.deferred_index(background=True, expected=total):
         for n, source in enumerate(expanded):
             if cancel is not None and cancel.cancelled:
                 report.cancelled = True
@@ -99,16 +97,13 @@ def import_sources(lib, sources: list[str], *, options: ImportOptions | None = N
                 if result.status == "imported":
                     entry["related"] = result.related
                     report.imported.append(entry)
-                    stored_since_flush += 1
                 elif result.status == "updated":
                     entry["reanchor"] = result.reanchor
                     report.updated.append(entry)
                 else:
                     entry["reason"] = result.reason
                     report.duplicates.append(entry)
-                if stored_since_flush >= INDEX_FLUSH_EVERY:
-                    lib.flush_index()
-                    stored_since_flush = 0
+                lib.maybe_flush_index()
             if report.cancelled:
                 break
     yield Progress(total if not report.cancelled else n, total, "done")

@@ -35,6 +35,9 @@ from clipper.storage import schema
 log = logging.getLogger(__name__)
 
 BULK_THRESHOLD = 200  # new articles indexed at once above which the bulk (multi-process) path is used
+INDEX_FLUSH_EVERY = 500  # deferred changes indexed in one go (bulk imports without a background indexer)
+BACKGROUND_BATCH = 50  # new articles handed to the background indexer at a time
+BACKGROUND_LAG = 2000  # storing waits when the background indexer is this many articles behind
 
 
 class Library:
@@ -43,6 +46,9 @@ class Library:
         self.db = db
         self.index_warning: str | None = None
         self._deferred: Changes | None = None
+        self._background_wanted = False  # deferred_index(background=True) is open
+        self._background = None  # its BackgroundIndexer, once started
+        self._index_stale = False  # an index update failed: keep the drift marker until repaired
         self._writing: Changes | None = None  # the open write's record (nested writes join it)
         self._backup_checked = time.monotonic()  # automatic backups: see recovery.auto_backup_if_due
         from clipper.articles import Articles
@@ -181,24 +187,134 @@ class Library:
             recovery.auto_backup_if_due(self.db, self.folder)  # at most every 12 h while in use
 
     @contextmanager
-    def deferred_index(self) -> Iterator[None]:
+    def deferred_index(self, background: bool = False, expected: int = 0) -> Iterator[None]:
         """Batch index updates (bulk imports): every write inside is indexed at ``flush_index``
-        or at the end, in one go. The database commits per write as usual."""
+        or at the end, in one go. The database commits per write as usual.
+
+        With ``background``, new articles are indexed by a second process while the caller
+        goes on (``clipper.index.background``), in batches of ``BACKGROUND_BATCH``. It starts at once when ``expected`` (the number
+        of articles the caller expects to store) makes a batch, else with the first full
+        batch, so small imports never pay for it. The block returns once everything is
+        indexed and searchable."""
         if self._deferred is not None:
             yield
             return
         self._deferred = Changes()
+        self._background_wanted = background
+        if background and expected >= BACKGROUND_BATCH:
+            self._start_background()
         try:
             yield
         finally:
+            try:
+                self.flush_index()
+            finally:
+                self._finish_background()
+                self._deferred = None
+                self._background_wanted = False
+
+    def maybe_flush_index(self) -> None:
+        """Inside ``deferred_index``: index what is pending once it makes a batch."""
+        pending = self._deferred
+        if pending is None:
+            return
+        if self._background_wanted:
+            if len(pending.created_articles) >= BACKGROUND_BATCH:
+                self.flush_index()
+        elif (len(pending.articles) + len(pending.passages) + len(pending.deleted_articles)
+              + len(pending.deleted_passages)) >= INDEX_FLUSH_EVERY:
             self.flush_index()
-            self._deferred = None
 
     def flush_index(self) -> None:
         if self._deferred is None or not self._deferred:
             return
         pending, self._deferred = self._deferred, Changes()
+        if self._background_wanted:
+            created = pending.created_articles - pending.deleted_articles
+            if created and (self._background is not None or len(created) >= BACKGROUND_BATCH):
+                if self._send_to_background(sorted(created)):
+                    pending.created_articles -= created
+                    pending.articles -= created
+            if self._background is not None and (pending.articles or pending.passages
+                                                 or pending.deleted_articles
+                                                 or pending.deleted_passages):
+                # Whatever else changed is written here, after the background commit,
+                # so an article created and then edited in one import ends up edited.
+                self._commit_background()
         self.sync_index(pending)
+
+    def _send_to_background(self, ids: list[int]) -> bool:
+        """Hand new articles to the background indexer (started on first use). False if
+        it cannot run: the caller then indexes them here."""
+        from clipper.storage import docs
+
+        try:
+            if self._background is None:
+                self._start_background()
+                if self._background is None:
+                    return False
+            self._background.add(self.index.article_fields_for(docs.article_docs(self.db, ids)))
+            self._background.wait_until_behind(BACKGROUND_LAG)
+            return True
+        except Exception as exc:  # noqa: BLE001 - the database is fine; the index is repaired later
+            self._background_failed(exc)
+            return False
+
+    def _start_background(self) -> None:
+        """Start the background indexer; if it cannot start, index here as usual."""
+        try:
+            self.dirty_marker.touch()
+            self._background = self.index.background_indexer()
+        except Exception as exc:  # noqa: BLE001 - nothing was sent: no drift, just slower
+            self._background_wanted = False
+            log.warning("background indexing unavailable (%s: %s)", type(exc).__name__, exc)
+
+    def _commit_background(self) -> None:
+        try:
+            self._background.commit()
+        except Exception as exc:  # noqa: BLE001
+            self._background_failed(exc)
+
+    def _background_failed(self, exc: Exception) -> None:
+        background, self._background = self._background, None
+        self._background_wanted = False  # the rest of this import is indexed here
+        if background is not None:
+            background.abort()
+        self._index_stale = True
+        self.index_warning = (f"search index update failed ({type(exc).__name__}: {exc}); "
+                              "it will be repaired on next start")
+        log.warning(self.index_warning)
+        try:
+            self.dirty_marker.touch()
+        except OSError:
+            pass
+
+    def _finish_background(self) -> None:
+        background, self._background = self._background, None
+        if background is None:
+            return
+        try:
+            background.finish()
+            self.index.refresh()
+        except Exception as exc:  # noqa: BLE001
+            self._background = background
+            self._background_failed(exc)
+            return
+        self._index_current()
+
+    def _index_current(self) -> None:
+        """The index holds everything the database does (as far as this Library knows)."""
+        if self._index_stale or self._background is not None:
+            return
+        try:
+            self.dirty_marker.unlink()
+        except FileNotFoundError:
+            pass
+
+    def index_repaired(self) -> None:
+        """Called by the repair/rebuild code once the index matches the database again."""
+        self._index_stale = False
+        self.dirty_marker.unlink(missing_ok=True)
 
     def sync_index(self, changes: Changes) -> None:
         """Bring the index up to date for ``changes``. Failures leave a drift marker, never raise."""
@@ -222,13 +338,11 @@ class Library:
                 delete_passages=sorted(changes.deleted_passages),
             )
         except Exception as exc:
+            self._index_stale = True
             self.index_warning = f"search index update failed ({type(exc).__name__}: {exc}); it will be repaired on next start"
             log.warning(self.index_warning)
             return
-        try:
-            self.dirty_marker.unlink()
-        except FileNotFoundError:
-            pass
+        self._index_current()
 
     # ---- searching -----------------------------------------------------------------------
     def search(self, query: str, **kwargs):

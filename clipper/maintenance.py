@@ -95,7 +95,7 @@ def repair(lib) -> dict:
             result = {"rebuilt": True}
         else:
             result = {"repaired": repair_drift(lib, d)}
-    lib.dirty_marker.unlink(missing_ok=True)
+    lib.index_repaired()
     return result
 
 
@@ -112,5 +112,5 @@ def reindex(lib, cancel: CancelToken | None = None) -> Job[dict]:
         except StopIteration:
             break
         yield progress
-    lib.dirty_marker.unlink(missing_ok=True)
+    lib.index_repaired()
     return {"articles": n_articles, "passages": n_passages}

@@ -388,6 +388,18 @@ class SearchIndex:
                 for doc in docs:
                     w.add_document(**conv(doc))
 
+    def background_indexer(self):
+        """A ``BackgroundIndexer`` adding new articles from a second process; send it
+        ``article_fields_for(docs)``. Call ``refresh()`` after its ``finish()``."""
+        from clipper.index.background import BackgroundIndexer
+
+        self._require_open()
+        return BackgroundIndexer(self.path / "articles", writer_timeout=self.writer_timeout)
+
+    def article_fields_for(self, docs: Iterable[ArticleDoc]) -> list[dict]:
+        store = self._store_text()
+        return [article_fields(d, store) for d in docs]
+
     def _bulk_args(self, n: int, deletes: bool = False) -> dict:
         if self.procs > 1 and n >= 1000 and not deletes:
             return {"procs": self.procs, "multisegment": True, "limitmb": self.limitmb}

@@ -100,8 +100,9 @@ def test_reimport_after_a_kill_completes_without_duplicates(tmp_path, sources):
 
 
 def test_sigkill_while_the_index_commits(tmp_path, sources):
-    """Kill just after the last article row is committed: the deferred index flush (one big
-    Whoosh commit of 200 documents) is running then."""
+    """Kill near the end of the import: the background indexing process is adding the last
+    documents or committing its segment then (the drift marker is present from its start to
+    its end), and the kill takes it down with the import."""
     folder, expected = sources
     rng = random.Random(99)
     damaged_or_dirty = 0
@@ -109,14 +110,14 @@ def test_sigkill_while_the_index_commits(tmp_path, sources):
         library = tmp_path / f"lib{run}"
         proc = clipper_proc(["import", str(folder), "--json", "--tag", TAG], library, start_new_session=True)
         deadline = time.monotonic() + 60
-        while _article_count(library / "library.db") < N_FILES and time.monotonic() < deadline:
+        while _article_count(library / "library.db") < N_FILES - 30 and time.monotonic() < deadline:
             time.sleep(0.005)
-        time.sleep(rng.uniform(0.0, 0.5))
+        time.sleep(rng.uniform(0.0, 0.3))
         _kill_group(proc)
         if (library / "index-dirty").exists():
             damaged_or_dirty += 1
         ids = check_articles(library / "library.db", expected, TAG)
-        assert len(ids) == N_FILES  # every row was committed before the kill
+        assert len(ids) >= N_FILES - 30  # every stored row stays, whole
         # Opening the library (as any command does) repairs the index on its own.
         result = run_clipper(["search", "--json", expected[next(iter(expected))]], library)
         assert result.returncode == 0, result.stderr
