@@ -13,6 +13,7 @@ below ~0.5 therefore lose recall (the banding was tuned for 0.6-0.9).
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -49,8 +50,14 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
     return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
 
 
+@functools.lru_cache(maxsize=1)
+def _permutations():
+    """The fixed seed's permutation parameters (drawn once, not for every text)."""
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=_SCHEME).permutations
+
+
 def minhash(text: str) -> MinHash:
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=_SCHEME)
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=_SCHEME, permutations=_permutations())
     m.update_batch(shingles(text))
     return m
 

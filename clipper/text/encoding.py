@@ -22,6 +22,7 @@ _BOMS = (
 
 # Control characters that never appear in text (tab, LF, CR, FF are fine).
 _BAD_CONTROLS = set(range(0, 9)) | {11} | set(range(14, 32)) | {127}
+_TEXT_BYTES = bytes(b for b in range(256) if b not in _BAD_CONTROLS)  # deleted to count the rest
 
 
 def looks_binary(data: bytes, sample: int = 8192) -> bool:
@@ -31,7 +32,7 @@ def looks_binary(data: bytes, sample: int = 8192) -> bool:
         return False
     if b"\x00" in head:
         return True
-    bad = sum(1 for b in head if b in _BAD_CONTROLS)
+    bad = len(head.translate(None, _TEXT_BYTES))
     return bad / len(head) > 0.01
 
 
