@@ -7,7 +7,8 @@ Generates N news-like articles deterministically (the search benchmark's corpus:
 words, Zipfian vocabulary), writes them as pasted-style .txt files and as saved .html pages
 (nav, share bar, related links, footer around the article), imports each set into a fresh
 library, and reports articles/s with the share of time spent in extraction (reading,
-decoding, cleaning / trafilatura) versus storage + indexing. Baselines measured in the same
+decoding, cleaning / trafilatura), storage, and waiting for the index (indexing runs in a
+second process beside the other two; what is left is the hand-over and the final commit). Baselines measured in the same
 run on the same documents: raw Whoosh indexing (a plain writer, no Clipper) and trafilatura
 alone on the HTML pages.
 """
@@ -58,30 +59,44 @@ def write_files(articles, folder: Path, kind: str) -> None:
             (folder / f"{d.id:05d}.html").write_text(page, encoding="utf-8")
 
 
-def import_folder(folder: Path, lib_dir: Path) -> tuple[float, float, int]:
-    """(total seconds, seconds in extraction, articles imported)."""
-    spent = [0.0]
-    original = importing._load_items
+def import_folder(folder: Path, lib_dir: Path) -> tuple[float, float, float, int]:
+    """(total seconds, seconds in extraction, seconds waiting for the index, articles imported).
 
-    def timed(*args, **kwargs):
-        t = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            spent[0] += time.perf_counter() - t
+    Indexing runs in a second process beside the storing (clipper.index.background); what
+    the import still waits for is the time spent in the library's index calls: handing
+    documents over, waiting when the indexer falls behind, and its final commit."""
+    spent = {"extract": 0.0, "index": 0.0}
+    patches = []
 
-    importing._load_items = timed
+    def timed(owner, name, key):
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[key] += time.perf_counter() - t
+
+        setattr(owner, name, wrapper)
+        patches.append((owner, name, original))
+
+    timed(importing, "_load_items", "extract")
+    timed(Library, "flush_index", "index")
+    timed(Library, "_finish_background", "index")
     try:
         lib = Library.open(lib_dir)
         t = time.perf_counter()
         report = run_job(importing.import_sources(lib, [str(folder)]))
         total = time.perf_counter() - t
+        assert lib.search("iran").total > 0 and not lib.dirty_marker.exists()
         lib.close()
     finally:
-        importing._load_items = original
+        for owner, name, original in reversed(patches):
+            setattr(owner, name, original)
     if report.failed:
         print(f"  {len(report.failed)} failed, e.g. {report.failed[0]['error']}")
-    return total, spent[0], len(report.imported)
+    return total, spent["extract"], spent["index"], len(report.imported)
 
 
 def main(argv=None) -> int:
@@ -96,8 +111,8 @@ def main(argv=None) -> int:
         rows = []
         for kind in ("txt", "html"):
             write_files(articles, tmp / kind, kind)
-            total, extract, n = import_folder(tmp / kind, tmp / f"lib-{kind}")
-            rows.append((kind, n, total, extract))
+            total, extract, index, n = import_folder(tmp / kind, tmp / f"lib-{kind}")
+            rows.append((kind, n, total, extract, index))
         import trafilatura
 
         pages = sorted((tmp / "html").iterdir())[:200]
@@ -107,12 +122,15 @@ def main(argv=None) -> int:
         trafilatura_rate = len(pages) / (time.perf_counter() - t)
 
     print(f"\nImport throughput, {args.n} files per kind (2 cores)\n")
-    print("| source | imported | articles/s | extraction share | storage+index share | vs raw Whoosh indexing |")
-    print("|---|---|---|---|---|---|")
-    for kind, n, total, extract in rows:
+    print("| source | imported | articles/s | extraction | storage | waiting for the index | vs raw Whoosh indexing |")
+    print("|---|---|---|---|---|---|---|")
+    for kind, n, total, extract, index in rows:
         rate = n / total
-        print(f"| .{kind} | {n} | {rate:.0f} | {extract / total:.0%} | {1 - extract / total:.0%} | "
-              f"{rate / raw_rate:.2f}× ({raw_rate:.0f}/s) |")
+        store = total - extract - index
+        print(f"| .{kind} | {n} | {rate:.0f} | {extract / total:.0%} | {store / total:.0%} | "
+              f"{index / total:.0%} | {rate / raw_rate:.2f}× ({raw_rate:.0f}/s) |")
+    print("\n(shares of the import's wall time; indexing itself runs in a second process beside "
+          "extraction and storage — the last column is what the import still waits for)")
     print(f"\ntrafilatura alone on the same pages: {trafilatura_rate:.0f} pages/s "
           f"(.html import runs at {rows[1][1] / rows[1][2] / trafilatura_rate:.2f}× of that)")
     return 0
