@@ -199,6 +199,9 @@ def _delete(writer, part: _Part, fieldname: str, text: str) -> None:
         writer.delete_by_term(fieldname, text, searcher=part.searcher)
 
 
+BULK_SEGMENT_DOCS = 5000  # documents per BulkSegmentWriter commit (its postings stay in memory)
+
+
 def _default_procs() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
@@ -381,12 +384,16 @@ class SearchIndex:
                 continue
             existing = self._ids(part)
             stale = [d.id for d in docs if d.id in existing]
-            with self._writer(part, bulk=True,
-                              **self._bulk_args(len(docs), bool(stale))) as w:
-                for i in stale:
-                    _delete(w, part, "key", str(i))
-                for doc in docs:
-                    w.add_document(**conv(doc))
+            args = self._bulk_args(len(docs), bool(stale))
+            # The bulk writer keeps a segment's postings in memory: one commit per chunk.
+            step = len(docs) if "procs" in args else BULK_SEGMENT_DOCS
+            for start in range(0, len(docs), step):
+                with self._writer(part, bulk=True, **args) as w:
+                    if start == 0:
+                        for i in stale:
+                            _delete(w, part, "key", str(i))
+                    for doc in docs[start:start + step]:
+                        w.add_document(**conv(doc))
 
     def background_indexer(self):
         """A ``BackgroundIndexer`` adding new articles from a second process; send it
@@ -430,9 +437,9 @@ class SearchIndex:
                 ix = windex.open_dir(str(tmp / name))
                 args = {"limitmb": self.limitmb}
                 if self.procs > 1:
-                    w = ix.writer(procs=self.procs, multisegment=True, **args)
-                else:
-                    w = BulkSegmentWriter(ix, **args)
+                    args.update(procs=self.procs, multisegment=True)
+                # Whoosh's writers: their pool spills to disk past limitmb, a whole rebuild fits.
+                w = ix.writer(**args)
                 try:
                     n = 0
                     add = w.add_document
