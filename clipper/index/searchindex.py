@@ -199,6 +199,39 @@ def _delete(writer, part: _Part, fieldname: str, text: str) -> None:
         writer.delete_by_term(fieldname, text, searcher=part.searcher)
 
 
+def _wanted_terms(q: wq.Query, reader) -> dict[str, set[str]]:
+    """The index terms a snippet marks, by field: every term of the query outside a NOT,
+    prefixes and fuzzy words expanded against the index. A term only marks what is in the
+    text shown, so this is the same for every hit; it replaces Whoosh's TermsCollector,
+    which recorded the matching terms of every hit (seconds for a broad prefix at 50k)."""
+    out: dict[str, set[str]] = {}
+
+    def walk(node: wq.Query) -> None:
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.AndNot):
+            walk(node.a)
+            return
+        if isinstance(node, wq.AndMaybe):
+            walk(node.a)
+            walk(node.b)
+            return
+        if not node.is_leaf():
+            for child in node.children():
+                walk(child)
+            return
+        try:
+            terms = node.existing_terms(reader, phrases=True, expand=True)
+        except Exception:  # noqa: BLE001 - custom leaves (date ranges, id lists) mark nothing
+            return
+        for fieldname, text in terms:
+            word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
+            out.setdefault(fieldname, set()).add(word)
+
+    walk(q)
+    return out
+
+
 BULK_SEGMENT_DOCS = 5000  # documents per BulkSegmentWriter commit (its postings stay in memory)
 
 
@@ -574,12 +607,12 @@ class SearchIndex:
                 top = collectors.SortingCollector(sortedby, limit=n)
             else:
                 top = _TopCounting(n, keep_docs=facets)
-            c = collectors.TermsCollector(top) if snippets else top
-            searcher.search_with_collector(q, c)
-            results = c.results()
+            searcher.search_with_collector(q, top)
+            results = top.results()
             total = len(results)
             page = list(results)[offset:offset + limit]
-            hits = self._make_hits(page, passages, snippets)
+            wanted = _wanted_terms(q, searcher.reader()) if snippets and page else {}
+            hits = self._make_hits(page, passages, snippets, wanted)
             facet_counts = None
             if facets:
                 docs = top.kept if sortedby is None else sorted(top.docset)
@@ -618,7 +651,8 @@ class SearchIndex:
                 return {}
         return {i: hits_by_id[i].get("stored_text", "") or "" for i in ids}
 
-    def _make_hits(self, page, passages: bool, snippets: bool) -> list:
+    def _make_hits(self, page, passages: bool, snippets: bool,
+                   wanted: dict[str, set[str]]) -> list:
         stored = [hit.fields() for hit in page]
         texts: dict[int, str] = {}
         if snippets and not passages:
@@ -626,30 +660,25 @@ class SearchIndex:
             texts = self._texts(list(by_id), by_id)
         hits = []
         for hit, fields_ in zip(page, stored):
-            hits.append(self._make_hit(hit, fields_, passages, snippets, texts))
+            hits.append(self._make_hit(hit, fields_, passages, snippets, texts, wanted))
         return hits
 
-    def _fragments(self, hit, sources: list[tuple[str, str]]) -> list[dict]:
-        wanted: dict[str, set[str]] = {}
-        names = {name for name, _ in sources}
-        for fieldname, text in hit.matched_terms() if hit.results.has_matched_terms() else ():
-            if fieldname in names:
-                t = text.decode("utf-8") if isinstance(text, bytes) else str(text)
-                wanted.setdefault(fieldname, set()).add(t)
+    def _fragments(self, sources: list[tuple[str, str]],
+                   wanted: dict[str, set[str]]) -> list[dict]:
         for fieldname, text in sources:
-            if text and fieldname in wanted:
+            if text and wanted.get(fieldname):
                 frags = find_fragments(text, wanted[fieldname], self._terms_of, _WORD_RE)
                 if frags:
                     return frags
         return []
 
     def _make_hit(self, hit, stored: dict, passages: bool, snippets: bool,
-                  texts: dict[int, str]):
+                  texts: dict[int, str], wanted: dict[str, set[str]]):
         frags: list[dict] = []
         if passages:
             if snippets:
-                frags = (self._fragments(hit, [("quote", stored.get("quote", "")),
-                                               ("note", stored.get("note", ""))])
+                frags = (self._fragments([("quote", stored.get("quote", "")),
+                                          ("note", stored.get("note", ""))], wanted)
                          or lead_fragment(stored.get("quote", "")))
             return PassageHit(
                 passage_id=int(stored["id"]),
@@ -663,9 +692,9 @@ class SearchIndex:
             )
         if snippets:
             text = texts.get(int(stored["id"]), "")
-            frags = (self._fragments(hit, [("text", text),
-                                           ("quote", stored.get("quote", "")),
-                                           ("note", stored.get("note", ""))])
+            frags = (self._fragments([("text", text),
+                                      ("quote", stored.get("quote", "")),
+                                      ("note", stored.get("note", ""))], wanted)
                      or lead_fragment(text))
         pub = stored.get("published")
         return Hit(

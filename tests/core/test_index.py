@@ -432,3 +432,30 @@ def test_totals_exact_for_broad_prefixes(tmp_path, limit, snippets):
         assert set(ids(full)) == want, q
         assert set(ids(r)) <= want and len(r.hits) == min(limit, len(want)), q
     index.close()
+
+
+def _marked(hit) -> list[str]:
+    return [f["text"][s:e].lower() for f in hit.fragments for s, e in f["matches"]]
+
+
+def test_snippets_mark_expanded_prefix_and_fuzzy_words_only_positive_ones(tmp_path):
+    index = SearchIndex(tmp_path / "i")
+    index.update(articles=[
+        ArticleDoc(id=1, title="Shore", text="The walrus and the walruses rested on the shore "
+                                              "while gulls circled the reef."),
+        ArticleDoc(id=2, title="Cliffs", text="Gulls nested on the cliffs; no walrus was seen."),
+    ])
+    hit = index.search("walr*").hits[0]
+    assert set(_marked(hit)) == {"walrus", "walruses"}
+    # A NOT word never marks, even in a document that matched through another word.
+    r = index.search("gulls -reef")
+    assert [h.id for h in r.hits] == [2]
+    assert _marked(r.hits[0]) == ["gulls"]
+    r = index.search("(gulls OR shore) -cliffs")
+    assert set(_marked(r.hits[0])) == {"gulls", "shore"}
+    # Fuzzy: the expanded word that is in the text is marked.
+    assert "walrus" in _marked(index.search("walrys~").hits[0])
+    # A field-only match marks nothing in the body: the lead is shown.
+    hit = index.search("title:cliffs").hits[0]
+    assert hit.fragments and _marked(hit) == []
+    index.close()
