@@ -7,19 +7,25 @@ Built on http.client so every limit is ours:
 - a cap on the bytes received (Content-Length checked first) and on the DEcompressed size
   (gzip/deflate bombs);
 - redirects followed up to a limit, loops detected;
-- a clear User-Agent; offline, DNS failures and HTTP errors become InputError.
+- a clear User-Agent; offline, DNS failures and HTTP errors become InputError;
+- the usual proxy settings (``http_proxy``/``https_proxy``/``no_proxy``, as curl and
+  Python's urllib read them): http URLs go to the proxy in absolute form, https URLs
+  through a CONNECT tunnel (TLS stays end to end); ``user:password@`` in the proxy URL is
+  sent as Basic proxy authorisation. Loopback addresses never go through a proxy.
 """
 from __future__ import annotations
 
+import base64
 import http.client
 import socket
+import urllib.request
 import ssl
 import threading
 import time
 import zlib
 from dataclasses import dataclass, field
 from email.message import Message
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from clipper.errors import InputError
 from clipper.importers.urls import FETCHABLE_SCHEMES, url_scheme
@@ -208,6 +214,61 @@ def fetch(
         watchdog.cancel()
 
 
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+@dataclass
+class Proxy:
+    host: str
+    port: int
+    authorization: str | None = None  # the Proxy-Authorization header value
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def proxy_for(url: str) -> Proxy | None:
+    """The proxy the environment asks for ``url`` (None: connect directly)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if not host or host in _LOOPBACK or host.startswith("127."):
+        return None
+    proxy = urllib.request.getproxies_environment().get(parts.scheme.lower())
+    if not proxy or urllib.request.proxy_bypass_environment(host):
+        return None
+    if "://" not in proxy:
+        proxy = "http://" + proxy
+    p = urlsplit(proxy)
+    if p.scheme.lower() != "http" or not p.hostname:
+        raise InputError(f"proxy {proxy!r}: only http:// proxies are supported")
+    try:
+        port = p.port or 80
+    except ValueError:
+        raise InputError(f"proxy {proxy!r}: bad port") from None
+    auth = None
+    if p.username is not None:
+        user_pass = f"{unquote(p.username)}:{unquote(p.password or '')}".encode()
+        auth = "Basic " + base64.b64encode(user_pass).decode("ascii")
+    return Proxy(p.hostname, port, auth)
+
+
+def _connection(parts, host, port, proxy: Proxy | None, timeout: float):
+    """An unconnected connection to the server, or to the proxy in front of it."""
+    https = parts.scheme.lower() == "https"
+    if proxy is None:
+        if https:
+            return http.client.HTTPSConnection(host, port, timeout=timeout,
+                                               context=ssl.create_default_context())
+        return http.client.HTTPConnection(host, port, timeout=timeout)
+    if https:
+        conn = http.client.HTTPSConnection(proxy.host, proxy.port, timeout=timeout,
+                                           context=ssl.create_default_context())
+        headers = {"Proxy-Authorization": proxy.authorization} if proxy.authorization else None
+        conn.set_tunnel(host, port or 443, headers=headers)
+        return conn
+    return http.client.HTTPConnection(proxy.host, proxy.port, timeout=timeout)
+
+
 def _get_once(url, original, watchdog, deadline, timeout, connect_timeout, max_bytes, max_decompressed, user_agent, accept):
     parts = urlsplit(url)
     host = parts.hostname
@@ -218,12 +279,11 @@ def _get_once(url, original, watchdog, deadline, timeout, connect_timeout, max_b
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise InputError(f"{original}: timed out after {timeout:g} s")
-    if parts.scheme.lower() == "https":
-        conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-            host, port, timeout=min(connect_timeout, remaining), context=ssl.create_default_context()
-        )
-    else:
-        conn = http.client.HTTPConnection(host, port, timeout=min(connect_timeout, remaining))
+    proxy = proxy_for(url)
+    via = f" through proxy {proxy}" if proxy is not None else ""
+    conn = _connection(parts, host, port, proxy, min(connect_timeout, remaining))
+    if proxy is not None and parts.scheme.lower() == "http":
+        path = url.split("#", 1)[0]  # absolute form: the proxy fetches it
     watchdog.watch(conn)
     try:
         try:
@@ -235,6 +295,8 @@ def _get_once(url, original, watchdog, deadline, timeout, connect_timeout, max_b
             conn.putheader("User-Agent", user_agent)
             conn.putheader("Accept", accept)
             conn.putheader("Accept-Encoding", "gzip, deflate")
+            if proxy is not None and proxy.authorization and parts.scheme.lower() == "http":
+                conn.putheader("Proxy-Authorization", proxy.authorization)
             conn.putheader("Connection", "close")
             conn.endheaders()
             resp = conn.getresponse()
@@ -263,13 +325,15 @@ def _get_once(url, original, watchdog, deadline, timeout, connect_timeout, max_b
         except InputError:
             raise
         except socket.gaierror:
-            raise InputError(f"{original}: cannot resolve host {host!r} (offline or unknown name)") from None
+            name = proxy.host if proxy is not None else host
+            raise InputError(f"{original}: cannot resolve host {name!r}{via} (offline or unknown name)") from None
         except (socket.timeout, TimeoutError):
             raise InputError(f"{original}: timed out after {timeout:g} s") from None
         except ssl.SSLError as exc:
             raise InputError(f"{original}: TLS error ({exc.reason or exc})") from None
         except ConnectionRefusedError:
-            raise InputError(f"{original}: connection refused by {host}") from None
+            raise InputError(f"{original}: connection refused by {proxy if proxy is not None else host}"
+                             f"{' (the proxy)' if proxy is not None else ''}") from None
         except http.client.IncompleteRead:
             if watchdog.fired:
                 raise InputError(f"{original}: timed out after {timeout:g} s") from None
@@ -277,7 +341,7 @@ def _get_once(url, original, watchdog, deadline, timeout, connect_timeout, max_b
         except (http.client.HTTPException, OSError) as exc:
             if watchdog.fired or time.monotonic() > deadline:
                 raise InputError(f"{original}: timed out after {timeout:g} s") from None
-            why = getattr(exc, "strerror", None) or exc.__class__.__name__
-            raise InputError(f"{original}: network error ({why})") from None
+            why = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
+            raise InputError(f"{original}: network error{via} ({why})") from None
     finally:
         conn.close()
