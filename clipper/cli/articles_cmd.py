@@ -11,7 +11,7 @@ from clipper.errors import InputError
 def register(sub, common) -> None:
     p = sub.add_parser("import", parents=[common], help="import articles from files, folders, URLs, feeds or stdin",
                        description="Import articles. SOURCE is a file, a folder (recursive), an http(s) URL, a feed, "
-                                   "a read-it-later export, or - for stdin.")
+                                   "a read-it-later export, an OPML list of feeds, or - for stdin.")
     p.add_argument("sources", nargs="+", metavar="SOURCE")
     p.add_argument("--tag", action="append", default=[], metavar="T", help="tag every imported article (repeatable)")
     p.add_argument("--title", help="override the title")

@@ -7,7 +7,8 @@ Qt-free and storage-free. The library's import job calls ``expand_sources`` once
 What a source is decides the parser:
 - by suffix: .txt/.text/.md plain text (even if it holds HTML), .html/.htm saved page (or a
   Pocket export), .mhtml/.mht single-file page, .xml/.rss/.atom feed, .csv Instapaper
-  export, .json wallabag export;
+  export, .json wallabag export, .opml a feed reader's subscription list (expanded into
+  its feeds by ``expand_sources``);
 - otherwise (stdin, unknown suffix) by sniffing: binary refused, <?xml/<rss/<feed a feed,
   <html/<!doctype html a page, a MIME multipart/related message MHTML, else plain text;
 - URLs (http/https only) by the response's Content-Type, sniffing when it is vague.
@@ -31,7 +32,9 @@ MHTML_SUFFIXES = {".mhtml", ".mht"}
 FEED_SUFFIXES = {".xml", ".rss", ".atom"}
 CSV_SUFFIXES = {".csv"}
 JSON_SUFFIXES = {".json"}
-IMPORTABLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | MHTML_SUFFIXES | FEED_SUFFIXES | CSV_SUFFIXES | JSON_SUFFIXES
+OPML_SUFFIXES = {".opml"}
+IMPORTABLE_SUFFIXES = (TEXT_SUFFIXES | HTML_SUFFIXES | MHTML_SUFFIXES | FEED_SUFFIXES | CSV_SUFFIXES
+                       | JSON_SUFFIXES | OPML_SUFFIXES)
 
 _FEED_TYPES = {
     "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml",
@@ -59,12 +62,27 @@ def is_url(source: str) -> bool:
 
 
 def expand_sources(sources: list[str], options: ImportOptions | None = None) -> list[str]:
-    """Folders become the importable files below them (sorted, recursive).
+    """Folders become the importable files below them (sorted, recursive); an OPML file
+    becomes the feed URLs it lists (one source each: progress and failures per feed).
 
     Hidden files/folders and "Save page as" ``*_files`` folders are skipped; files named
-    directly are kept whatever their suffix (their content decides).
+    directly are kept whatever their suffix (their content decides). An OPML file that
+    cannot be read stays as it is, so importing it reports why.
     """
+    options = options or ImportOptions()
     out: list[str] = []
+
+    def add_file(path: Path) -> None:
+        if path.suffix.lower() in OPML_SUFFIXES:
+            from clipper.importers.opml import feed_urls
+
+            try:
+                out.extend(feed_urls(read_file(path, options.max_bytes), str(path)))
+                return
+            except InputError:
+                pass
+        out.append(str(path))
+
     for src in sources:
         if src == "-" or is_url(src):
             out.append(src)
@@ -77,9 +95,9 @@ def expand_sources(sources: list[str], options: ImportOptions | None = None) -> 
                     if name.startswith("."):
                         continue
                     if Path(name).suffix.lower() in IMPORTABLE_SUFFIXES:
-                        out.append(str(Path(root) / name))
+                        add_file(Path(root) / name)
         else:
-            out.append(src)
+            add_file(path)
     return out
 
 
@@ -169,6 +187,8 @@ def _kind_from_suffix(path: Path) -> str | None:
         return "instapaper"
     if suffix in JSON_SUFFIXES:
         return "wallabag"
+    if suffix in OPML_SUFFIXES:
+        return "opml"
     return None
 
 
@@ -192,6 +212,10 @@ def sniff_kind(data: bytes) -> str:
         text = ""
     text = text.lstrip("\ufeff \t\r\n")
     low = text[:1000].lower()
+    from clipper.importers.opml import looks_like_opml
+
+    if looks_like_opml(text):
+        return "opml"
     if looks_like_feed(text) and not low.startswith(("<!doctype html", "<html")):
         return "feed"
     if low.startswith(("<!doctype html", "<html", "<head", "<body")) or re.search(r"<html[\s>]", low[:600]):
@@ -232,7 +256,9 @@ def _load_url(url: str, options: ImportOptions, want_article: bool = False) -> l
         kind = sniff_kind(result.body)
     else:
         raise InputError(f"{url}: unsupported content type {ctype} (expected a web page, a feed or plain text)")
-    if want_article and kind == "feed":
+    if kind == "feed" and sniff_kind(result.body) == "opml":
+        kind = "opml"
+    if want_article and kind in ("feed", "opml"):
         raise InputError(f"{url}: is a feed, not an article page")
     items = _parse_bytes(result.body, url, kind=kind, options=options, base_url=result.url, charset=result.charset)
     for item in items:
@@ -286,6 +312,18 @@ def _parse_bytes(
         if not base_url and looks_like_pocket(text):
             return parse_pocket(text, source, fetch_full=options.fetch_full, fetch_page=fetch_page)
         return [extract_article(text, source=source, url=base_url)]
+    if kind == "opml":
+        # A subscription list met as stdin or a URL: its feeds one after the other here
+        # (a file named on the command line is expanded by expand_sources instead).
+        from clipper.importers.opml import feed_urls
+
+        items: list[ArticleDraft | InputError] = []
+        for url in feed_urls(data, source):
+            try:
+                items.extend(_load_url(url, options))
+            except InputError as exc:
+                items.append(exc)
+        return items
     if kind in ("instapaper", "wallabag"):
         from clipper.importers import readlater
         from clipper.text.encoding import decode_bytes
