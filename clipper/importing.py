@@ -7,10 +7,12 @@ imports, overlapping with the storing (see Library.deferred_index).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import queue
+import threading
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
-from clipper.errors import ClipperError, InputError
+from clipper.errors import Cancelled, ClipperError, InputError
 from clipper.importers import ImportOptions, expand_sources, load_source_items
 from clipper.jobs import CancelToken, Job, Progress
 from clipper.models import ArticleDraft
@@ -58,6 +60,58 @@ def _load_items(source: str, options: ImportOptions, stdin: BinaryIO | None) -> 
     return load_source_items(source, options, stdin=stdin)
 
 
+def _load_with_progress(source: str, options: ImportOptions, stdin: BinaryIO | None,
+                        cancel: CancelToken | None, done: int, total: int):
+    """``_load_items``, yielding Progress for every page fetched when ``--fetch-full``
+    fetches the entries of a feed or export (a thread loads; this generator reports),
+    and stopping at the next entry on cancel (Cancelled). Returns the items."""
+    if not options.fetch_full:
+        return _load_items(source, options, stdin)
+    events: queue.Queue = queue.Queue()
+    fetched = [0]
+    stop = threading.Event()  # the job went away (generator closed)
+
+    def on_fetch(url: str) -> None:
+        # Lockstep with the job: the page is fetched once its progress was reported, so a
+        # cancel seen by the caller at "page k" stops before page k + 1 is requested.
+        fetched[0] += 1
+        resumed = threading.Event()
+        events.put((url, resumed))
+        while not resumed.wait(0.2):
+            if stop.is_set():
+                raise Cancelled("import cancelled")
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+
+    opts = replace(options, cancel=cancel, on_fetch=on_fetch)
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["items"] = _load_items(source, opts, stdin)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the job below
+            outcome["error"] = exc
+        finally:
+            events.put(None)
+
+    worker = threading.Thread(target=run, name="clipper-fetch-full", daemon=True)
+    worker.start()
+    try:
+        while True:
+            event = events.get()
+            if event is None:
+                break
+            url, resumed = event
+            yield Progress(done, total, f"{source}: fetching page {fetched[0]}: {url}")
+            resumed.set()
+    finally:
+        stop.set()
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["items"]
+
+
 def import_sources(lib, sources: list[str], *, options: ImportOptions | None = None,
                    overrides: Overrides | None = None, stdin: BinaryIO | None = None,
                    cancel: CancelToken | None = None, update_changed: bool = True) -> Job[ImportReport]:
@@ -74,7 +128,10 @@ def import_sources(lib, sources: list[str], *, options: ImportOptions | None = N
                 break
             yield Progress(n, total, source)
             try:
-                items = _load_items(source, options, stdin)
+                items = yield from _load_with_progress(source, options, stdin, cancel, n, total)
+            except Cancelled:
+                report.cancelled = True
+                break
             except ClipperError as exc:
                 report.failed.append({"source": source, "error": str(exc)})
                 continue

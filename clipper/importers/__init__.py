@@ -20,7 +20,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 from clipper.errors import InputError
 from clipper.models import ArticleDraft
@@ -53,6 +53,10 @@ class ImportOptions:
     max_redirects: int = 5
     max_decompressed: int | None = None  # None: same as max_bytes (gzip bombs)
     user_agent: str = "Clipper/0.1 (+news clipping manager)"
+    # --fetch-full over many entries: a CancelToken checked before each page fetch (raises
+    # Cancelled) and a callback told each URL about to be fetched (progress).
+    cancel: object | None = None
+    on_fetch: Callable[[str], None] | None = None
 
 
 def is_url(source: str) -> bool:
@@ -285,6 +289,10 @@ def _parse_bytes(
         kind = sniff_kind(data)
 
     def fetch_page(url: str) -> ArticleDraft:
+        if options.cancel is not None:
+            options.cancel.raise_if_cancelled()
+        if options.on_fetch is not None:
+            options.on_fetch(url)
         return _fetch_page(url, options)
 
     if kind == "text":
