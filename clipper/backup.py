@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -67,6 +68,13 @@ def automatic(db: sqlite_utils.Database, folder: Path, reason: str = "auto", kee
     """Take a rotating automatic snapshot into ``<folder>/backups``."""
     bdir = backup_dir(folder)
     bdir.mkdir(parents=True, exist_ok=True)
+    # Left by a snapshot cut short (the app quit while a background backup ran).
+    for stray in bdir.glob(".clipper-backup-*.tmp"):
+        try:
+            if time.time() - stray.stat().st_mtime > 3600:
+                stray.unlink()
+        except OSError:
+            pass
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     path = snapshot(db, bdir / f"library-{stamp}-{reason}.db")
     for old in list_backups(folder)[keep:]:

@@ -49,6 +49,7 @@ class Library:
         self._background_wanted = False  # deferred_index(background=True) is open
         self._background = None  # its BackgroundIndexer, once started
         self._index_stale = False  # an index update failed: keep the drift marker until repaired
+        self._backup_in_background = False
         self._writing: Changes | None = None  # the open write's record (nested writes join it)
         self._backup_checked = time.monotonic()  # automatic backups: see recovery.auto_backup_if_due
         from clipper.articles import Articles
@@ -63,8 +64,13 @@ class Library:
 
     # ---- opening -------------------------------------------------------------------------
     @classmethod
-    def open(cls, folder: str | os.PathLike | None = None, *, create: bool = True, repair_index: bool = True) -> "Library":
-        """Open (creating on first use) the library at ``folder`` (see clipper.paths)."""
+    def open(cls, folder: str | os.PathLike | None = None, *, create: bool = True, repair_index: bool = True,
+             backup_in_background: bool = False) -> "Library":
+        """Open (creating on first use) the library at ``folder`` (see clipper.paths).
+
+        ``backup_in_background`` (the desktop app): the automatic 12-hourly snapshot is
+        taken by a thread with its own connection instead of delaying the open (and
+        later writes); it is written to a temporary file and renamed when verified."""
         folder = paths.resolve_library_dir(folder)
         db_path = folder / paths.DB_NAME
         created = not db_path.exists()
@@ -90,7 +96,8 @@ class Library:
             schema.migrate(db)
             from clipper import recovery
 
-            recovery.auto_backup_if_due(db, folder)
+            if not backup_in_background:
+                recovery.auto_backup_if_due(db, folder)
         except LibraryError:
             db.conn.close()
             raise
@@ -99,6 +106,11 @@ class Library:
             translated = dbmod.translate_error(exc) if isinstance(exc, sqlite3.Error) else None
             raise (translated or LibraryError(f"cannot open the library: {exc}")) from None
         lib = cls(folder, db)
+        lib._backup_in_background = backup_in_background
+        if backup_in_background:
+            from clipper import recovery
+
+            recovery.auto_backup_in_background(db_path, folder)
         # A new library gets its (empty) index at once, so even `check` on first use is clean.
         if (repair_index or created) and lib.index_needs_repair():
             try:
@@ -184,7 +196,10 @@ class Library:
             from clipper import recovery
 
             self._backup_checked = time.monotonic()
-            recovery.auto_backup_if_due(self.db, self.folder)  # at most every 12 h while in use
+            if self._backup_in_background:
+                recovery.auto_backup_in_background(self.db_path, self.folder)
+            else:
+                recovery.auto_backup_if_due(self.db, self.folder)  # at most every 12 h while in use
 
     @contextmanager
     def deferred_index(self, background: bool = False, expected: int = 0) -> Iterator[None]:

@@ -17,6 +17,7 @@ import logging
 import os
 import sqlite3
 import struct
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -236,3 +237,34 @@ def auto_backup_if_due(db, folder, *, hours: float = backup.AUTO_INTERVAL_HOURS)
     except (ClipperError, OSError, sqlite3.Error) as exc:
         log.warning("automatic backup failed: %s", exc)
         return None
+
+
+def auto_backup_in_background(db_path: Path, folder: Path, *,
+                              hours: float = backup.AUTO_INTERVAL_HOURS) -> threading.Thread | None:
+    """``auto_backup_if_due`` on a daemon thread with its own connection (the desktop app:
+    a big library's snapshot must not hold up the window). None when no backup is due.
+
+    The snapshot goes to a temporary file renamed once verified, so a process that exits
+    mid-way leaves no partial backup (the temporary file is removed by the next one)."""
+    try:
+        if not backup.due(folder, hours):
+            return None
+    except OSError:
+        return None
+
+    def run() -> None:
+        from clipper.storage import db as dbmod
+
+        try:
+            db = dbmod.connect(db_path)
+        except Exception as exc:  # noqa: BLE001 - a backup never stops the user
+            log.warning("automatic backup failed: %s", exc)
+            return
+        try:
+            auto_backup_if_due(db, folder, hours=hours)
+        finally:
+            db.conn.close()
+
+    thread = threading.Thread(target=run, name="clipper-auto-backup", daemon=True)
+    thread.start()
+    return thread

@@ -64,7 +64,7 @@ class AppController:
 
         folder = create_sample_library()
         self.temp_folders.append(folder.parent)
-        return self.open(Library.open(folder))
+        return self.open(Library.open(folder, backup_in_background=True))
 
     def cleanup(self) -> None:
         for w in self.windows:
@@ -88,7 +88,7 @@ def run(library=None, sample: bool = False) -> int:
         if sample:
             controller.open_sample()
         else:
-            controller.open(Library.open(library))
+            controller.open(Library.open(library, backup_in_background=True))
     except ClipperError as exc:
         from clipper.gui.util import tell
 

@@ -154,3 +154,51 @@ def test_restore_into_a_fresh_empty_library_is_allowed(cli_json, run_cli, filled
     code, _, err = run_cli("restore", snap)
     assert code == 0, err
     assert cli_json("list")["total"] == 4
+
+
+def test_background_automatic_backup_does_not_hold_up_the_open(tmp_path, monkeypatch):
+    import os
+    import threading
+    import time as time_mod
+
+    from clipper import recovery
+    from clipper.library import Library
+    from clipper.models import ArticleDraft
+
+    folder = tmp_path / "lib"
+    with Library.open(folder) as lib:
+        lib.articles.add(ArticleDraft(title="Quay works", text="The quay will be rebuilt in spring."))
+    for old in backup.list_backups(folder):
+        old.unlink()
+    backup.backup_dir(folder).mkdir(parents=True, exist_ok=True)
+    stray = backup.backup_dir(folder) / ".clipper-backup-old.tmp"
+    stray.write_bytes(b"half a backup")
+    os.utime(stray, (time_mod.time() - 7200, time_mod.time() - 7200))
+
+    started = threading.Event()
+    release = threading.Event()
+    original = backup.automatic
+
+    def slow_automatic(db, folder_, *args, **kwargs):
+        started.set()
+        release.wait(10)
+        return original(db, folder_, *args, **kwargs)
+
+    monkeypatch.setattr(backup, "automatic", slow_automatic)
+    threads = []
+    real = recovery.auto_backup_in_background
+    monkeypatch.setattr(recovery, "auto_backup_in_background",
+                        lambda *a, **k: threads.append(real(*a, **k)) or threads[-1])
+    lib = Library.open(folder, backup_in_background=True)
+    try:
+        assert started.wait(5)  # the backup is running...
+        assert lib.search("quay").total == 1  # ...and the library is already usable
+        assert backup.list_backups(folder) == []
+        release.set()
+        threads[0].join(10)
+        (snap,) = backup.list_backups(folder)
+        assert backup.verify(snap)
+        assert not stray.exists()
+    finally:
+        release.set()
+        lib.close()
