@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
 from rapidfuzz import process as fuzz_process
 from rapidfuzz.distance import Levenshtein
 from whoosh import collectors, sorting
@@ -40,6 +42,7 @@ from whoosh.writing import SegmentWriter
 
 from clipper.errors import LibraryCorrupt, LibraryLocked, QueryError
 from clipper.index.bulkwriter import BulkSegmentWriter
+from clipper.index import vector
 from clipper.index.collectors import (
     _ArticleMatch,
     _column_ranges,
@@ -261,6 +264,9 @@ class SearchIndex:
         self._stem = text_analyzer()
         self._terms_cache: dict[str, tuple[str, ...]] = {}
         self._passage_query_schema = None
+        # Word, boolean and prefix queries are scored with numpy (clipper.index.vector);
+        # False: always Whoosh's collector (the tests compare the two).
+        self.vectorised = True
         self._open()
 
     # ---------------------------------------------------------------- open/create
@@ -603,19 +609,33 @@ class SearchIndex:
             sortedby = self._sortedby(sort, isinstance(q, wq.Every))
             searcher = part.searcher
             n = max(1, offset + limit)
-            if sortedby is not None:
-                top = collectors.SortingCollector(sortedby, limit=n)
+            matches = None
+            if sortedby is None and self.vectorised and vector.supported(q):
+                try:
+                    matches = vector.evaluate(searcher, q)
+                except vector.Unsupported:
+                    matches = None
+            if matches is not None:
+                total = len(matches)
+                page = [_PageHit(searcher, d, s)
+                        for d, s in matches.top(n)[offset:offset + limit]]
+                docs = matches.docs
             else:
-                top = _TopCounting(n, keep_docs=facets)
-            searcher.search_with_collector(q, top)
-            results = top.results()
-            total = len(results)
-            page = list(results)[offset:offset + limit]
+                if sortedby is not None:
+                    top = collectors.SortingCollector(sortedby, limit=n)
+                else:
+                    top = _TopCounting(n, keep_docs=facets)
+                searcher.search_with_collector(q, top)
+                results = top.results()
+                total = len(results)
+                page = list(results)[offset:offset + limit]
+                docs = None
+                if facets:
+                    docs = top.kept if sortedby is None else sorted(top.docset)
             wanted = _wanted_terms(q, searcher.reader()) if snippets and page else {}
             hits = self._make_hits(page, passages, snippets, wanted)
             facet_counts = None
             if facets:
-                docs = top.kept if sortedby is None else sorted(top.docset)
                 facet_counts = self._facets(part, docs)
         except (QueryError, LibraryLocked):
             raise
@@ -709,36 +729,65 @@ class SearchIndex:
 
     # ------------------------------------------------------------------ facets
 
-    def _facets(self, part: _Part, docs: list[int]) -> dict:
-        """Counts over the whole result set (``docs``: every matching document)."""
+    def _facets(self, part: _Part, docs) -> dict:
+        """Counts over the whole result set (``docs``: every matching document, in
+        ascending order). Ties keep Whoosh's order: tags in lexicon order, column values
+        in order of their first matching document."""
         searcher = part.searcher
         out: dict[str, dict[str, int]] = {"tag": {}, "outlet": {}, "agency": {}, "month": {}}
-        if not docs:
+        docs = np.asarray(docs, dtype=np.int64)
+        if not docs.size:
             return out
         reader = searcher.reader()
+        columns = (("outlet", "outlet_f"), ("agency", "agency_f"), ("month", "month"))
         if part is self._articles:
-            columns = (("outlet", "outlet_f"), ("agency", "agency_f"), ("month", "month"))
             rows = docs
         else:
             # Passages: their articles' outlet/agency/month, each passage counted.
             aids = self._passages.column("article_id")
             by_id = self._article_docnums()
-            rows = [by_id.get(aids[d], -1) for d in docs]
-            columns = (("outlet", "outlet_f"), ("agency", "agency_f"), ("month", "month"))
+            rows = np.fromiter((by_id.get(aids[d], -1) for d in docs.tolist()),
+                               dtype=np.int64, count=docs.size)
+        mask = np.zeros(reader.doc_count_all(), dtype=bool)
+        mask[docs] = True  # live documents only: deleted postings never count
         tags: Counter = Counter()
-        docset = set(docs)
-        for term in reader.lexicon("tag"):
-            n = sum(1 for d in reader.postings("tag", term).all_ids() if d in docset)
+        for term, ids in vector.term_doc_lists(searcher, "tag"):
+            n = int(np.count_nonzero(mask[ids]))
             if n:
                 tags[term.decode("utf-8")] = n
         out["tag"] = dict(tags.most_common())
+        rows = rows[rows >= 0]
         for name, column in columns:
-            values = self._articles.column(column)
-            counts = Counter(values[d] for d in rows if d >= 0)
-            counts.pop(b"", None)
-            counts.pop(None, None)
-            out[name] = {k.decode("utf-8"): v for k, v in counts.most_common()}
+            codes, labels = self._column_codes(column)
+            if not len(labels):
+                continue
+            c = codes[rows]
+            c = c[c >= 0]
+            if not c.size:
+                continue
+            counts = np.bincount(c, minlength=len(labels))
+            present, first = np.unique(c, return_index=True)
+            ordered = present[np.argsort(first, kind="stable")]
+            counter = Counter({labels[k]: int(counts[k]) for k in ordered.tolist()})
+            out[name] = dict(counter.most_common())
         return out
+
+    def _column_codes(self, column: str) -> tuple[np.ndarray, list[str]]:
+        """An article column as integer codes (-1: no value) and their labels, cached
+        for the current searcher."""
+        part = self._articles
+        key = ("_codes", column)
+        cached = part._columns.get(key)
+        if cached is None:
+            values = part.column(column)
+            index: dict = {}
+            codes = np.fromiter(
+                (-1 if v is None or v == b"" else index.setdefault(v, len(index))
+                 for v in values), dtype=np.int64, count=len(values))
+            labels = [k.decode("utf-8") for k in index]
+            cached = (codes, labels)
+            part._columns[key] = cached
+        return cached
 
     def _article_docnums(self) -> dict[int, int]:
         part = self._articles
@@ -885,6 +934,20 @@ def _published_text(pub: datetime | None) -> str | None:
     if (pub.hour, pub.minute, pub.second, pub.microsecond) == (0, 0, 0, 0):
         return pub.date().isoformat()
     return pub.isoformat()
+
+
+class _PageHit:
+    """A hit of the vectorised path: what ``_make_hits`` asks of a Whoosh ``Hit``."""
+
+    __slots__ = ("docnum", "score", "_searcher")
+
+    def __init__(self, searcher, docnum: int, score: float):
+        self._searcher = searcher
+        self.docnum = docnum
+        self.score = score
+
+    def fields(self) -> dict:
+        return self._searcher.stored_fields(self.docnum)
 
 
 def _score(hit) -> float:
