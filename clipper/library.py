@@ -50,6 +50,7 @@ class Library:
         self._background = None  # its BackgroundIndexer, once started
         self._index_stale = False  # an index update failed: keep the drift marker until repaired
         self._backup_in_background = False
+        self._background_broke = False  # a background indexer failed in this Library's life
         self._writing: Changes | None = None  # the open write's record (nested writes join it)
         self._backup_checked = time.monotonic()  # automatic backups: see recovery.auto_backup_if_due
         from clipper.articles import Articles
@@ -216,6 +217,7 @@ class Library:
             return
         self._deferred = Changes()
         self._background_wanted = background
+        broke_before = self._background_broke
         if background and expected >= BACKGROUND_BATCH:
             self._start_background()
         try:
@@ -227,6 +229,8 @@ class Library:
                 self._finish_background()
                 self._deferred = None
                 self._background_wanted = False
+                if self._background_broke and not broke_before:
+                    self._repair_now()
 
     def maybe_flush_index(self) -> None:
         """Inside ``deferred_index``: index what is pending once it makes a batch."""
@@ -291,6 +295,7 @@ class Library:
             self._background_failed(exc)
 
     def _background_failed(self, exc: Exception) -> None:
+        self._background_broke = True
         background, self._background = self._background, None
         self._background_wanted = False  # the rest of this import is indexed here
         if background is not None:
@@ -316,6 +321,18 @@ class Library:
             self._background_failed(exc)
             return
         self._index_current()
+
+    def _repair_now(self) -> None:
+        """After a failed background indexer: catch the index up from the database at once
+        (what the next open would do), so the import's articles are searchable now."""
+        try:
+            self.index.refresh()
+            self.repair_index()
+        except Exception as exc:  # noqa: BLE001 - the marker stays; the next open repairs
+            log.warning("index repair after a failed background indexer: %s", exc)
+            return
+        self.index_warning = ("the background indexing process failed; the search index "
+                              "was repaired from the database")
 
     def _index_current(self) -> None:
         """The index holds everything the database does (as far as this Library knows)."""
