@@ -155,19 +155,42 @@ class _Segment:
         return out
 
 
-def _postings(seg: _Segment, fieldname: str, tbytes: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, weights) of a term's postings in the segment, deleted documents left out."""
+def _has_between(within: np.ndarray, lo: int, hi: int) -> bool:
+    """Whether the ascending array holds a value in [lo, hi]."""
+    i = int(np.searchsorted(within, lo))
+    return i < within.size and within[i] <= hi
+
+
+def _restrict(ids: np.ndarray, values: np.ndarray, within: np.ndarray | None):
+    if within is None or not ids.size:
+        return ids, values
+    keep = np.isin(ids, within, assume_unique=True)
+    return ids[keep], values[keep]
+
+
+def _postings(seg: _Segment, fieldname: str, tbytes: bytes,
+              within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, weights) of a term's postings in the segment, deleted documents left out.
+    With ``within`` (ascending ids) only those documents, and the blocks holding none of
+    them are not read (a block's header gives its last id; reading its data, pickled
+    with the positions, is most of the cost)."""
     m = seg.reader.postings(fieldname, tbytes)
     if isinstance(m, FilterMatcher):  # the reader's deletion filter: applied below
         m = m.child
     ids: list = []
     weights: list = []
+    if within is not None and not within.size:
+        return _EMPTY_IDS, _EMPTY_SCORES
     if type(m) is W3LeafMatcher:
+        last = -1
         while m.is_active():
-            m._read_ids()
-            m._read_weights()
-            ids.extend(m._ids)
-            weights.extend(m._weights)
+            top = m._maxid
+            if within is None or _has_between(within, last + 1, top):
+                m._read_ids()
+                m._read_weights()
+                ids.extend(m._ids)
+                weights.extend(m._weights)
+            last = top
             m._next_block()
     else:  # inline postings (short lists) or another matcher: one by one
         while m.is_active():
@@ -180,15 +203,16 @@ def _postings(seg: _Segment, fieldname: str, tbytes: bytes) -> tuple[np.ndarray,
     if deleted.size and a.size:
         keep = ~np.isin(a, deleted)
         a, w = a[keep], w[keep]
-    return a, w
+    return _restrict(a, w, within)
 
 
-def _term(seg: _Segment, fieldname: str, tbytes: bytes, boost: float):
+def _term(seg: _Segment, fieldname: str, tbytes: bytes, boost: float,
+          within: np.ndarray | None = None):
     reader = seg.reader
     if (fieldname, tbytes) not in reader:
         return _EMPTY_IDS, _EMPTY_SCORES
     scorer = seg.weighting.scorer(seg.searcher, fieldname, tbytes)
-    ids, weights = _postings(seg, fieldname, tbytes)
+    ids, weights = _postings(seg, fieldname, tbytes, within)
     if type(scorer) is BM25FScorer:
         fl = seg.lengths(fieldname)[ids]
         idf, avgfl, B, K1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
@@ -234,8 +258,17 @@ def _minus(a, b_ids: np.ndarray):
     return ids[keep], scores[keep]
 
 
-def _eval(q: wq.Query, seg: _Segment) -> tuple[np.ndarray, np.ndarray]:
-    if isinstance(q, _NullQuery):
+def _size(q: wq.Query, seg: _Segment) -> int:
+    try:
+        return int(q.estimate_size(seg.reader))
+    except Exception:  # noqa: BLE001 - only an ordering hint
+        return seg.doc_count_all
+
+
+def _eval(q: wq.Query, seg: _Segment, within: np.ndarray | None = None):
+    """(ids, scores) of the query's matches in the segment, ascending ids; with
+    ``within`` only those of these documents."""
+    if isinstance(q, _NullQuery) or (within is not None and not within.size):
         return _EMPTY_IDS, _EMPTY_SCORES
     t = type(q)
     if t is wq.Term:
@@ -247,44 +280,52 @@ def _eval(q: wq.Query, seg: _Segment) -> tuple[np.ndarray, np.ndarray]:
             tbytes = schema[fieldname].to_bytes(q.text)
         except ValueError:
             return _EMPTY_IDS, _EMPTY_SCORES
-        return _term(seg, fieldname, tbytes, q.boost)
+        return _term(seg, fieldname, tbytes, q.boost, within)
     if t in _MULTI_TERMS:
-        return _multi_term(q, seg)
+        return _multi_term(q, seg, within)
     if isinstance(q, _DocListQuery):
         docs = np.asarray(q._docs(seg.reader), dtype=np.int64)
-        return docs, np.ones(docs.size, dtype=np.float64)
+        return _restrict(docs, np.ones(docs.size, dtype=np.float64), within)
     if t is wq.Every:
         live = seg.live()
-        return live, np.full(live.size, float(q.boost))
+        return _restrict(live, np.full(live.size, float(q.boost)), within)
     if t is wq.Or:
         subs = q.subqueries
         if not subs:
             return _EMPTY_IDS, _EMPTY_SCORES
         if len(subs) == 1:
-            return _eval(subs[0], seg)  # Whoosh ignores the boost of a one-child Or
-        ids, scores = _union([_eval(s, seg) for s in subs])
+            return _eval(subs[0], seg, within)  # Whoosh ignores the boost of a one-child Or
+        ids, scores = _union([_eval(s, seg, within) for s in subs])
         return ids, (scores * q.boost if q.boost != 1.0 else scores)
     if t is wq.And:
         subs = q.subqueries
         if not subs:
             return _EMPTY_IDS, _EMPTY_SCORES
         if len(subs) == 1:
-            return _eval(subs[0], seg)
-        ids, scores = _intersection([_eval(s, seg) for s in subs])
+            return _eval(subs[0], seg, within)
+        # The smallest first; the others are read only where it matched.
+        subs = sorted(subs, key=lambda sub: _size(sub, seg))
+        ids, scores = _eval(subs[0], seg, within)
+        for sub in subs[1:]:
+            if not ids.size:
+                break
+            ids, scores = _intersection([(ids, scores), _eval(sub, seg, ids)])
         return ids, (scores * q.boost if q.boost != 1.0 else scores)
     if t is wq.AndNot:
-        a = _eval(q.a, seg)
+        a = _eval(q.a, seg, within)
         if not a[0].size:
             return a
-        return _minus(a, _eval(q.b, seg)[0])
+        return _minus(a, _eval(q.b, seg, a[0])[0])
     if t is wq.Not:
         live = seg.live()
-        out = _minus((live, np.ones(live.size, dtype=np.float64)), _eval(q.query, seg)[0])
-        return out
+        if within is not None:
+            live = live[np.isin(live, within, assume_unique=True)]
+        return _minus((live, np.ones(live.size, dtype=np.float64)),
+                      _eval(q.query, seg, live)[0])
     raise Unsupported(type(q).__name__)
 
 
-def _multi_term(q, seg: _Segment):
+def _multi_term(q, seg: _Segment, within: np.ndarray | None = None):
     fieldname = q.field()
     if fieldname not in seg.searcher.schema:
         return _EMPTY_IDS, _EMPTY_SCORES
@@ -292,15 +333,16 @@ def _multi_term(q, seg: _Segment):
     if not words:
         return _EMPTY_IDS, _EMPTY_SCORES
     if len(words) == 1:
-        return _term(seg, fieldname, words[0], q.boost)
+        return _term(seg, fieldname, words[0], q.boost, within)
     summed = len(words) < _TOO_MANY_CLAUSES and (
         len(words) == 2 or seg.doc_count_all > _ARRAY_OR_MAX_DOCS)
     if summed or not q.constantscore:
         # A tree of unions (or the scored array matcher): the terms' scores summed,
         # each carrying the query's boost.
-        return _union([_term(seg, fieldname, w, q.boost) for w in words])
+        return _union([_term(seg, fieldname, w, q.boost, within) for w in words])
     # The unscored array matcher: 1.0 for every document holding any of the terms.
-    ids = np.unique(np.concatenate([_postings(seg, fieldname, w)[0] for w in words]))
+    ids = np.unique(np.concatenate([_postings(seg, fieldname, w, within)[0]
+                                    for w in words]))
     return ids, np.ones(ids.size, dtype=np.float64)
 
 
