@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.columns import NumericColumn
 from whoosh.query.qcore import _NullQuery
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching.wrappers import FilterMatcher
@@ -149,8 +150,7 @@ class _Segment:
                     raise Unsupported("reader without per-document lengths")
                 out = np.ones(n, dtype=np.float64)
             else:
-                codes = np.fromiter((col[d] for d in range(n)), dtype=np.uint8, count=n)
-                out = _BYTE_LENGTHS[codes]
+                out = _BYTE_LENGTHS[_length_codes(col, n)]
             cache[fieldname] = out
         return out
 
@@ -166,6 +166,20 @@ def _restrict(ids: np.ndarray, values: np.ndarray, within: np.ndarray | None):
         return ids, values
     keep = np.isin(ids, within, assume_unique=True)
     return ids[keep], values[keep]
+
+
+def _length_codes(col, n: int) -> np.ndarray:
+    """A length column's bytes (one per document) as an array, read in one piece when
+    it is Whoosh's one-byte numeric column (documents past its end have the default)."""
+    if (type(col) is NumericColumn.Reader and col._typecode == "B"
+            and col._fixedlen == 1 and 0 <= col._default < 256):
+        count = min(col._count, n)
+        out = np.full(n, col._default, dtype=np.uint8)
+        if count:
+            raw = col._dbfile.get(col._basepos, count)
+            out[:count] = np.frombuffer(raw, dtype=np.uint8, count=count)
+        return out
+    return np.fromiter((col[d] for d in range(n)), dtype=np.uint8, count=n)
 
 
 def _postings(seg: _Segment, fieldname: str, tbytes: bytes,

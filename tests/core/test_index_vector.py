@@ -218,3 +218,14 @@ def test_whoosh_and_not_first_document_bug_is_not_copied(index):
             assert fast <= slow and len(slow - fast) <= 2 * 6, q  # a first doc per segment
             wrong += bool(slow & holding_b)
     assert wrong  # the bug this fast path does not reproduce
+
+
+def test_length_columns_read_in_one_piece_equal_whoosh(index):
+    for reader, _ in index._articles.searcher.reader().leaf_readers():
+        seg = vector._Segment(index._articles.searcher, None)
+        seg.reader, seg.doc_count_all = reader, reader.doc_count_all()
+        for field in ("title", "text", "quote", "note", "tag"):
+            lengths = seg.lengths(field)
+            for d in range(reader.doc_count_all()):
+                expected = reader.doc_field_length(d, field, 1)
+                assert lengths[d] == (expected if expected is not None else 0), (field, d)
