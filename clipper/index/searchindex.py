@@ -573,6 +573,23 @@ class SearchIndex:
             sorting.FieldFacet("id", reverse=reverse),
         ])
 
+    def _sort_keys(self, part: _Part, sort: str | None) -> list:
+        """The key arrays of ``_sortedby``'s facets (column, then id), cached for the
+        current searcher."""
+        sort = sort or "-published"
+        reverse = sort.startswith("-")
+        name = sort.lstrip("-")
+        column = "title_sort" if name == "title" else name
+        keys = []
+        for col in (column, "id"):
+            cache_key = ("_rank", col, reverse)
+            ranks = part._columns.get(cache_key)
+            if ranks is None:
+                ranks = vector.column_ranks(part.searcher, col, reverse)
+                part._columns[cache_key] = ranks
+            keys.append(ranks)
+        return keys
+
     def _parse(self, query: str, passages: bool, now: datetime) -> wq.Query:
         if not passages:
             return _column_ranges(parse(query, self._articles.schema, passages=False,
@@ -610,15 +627,20 @@ class SearchIndex:
             searcher = part.searcher
             n = max(1, offset + limit)
             matches = None
-            if sortedby is None and self.vectorised and vector.supported(q):
+            if self.vectorised and vector.supported(q):
                 try:
                     matches = vector.evaluate(searcher, q)
+                    if sortedby is None:
+                        best = matches.top(n)
+                    else:
+                        keys = self._sort_keys(part, sort)
+                        # Whoosh's sorted hits carry the sort key, not a score.
+                        best = [(d, 0.0) for d in matches.sorted_top(n, keys)]
                 except vector.Unsupported:
                     matches = None
             if matches is not None:
                 total = len(matches)
-                page = [_PageHit(searcher, d, s)
-                        for d, s in matches.top(n)[offset:offset + limit]]
+                page = [_PageHit(searcher, d, s) for d, s in best[offset:offset + limit]]
                 docs = matches.docs
             else:
                 if sortedby is not None:

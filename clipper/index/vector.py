@@ -107,6 +107,47 @@ class Matches:
         return list(zip(docs[order].tolist(), scores[order].tolist()))
 
 
+    def sorted_top(self, n: int, keys: list[np.ndarray]) -> list[int]:
+        """The ``n`` first documents in the order of ``keys`` (arrays indexed by global
+        document number, most significant first; ascending), ties by docnum, as
+        Whoosh's ``SortingCollector`` orders them."""
+        docs = self.docs
+        if n <= 0 or not docs.size:
+            return []
+        order = np.lexsort((docs, *[k[docs] for k in reversed(keys)]))[:n]
+        return docs[order].tolist()
+
+
+def column_ranks(searcher, name: str, reverse: bool) -> np.ndarray:
+    """Sort keys of a column for every global document number: the rank of its value
+    (the raw column value Whoosh's sorting uses), negated for a reversed facet (the
+    order of ``FieldFacet(name, reverse=reverse)``). Raises ``Unsupported`` when a
+    value is not a number or bytes."""
+    values: list = []
+    for subsearcher, _offset in searcher.leaf_searchers():
+        reader = subsearcher.reader()
+        n = reader.doc_count_all()
+        if not n:
+            continue
+        cache = reader.__dict__.setdefault("_clipper_raw_columns", {})
+        vals = cache.get(name)
+        if vals is None:
+            vals = list(reader.column_reader(name, translate=False))
+            cache[name] = vals
+        values.extend(vals)
+    if not values:
+        return _EMPTY_IDS
+    if all(type(v) is int for v in values):
+        arr = np.array(values, dtype=np.uint64 if min(values) >= 0 else np.int64)
+    elif all(type(v) is bytes for v in values):
+        arr = np.array(values, dtype=object)
+    else:
+        raise Unsupported(f"column {name} values")
+    _uniq, ranks = np.unique(arr, return_inverse=True)
+    ranks = ranks.astype(np.int64).reshape(-1)
+    return -ranks if reverse else ranks
+
+
 class _Segment:
     """One leaf searcher and what the evaluation needs of it."""
 

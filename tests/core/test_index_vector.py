@@ -229,3 +229,25 @@ def test_length_columns_read_in_one_piece_equal_whoosh(index):
             for d in range(reader.doc_count_all()):
                 expected = reader.doc_field_length(d, field, 1)
                 assert lengths[d] == (expected if expected is not None else 0), (field, d)
+
+
+@pytest.mark.parametrize("sort", [None, "published", "-published", "imported", "-imported",
+                                  "title", "-title"])
+@pytest.mark.parametrize("passages", [False, True])
+def test_sorted_searches_match_whoosh(index, fixed_whoosh, sort, passages):
+    key = (lambda h: h.passage_id) if passages else (lambda h: h.id)
+    for q in ["", "*", "harbour", "ledger -meadow", "ke*", "tag:shoals", "quillon OR vetch"]:
+        for limit, offset in ((1000, 0), (10, 5)):
+            runs = []
+            for vectorised in (False, True):
+                index.vectorised = vectorised
+                r = index.search(q, sort=sort, limit=limit, offset=offset, facets=True,
+                                 snippets=False, passages=passages, now=NOW)
+                runs.append((r.total, [key(h) for h in r.hits], [h.score for h in r.hits],
+                             r.facets))
+            slow, fast = runs
+            assert fast[0] == slow[0], (q, sort)
+            assert fast[1] == slow[1], (q, sort)
+            if sort is not None or q in ("", "*"):
+                assert fast[2] == slow[2] == [0.0] * len(fast[1])
+            assert fast[3] == slow[3]
