@@ -40,6 +40,7 @@ from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
 from clipper.index.collectors import _DocListQuery
+from clipper.index.query import ExactPhrase, _PhraseOr
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
@@ -70,7 +71,9 @@ def supported(q: wq.Query) -> bool:
         return True
     if t is wq.Every:
         return q.fieldname in (None, "", "*")
-    if t is wq.Or:
+    if t is ExactPhrase:
+        return q.slop == 1 and len(q.words) >= 2
+    if t is wq.Or or t is _PhraseOr:
         return not q.scale and all(supported(s) for s in q.subqueries)
     if t is wq.And:
         return all(supported(s) for s in q.subqueries)
@@ -344,7 +347,9 @@ def _eval(q: wq.Query, seg: _Segment, within: np.ndarray | None = None):
     if t is wq.Every:
         live = seg.live()
         return _restrict(live, np.full(live.size, float(q.boost)), within)
-    if t is wq.Or:
+    if t is ExactPhrase:
+        return _restrict(*_phrase(q, seg), within)
+    if t is wq.Or or t is _PhraseOr:  # _PhraseOr scores as Or, only faster in Whoosh
         subs = q.subqueries
         if not subs:
             return _EMPTY_IDS, _EMPTY_SCORES
@@ -378,6 +383,21 @@ def _eval(q: wq.Query, seg: _Segment, within: np.ndarray | None = None):
         return _minus((live, np.ones(live.size, dtype=np.float64)),
                       _eval(q.query, seg, live)[0])
     raise Unsupported(type(q).__name__)
+
+
+def _phrase(q: ExactPhrase, seg: _Segment):
+    """An exact phrase in one field: its occurrences in each document times the boost
+    (``clipper.index.query.ExactPhrase``'s bulk matcher); on a field without positions,
+    every word (as that matcher does)."""
+    reader = seg.reader
+    if q.can_bulk(reader):
+        docs, counts, _terms = q.bulk(reader)
+        return (np.asarray(docs, dtype=np.int64),
+                np.asarray(counts, dtype=np.float64) * float(q.boost))
+    fieldname = q.fieldname
+    if fieldname in reader.schema and not reader.schema[fieldname].format.supports("positions"):
+        return _eval(wq.And([wq.Term(fieldname, w, boost=q.boost) for w in q.words]), seg)
+    raise Unsupported("phrase answered by Whoosh's span matcher")
 
 
 def _multi_term(q, seg: _Segment, within: np.ndarray | None = None):

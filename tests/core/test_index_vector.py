@@ -182,11 +182,17 @@ def test_common_word_scores_are_bm25(index):
     assert not any(reader.is_deleted(d) for d in matches.docs.tolist())
 
 
-def test_phrases_and_sorts_still_go_through_whoosh(index, fixed_whoosh):
-    assert not vector.supported(index._parse('"quillon marrow"', False, NOW))
-    sorted_hits = index.search("harbour", sort="-published", limit=5, now=NOW)
-    assert sorted_hits.total == index.search("harbour", now=NOW).total
-    _compare(index, '"harbour ledger"')
+def test_phrases_match_whoosh(index, fixed_whoosh):
+    rng = random.Random(3)
+    assert not vector.supported(index._parse('"quillon marrow"~3', False, NOW))
+    for _ in range(60):
+        a, b, c = (rng.choice(WORDS + list(COMMON)) for _ in range(3))
+        for q in (f'"{a} {b}"', f'"{a} {b}" {c}', f'"{a} {b}" OR {c}', f'{c} -"{a} {b}"',
+                  f'title:"{a} {b}"', f'tag:"{rng.choice(TAGS)}" OR "{a} {b} {c}"',
+                  f'"{a} {b}"~3 {c}'):
+            assert vector.supported(index._parse(q, False, NOW)) == ("~" not in q)
+            _compare(index, q)
+            _compare(index, q, passages=True)
 
 
 def test_top_orders_by_score_then_docnum():
