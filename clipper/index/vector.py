@@ -28,7 +28,9 @@ Deleted documents are left out, as ``SegmentReader.postings`` does.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
+from threading import Lock
 
 import numpy as np
 from whoosh import query as wq
@@ -232,13 +234,29 @@ def _postings(seg: _Segment, fieldname: str, tbytes: bytes,
     With ``within`` (ascending ids) only those documents, and the blocks holding none of
     them are not read (a block's header gives its last id; reading its data, pickled
     with the positions, is most of the cost)."""
-    m = seg.reader.postings(fieldname, tbytes)
-    if isinstance(m, FilterMatcher):  # the reader's deletion filter: applied below
+    if within is not None and not within.size:
+        return _EMPTY_IDS, _EMPTY_SCORES
+    cache = _posting_cache(seg.reader)
+    cached = cache.get((fieldname, tbytes))
+    if cached is not None:
+        a, w = cached
+    else:
+        a, w = _read_postings(seg.reader, fieldname, tbytes, within)
+        if within is None and a.size >= CACHE_MIN_POSTINGS:
+            cache.put((fieldname, tbytes), (a, w))
+    deleted = seg.deleted()
+    if deleted.size and a.size:
+        keep = ~np.isin(a, deleted)
+        a, w = a[keep], w[keep]
+    return _restrict(a, w, within)
+
+
+def _read_postings(reader, fieldname: str, tbytes: bytes, within: np.ndarray | None):
+    m = reader.postings(fieldname, tbytes)
+    if isinstance(m, FilterMatcher):  # the reader's deletion filter: applied by the caller
         m = m.child
     ids: list = []
     weights: list = []
-    if within is not None and not within.size:
-        return _EMPTY_IDS, _EMPTY_SCORES
     if type(m) is W3LeafMatcher:
         last = -1
         while m.is_active():
@@ -257,11 +275,57 @@ def _postings(seg: _Segment, fieldname: str, tbytes: bytes,
             m.next()
     a = np.asarray(ids, dtype=np.int64)
     w = np.asarray(weights, dtype=np.float64)
-    deleted = seg.deleted()
-    if deleted.size and a.size:
-        keep = ~np.isin(a, deleted)
-        a, w = a[keep], w[keep]
-    return _restrict(a, w, within)
+    a.setflags(write=False)  # may be cached: never changed in place
+    w.setflags(write=False)
+    return a, w
+
+
+# The postings (ids and weights, deleted documents included) of terms with at least
+# CACHE_MIN_POSTINGS documents in a segment are kept on its reader: reading them (each
+# block is unpickled whole, positions included) is most of a broad query's cost, such
+# words come back query after query, and segment files never change. Up to
+# CACHE_BYTES_PER_DOC bytes per document of the segment (~25 MB at 50k articles), least
+# recently used out first.
+CACHE_MIN_POSTINGS = 2_000
+CACHE_BYTES_PER_DOC = 512
+
+
+class _PostingCache:
+    def __init__(self, budget: int):
+        self.budget = budget
+        self.used = 0
+        self.items: OrderedDict = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value: tuple[np.ndarray, np.ndarray]) -> None:
+        size = value[0].nbytes + value[1].nbytes
+        if size > self.budget // 2:
+            return
+        with self.lock:
+            old = self.items.pop(key, None)
+            if old is not None:
+                self.used -= old[0].nbytes + old[1].nbytes
+            self.items[key] = value
+            self.used += size
+            while self.used > self.budget and self.items:
+                _k, (a, w) = self.items.popitem(last=False)
+                self.used -= a.nbytes + w.nbytes
+
+
+def _posting_cache(reader) -> _PostingCache:
+    cache = reader.__dict__.get("_clipper_posting_cache")
+    if cache is None:
+        cache = reader.__dict__.setdefault(
+            "_clipper_posting_cache",
+            _PostingCache(CACHE_BYTES_PER_DOC * max(1, reader.doc_count_all())))
+    return cache
 
 
 def _term(seg: _Segment, fieldname: str, tbytes: bytes, boost: float,

@@ -257,3 +257,18 @@ def test_sorted_searches_match_whoosh(index, fixed_whoosh, sort, passages):
             if sort is not None or q in ("", "*"):
                 assert fast[2] == slow[2] == [0.0] * len(fast[1])
             assert fast[3] == slow[3]
+
+
+def test_cached_postings_give_the_same_results(index, fixed_whoosh, monkeypatch):
+    """Frequent terms' postings are cached on the segment readers; a second run of the
+    same queries (from the cache) gives what Whoosh gives, deletions applied."""
+    monkeypatch.setattr(vector, "CACHE_MIN_POSTINGS", 5)
+    queries = ["harbour", "ledger meadow", "harbour -meadow", "ke*", '"harbour ledger"']
+    for q in queries:
+        _compare(index, q)
+    cached = sum(len(vector._posting_cache(r).items)
+                 for r, _ in index._articles.searcher.reader().leaf_readers())
+    assert cached > 0
+    for q in queries:
+        _compare(index, q)
+        _compare(index, q, passages=True)
