@@ -29,7 +29,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-
 from rapidfuzz import process as fuzz_process
 from rapidfuzz.distance import Levenshtein
 from whoosh import collectors, sorting
@@ -41,8 +40,8 @@ from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
 from clipper.errors import LibraryCorrupt, LibraryLocked, QueryError
-from clipper.index.bulkwriter import BulkSegmentWriter
 from clipper.index import vector
+from clipper.index.bulkwriter import BulkSegmentWriter
 from clipper.index.collectors import (
     _ArticleMatch,
     _column_ranges,
@@ -961,7 +960,7 @@ def _published_text(pub: datetime | None) -> str | None:
 class _PageHit:
     """A hit of the vectorised path: what ``_make_hits`` asks of a Whoosh ``Hit``."""
 
-    __slots__ = ("docnum", "score", "_searcher")
+    __slots__ = ("_searcher", "docnum", "score")
 
     def __init__(self, searcher, docnum: int, score: float):
         self._searcher = searcher

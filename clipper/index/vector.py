@@ -23,8 +23,18 @@ through Whoosh. The rules follow Whoosh 3.54 (``whoosh3``), per segment:
   their boost; ``AndNot`` keeps its left side's scores; ``Not`` scores 1.0 on every live
   document outside its child; ``Every()`` its boost on every live document;
   ``_DocListQuery`` leaves 1.0; ``NullQuery`` nothing.
+- ``ExactPhrase`` (slop 1): its bulk occurrence counts times the boost; ``_PhraseOr``
+  scores as ``Or``.
 
-Deleted documents are left out, as ``SegmentReader.postings`` does.
+Deleted documents are left out, as ``SegmentReader.postings`` does. One difference from
+Whoosh, on purpose: whoosh3 3.54's ``AndNotMatcher`` keeps the first document of its
+positive side when the excluded side starts on an earlier document, even if that
+document holds an excluded word (``a -b`` can return a document with b); here it is
+excluded.
+
+An ``And`` reads its other children only in the posting blocks that hold its smallest
+child's matches. Sorted searches order all matches by the sort columns' ranks
+(``column_ranks``), as Whoosh's ``SortingCollector`` does.
 """
 from __future__ import annotations
 
@@ -34,10 +44,10 @@ from threading import Lock
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.columns import NumericColumn
-from whoosh.query.qcore import _NullQuery
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.columns import NumericColumn
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.query.qcore import _NullQuery
 from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
@@ -66,9 +76,7 @@ def supported(q: wq.Query) -> bool:
     if t in _MULTI_TERMS:
         if t is wq.Prefix and q.text == "":
             return False  # Whoosh answers it as Every(field)
-        if t is wq.Wildcard and q.text == "*":
-            return False
-        return True
+        return not (t is wq.Wildcard and q.text == "*")  # that too is Every(field)
     if isinstance(q, _DocListQuery):
         return True
     if t is wq.Every:
