@@ -66,7 +66,13 @@ from functools import reduce
 import numpy as np
 from whoosh import fields
 from whoosh import query as wq
-from whoosh.matching import ListMatcher, NullMatcher, UnionMatcher, WrappingMatcher
+from whoosh.matching import (
+    AndNotMatcher,
+    ListMatcher,
+    NullMatcher,
+    UnionMatcher,
+    WrappingMatcher,
+)
 from whoosh.qparser import (
     FieldsPlugin,
     FuzzyTermPlugin,
@@ -555,7 +561,38 @@ def _check(q: wq.Query) -> wq.Query:
     # "AND OR NOT"): that is an honest "no hits", not an error.
     if q is None:
         return wq.NullQuery
-    return _group_phrases(q)
+    return _fix_exclusions(_group_phrases(q))
+
+
+class _ExclusionMatcher(AndNotMatcher):
+    """whoosh3 3.54's ``AndNotMatcher`` drops the kept side's first document only when the
+    excluded side starts on that very document: ``meadow -harrier`` kept its first
+    document even when it held "harrier", if "harrier" occurred in an earlier document.
+    Here the first document is checked like every other one."""
+
+    def _find_first(self):
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+class Exclusion(wq.AndNot):
+    """``AndNot`` answered with ``_ExclusionMatcher`` (what the parser's ``a -b`` becomes)."""
+
+    def matcher(self, searcher, context=None):
+        kept = self.a.matcher(searcher, context)
+        excluded = self.b.matcher(searcher, searcher.boolean_context())
+        return _ExclusionMatcher(kept, excluded)
+
+
+def _fix_exclusions(q: wq.Query) -> wq.Query:
+    if q.is_leaf():
+        return q
+    q = q.apply(_fix_exclusions)
+    if type(q) is wq.AndNot:
+        fixed = Exclusion(q.a, q.b)
+        fixed.boost = q.boost
+        return fixed
+    return q
 
 
 def query_words(q: wq.Query) -> list[tuple[str, str, int, int]]:

@@ -52,7 +52,7 @@ from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
 from clipper.index.collectors import _DocListQuery
-from clipper.index.query import ExactPhrase, _PhraseOr
+from clipper.index.query import ExactPhrase, Exclusion, _PhraseOr
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
@@ -87,7 +87,7 @@ def supported(q: wq.Query) -> bool:
         return not q.scale and all(supported(s) for s in q.subqueries)
     if t is wq.And:
         return all(supported(s) for s in q.subqueries)
-    if t is wq.AndNot:
+    if t is wq.AndNot or t is Exclusion:
         return supported(q.a) and supported(q.b)
     if t is wq.Not:
         return supported(q.query)
@@ -443,7 +443,7 @@ def _eval(q: wq.Query, seg: _Segment, within: np.ndarray | None = None):
                 break
             ids, scores = _intersection([(ids, scores), _eval(sub, seg, ids)])
         return ids, (scores * q.boost if q.boost != 1.0 else scores)
-    if t is wq.AndNot:
+    if t is wq.AndNot or t is Exclusion:
         a = _eval(q.a, seg, within)
         if not a[0].size:
             return a
