@@ -208,10 +208,11 @@ class Library:
         or at the end, in one go. The database commits per write as usual.
 
         With ``background``, new articles are indexed by a second process while the caller
-        goes on (``clipper.index.background``), in batches of ``BACKGROUND_BATCH``. It starts at once when ``expected`` (the number
-        of articles the caller expects to store) makes a batch, else with the first full
-        batch, so small imports never pay for it. The block returns once everything is
-        indexed and searchable."""
+        goes on (``clipper.index.background``), in batches of ``BACKGROUND_BATCH``. It
+        starts at once when ``expected`` (the number of articles the caller expects to
+        store) makes a batch, else with the first full batch, so small imports never pay
+        for it. The block returns once everything is indexed and searchable; if the second
+        process fails, the index is caught up from the database before it returns."""
         if self._deferred is not None:
             yield
             return
