@@ -1,24 +1,30 @@
 """Near-duplicate detection: the same wire story carried by several outlets with edits.
 
-``signature(text)`` is a MinHash (datasketch, 128 permutations, fixed seed, "affine32"
-scheme) of the word 5-gram shingles of the normalised text, serialised to 514 bytes for
-a BLOB column: a 2-byte header (b"M" + format version) then 128 little-endian uint32.
+``signature(text)`` is a MinHash of the word 5-gram shingles of the normalised text: 128
+permutations with a fixed seed, serialised to 514 bytes for a BLOB column (a 2-byte
+header, b"M" + format version, then 128 little-endian uint32). The construction is
+datasketch's "affine32" scheme (datasketch >= 2.0), and the values are the same bit for
+bit: each shingle's SHA-1 gives a 32-bit hash, which is mixed with MurmurHash3's 32-bit
+finaliser and mapped through ``a * h + b`` (mod 2^32, odd ``a``) for each permutation; a
+slot keeps its minimum. It is computed here with numpy because importing datasketch
+imports scipy, half a second on every start of an import for a parameter optimiser this
+module never uses (``tests/core/test_dedup.py`` checks the values against datasketch).
 
-``NearDuplicateIndex`` keeps the signatures in memory behind a datasketch
-``MinHashLSH`` with 32 bands of 4 rows. A pair of stories with Jaccard 0.5 becomes a
-candidate with probability ~0.87, 0.7 with ~0.9998, 0.3 with only ~0.23, so a query
-looks at a handful of candidates instead of every article; candidates are then scored
-with the MinHash Jaccard estimate and filtered by the caller's threshold. Thresholds
-below ~0.5 therefore lose recall (the banding was tuned for 0.6-0.9).
+``NearDuplicateIndex`` keeps the signatures in memory behind LSH banding: 32 bands of 4
+rows, a story being a candidate when all 4 values of any band are equal. A pair of stories
+with Jaccard 0.5 becomes a candidate with probability ~0.87, 0.7 with ~0.9998, 0.3 with
+only ~0.23, so a query looks at a handful of candidates instead of every article;
+candidates are then scored with the MinHash Jaccard estimate and filtered by the caller's
+threshold. Thresholds below ~0.5 therefore lose recall (the banding was tuned for 0.6-0.9).
 """
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Iterable
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from clipper.errors import InputError
 from clipper.text.normalize import normalize_text
@@ -27,7 +33,7 @@ NUM_PERM = 128
 SEED = 20240611
 SHINGLE_WORDS = 5
 BANDS, ROWS = 32, 4
-_SCHEME = "affine32"
+_FMIX32 = (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)  # MurmurHash3's 32-bit finaliser
 _HEADER = b"M\x01"
 _DTYPE = np.dtype("<u4")
 SIGNATURE_BYTES = len(_HEADER) + NUM_PERM * _DTYPE.itemsize
@@ -51,21 +57,40 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
 
 
 @functools.lru_cache(maxsize=1)
-def _permutations():
-    """The fixed seed's permutation parameters (drawn once, not for every text)."""
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=_SCHEME).permutations
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The fixed seed's affine permutations ``a * h + b`` (``a`` odd), drawn once."""
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
 
-def minhash(text: str) -> MinHash:
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=_SCHEME, permutations=_permutations())
-    m.update_batch(shingles(text))
-    return m
+def _sha1_32(items: set[bytes]) -> np.ndarray:
+    """The first 4 bytes of each item's SHA-1, little-endian, as uint32."""
+    sha1 = hashlib.sha1
+    return np.fromiter((int.from_bytes(sha1(item).digest()[:4], "little") for item in items),
+                       dtype=np.uint32, count=len(items))
+
+
+def minhash_values(text: str) -> np.ndarray:
+    """The 128 MinHash values of ``text`` (all ``_EMPTY`` for a text without words)."""
+    items = shingles(text)
+    if not items:
+        return np.full(NUM_PERM, _EMPTY, dtype=np.uint32)
+    h = _sha1_32(items)
+    s1, m1, s2, m2, s3 = _FMIX32
+    h ^= h >> np.uint32(s1)
+    h *= np.uint32(m1)
+    h ^= h >> np.uint32(s2)
+    h *= np.uint32(m2)
+    h ^= h >> np.uint32(s3)
+    a, b = _permutations()
+    return (h[:, None] * a + b).min(axis=0)
 
 
 def signature(text: str) -> bytes:
     """Compact MinHash signature of ``text`` (SIGNATURE_BYTES bytes)."""
-    values = np.asarray(minhash(text).hashvalues, dtype=_DTYPE)
-    return _HEADER + values.tobytes()
+    return _HEADER + np.asarray(minhash_values(text), dtype=_DTYPE).tobytes()
 
 
 def signature_values(sig: bytes) -> np.ndarray:
@@ -99,34 +124,43 @@ class NearDuplicateIndex:
     """
 
     def __init__(self, items: Iterable[tuple[int, bytes]] = ()):
-        self._lsh = MinHashLSH(num_perm=NUM_PERM, params=(BANDS, ROWS))
         self._values: dict[int, np.ndarray] = {}
-        self._in_lsh: set[int] = set()
-        with self._lsh.insertion_session() as session:
-            for article_id, sig in items:
-                self._add(article_id, sig, session)
+        # One table per band: the band's 4 values (as bytes) -> the articles sharing them.
+        self._bands: list[dict[bytes, set[int]]] = [{} for _ in range(BANDS)]
+        for article_id, sig in items:
+            self.add(article_id, sig)
 
-    def _add(self, article_id: int, sig: bytes, inserter) -> None:
+    @staticmethod
+    def _band_keys(values: np.ndarray) -> list[bytes]:
+        raw = values.astype(_DTYPE, copy=False).tobytes()
+        width = ROWS * _DTYPE.itemsize
+        return [raw[i * width:(i + 1) * width] for i in range(BANDS)]
+
+    def add(self, article_id: int, sig: bytes) -> None:
+        """Add (or replace) the signature of an article."""
         values = signature_values(sig)
         if article_id in self._values:
             self.remove(article_id)
         self._values[article_id] = values
         if not _is_empty(values):
-            lean = LeanMinHash(seed=SEED, hashvalues=values, scheme=_SCHEME)
-            inserter.insert(article_id, lean, check_duplication=False)
-            self._in_lsh.add(article_id)
-
-    def add(self, article_id: int, sig: bytes) -> None:
-        """Add (or replace) the signature of an article."""
-        self._add(article_id, sig, self._lsh)
+            for table, key in zip(self._bands, self._band_keys(values)):
+                ids = table.get(key)
+                if ids is None:
+                    table[key] = {article_id}
+                else:
+                    ids.add(article_id)
 
     def remove(self, article_id: int) -> None:
         """Forget an article; unknown ids are ignored."""
-        if self._values.pop(article_id, None) is None:
+        values = self._values.pop(article_id, None)
+        if values is None or _is_empty(values):
             return
-        if article_id in self._in_lsh:
-            self._in_lsh.discard(article_id)
-            self._lsh.remove(article_id)
+        for table, key in zip(self._bands, self._band_keys(values)):
+            ids = table.get(key)
+            if ids is not None:
+                ids.discard(article_id)
+                if not ids:
+                    del table[key]
 
     def __len__(self) -> int:
         return len(self._values)
@@ -142,8 +176,11 @@ class NearDuplicateIndex:
         values = signature_values(sig)
         if _is_empty(values):
             return []
-        lean = LeanMinHash(seed=SEED, hashvalues=values, scheme=_SCHEME)
-        candidates = self._lsh.query(lean)
+        candidates: set[int] = set()
+        for table, key in zip(self._bands, self._band_keys(values)):
+            ids = table.get(key)
+            if ids:
+                candidates |= ids
         if not candidates:
             return []
         ids = list(candidates)

@@ -131,3 +131,41 @@ def test_many_unrelated_articles_do_not_match():
     index = NearDuplicateIndex((i, signature(" ".join(rng.choices(words, k=300)))) for i in range(300))
     index.add(1000, signature(STORY))
     assert [i for i, _ in index.query(signature(EDITED))] == [1000]
+
+
+# Signatures are stored in every library: they must never change. These digests were
+# taken from datasketch 2.0's MinHash (affine32 scheme, seed and 128 permutations as in
+# clipper.dedup) when Clipper computed signatures with it.
+_STORED = {
+    "The harbour council voted on Tuesday to rebuild the old sea wall before winter storms arrive.":
+        "780f81dcee2fc518fde3406d578ac44e0375f94861592ce6b0ba105438da4402",
+    "": "800eb99eb5626dbafc27eec06ea091c11271303b2bf48b979e029da061bccd45",
+}
+
+
+@pytest.mark.parametrize("text", list(_STORED))
+def test_signatures_are_stable(text):
+    import hashlib
+
+    assert hashlib.sha256(signature(text)).hexdigest() == _STORED[text]
+
+
+def test_signatures_equal_datasketchs_minhash():
+    datasketch = pytest.importorskip("datasketch")
+    import numpy as np
+
+    from clipper.dedup import _HEADER, NUM_PERM, SEED, shingles as make_shingles
+
+    texts = [
+        "A ferry operator said on Monday that the island service would leave an hour "
+        "earlier from next week because of the new tide tables.",
+        "Téhéran — « missiles » : l'envoyé a parlé de nouvelles sanctions.",
+        "word " * 3000,
+        "one two",
+        "",
+    ]
+    for text in texts:
+        m = datasketch.MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32")
+        m.update_batch(make_shingles(text))
+        expected = _HEADER + np.asarray(m.hashvalues, dtype="<u4").tobytes()
+        assert signature(text) == expected, text[:30]
