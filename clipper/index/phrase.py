@@ -16,15 +16,15 @@ Deleted documents are left out, as ``SegmentReader.postings`` does.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import OrderedDict
 from itertools import chain
 from pickle import loads
-from threading import Lock
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import ListMatcher
 from whoosh.matching.wrappers import FilterMatcher
+
+from clipper.index.arraycache import ArrayCache, reader_cache
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 # Pickle opcodes of a protocol-2 list of ints: PROTO 2, EMPTY_LIST, BINPUT 0, [MARK],
@@ -186,40 +186,12 @@ CACHE_MIN_POSITIONS = 5_000
 CACHE_BYTES_PER_DOC = 2048
 
 
-class _KeyCache:
-    def __init__(self, budget: int):
-        self.budget = budget
-        self.used = 0
-        self.items: OrderedDict = OrderedDict()
-        self.lock = Lock()
-
-    def get(self, key):
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
-
-    def put(self, key, value: np.ndarray) -> None:
-        if value.nbytes > self.budget // 2:
-            return
-        with self.lock:
-            old = self.items.pop(key, None)
-            if old is not None:
-                self.used -= old.nbytes
-            self.items[key] = value
-            self.used += value.nbytes
-            while self.used > self.budget:
-                _, dropped = self.items.popitem(last=False)
-                self.used -= dropped.nbytes
+_KeyCache = ArrayCache
 
 
-def _key_cache(reader) -> _KeyCache:
-    cache = reader.__dict__.get("_clipper_phrase_keys")
-    if cache is None:
-        budget = max(8 << 20, CACHE_BYTES_PER_DOC * reader.doc_count_all())
-        cache = reader.__dict__.setdefault("_clipper_phrase_keys", _KeyCache(budget))
-    return cache
+def _key_cache(reader) -> ArrayCache:
+    return reader_cache(reader, "phrase_keys",
+                        max(8 << 20, CACHE_BYTES_PER_DOC * reader.doc_count_all()))
 
 
 def _keys(reader, fieldname: str, t: bytes, fmt, cand: np.ndarray | None) -> np.ndarray:

@@ -38,9 +38,7 @@ child's matches. Sorted searches order all matches by the sort columns' ranks
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
-from threading import Lock
 
 import numpy as np
 from whoosh import query as wq
@@ -51,6 +49,7 @@ from whoosh.query.qcore import _NullQuery
 from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
+from clipper.index.arraycache import ArrayCache, reader_cache
 from clipper.index.collectors import _DocListQuery
 from clipper.index.query import ExactPhrase, Exclusion, _PhraseOr
 
@@ -298,42 +297,9 @@ CACHE_MIN_POSTINGS = 2_000
 CACHE_BYTES_PER_DOC = 512
 
 
-class _PostingCache:
-    def __init__(self, budget: int):
-        self.budget = budget
-        self.used = 0
-        self.items: OrderedDict = OrderedDict()
-        self.lock = Lock()
-
-    def get(self, key):
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
-
-    def put(self, key, value: tuple[np.ndarray, np.ndarray]) -> None:
-        size = value[0].nbytes + value[1].nbytes
-        if size > self.budget // 2:
-            return
-        with self.lock:
-            old = self.items.pop(key, None)
-            if old is not None:
-                self.used -= old[0].nbytes + old[1].nbytes
-            self.items[key] = value
-            self.used += size
-            while self.used > self.budget and self.items:
-                _k, (a, w) = self.items.popitem(last=False)
-                self.used -= a.nbytes + w.nbytes
-
-
-def _posting_cache(reader) -> _PostingCache:
-    cache = reader.__dict__.get("_clipper_posting_cache")
-    if cache is None:
-        cache = reader.__dict__.setdefault(
-            "_clipper_posting_cache",
-            _PostingCache(CACHE_BYTES_PER_DOC * max(1, reader.doc_count_all())))
-    return cache
+def _posting_cache(reader) -> ArrayCache:
+    return reader_cache(reader, "posting_cache",
+                        CACHE_BYTES_PER_DOC * max(1, reader.doc_count_all()))
 
 
 def _term(seg: _Segment, fieldname: str, tbytes: bytes, boost: float,
