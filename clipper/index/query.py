@@ -324,51 +324,15 @@ class _Parser(QueryParser):
         return q
 
 
-class _WordView:
-    """What Whoosh's TermsCollector asks of a term matcher, for one word of a phrase in
-    one field (so snippets know which words matched where)."""
-
-    __slots__ = ("_bit", "_parent", "_term")
-
-    def __init__(self, parent, term, bit):
-        self._parent, self._term, self._bit = parent, term, bit
-
-    # Asked only while the query's matcher is on a document: whether this word
-    # matched there is ``id()``'s answer (-1: not in this field, or past the end).
-    is_active = True.__bool__
-
-    def id(self):
-        p = self._parent
-        i = p._i
-        if i < len(p._ids) and p._fields[i] & self._bit:
-            return p._ids[i]
-        return -1
-
-    def term(self):
-        return self._term
-
-
 class _PhraseMatcher(ListMatcher):
-    """Documents matching a phrase in one or more fields: ``fields`` holds a bit mask per
-    document (bit k: matched in the k-th field of ``terms``, a list of the (field, word)
-    terms of each field)."""
-
-    def __init__(self, ids, weights, fields_, terms, position=0):
-        super().__init__(ids, weights, position=position)
-        self._fields = fields_
-        self._terms = terms
-
-    def term_matchers(self):
-        for k, field_terms in enumerate(self._terms):
-            for t in field_terms:
-                yield _WordView(self, t, 1 << k)
+    """A phrase's documents and scores, with a binary-search ``skip_to``."""
 
     def skip_to(self, id):
         if self._i < len(self._ids) and self._ids[self._i] < id:
             self._i = bisect_left(self._ids, id, self._i)
 
     def copy(self):
-        return _PhraseMatcher(self._ids, self._weights, self._fields, self._terms, self._i)
+        return _PhraseMatcher(self._ids, self._weights, position=self._i)
 
 
 def _phrase_matcher(reader, phrases: list[ExactPhrase]):
@@ -376,23 +340,18 @@ def _phrase_matcher(reader, phrases: list[ExactPhrase]):
     ``Or``: the sum of each field's occurrences times its boost."""
     parts = []
     for q in phrases:
-        docs, counts, terms = q.bulk(reader)
+        docs, counts = q.bulk(reader)
         if docs.size:
-            parts.append((docs, counts * float(q.boost), terms))
+            parts.append((docs, counts * float(q.boost)))
     if not parts:
         return NullMatcher()
     if len(parts) == 1:
-        docs, scores, terms = parts[0]
-        return _PhraseMatcher(docs.tolist(), scores.tolist(), [1] * len(docs), [terms])
+        docs, scores = parts[0]
+        return _PhraseMatcher(docs.tolist(), scores.tolist())
     docs, inverse = np.unique(np.concatenate([p[0] for p in parts]), return_inverse=True)
     scores = np.bincount(inverse, weights=np.concatenate([p[1] for p in parts]),
                          minlength=len(docs))
-    masks = np.zeros(len(docs), dtype=np.int64)
-    bits = np.concatenate([np.full(len(p[0]), 1 << k, dtype=np.int64)
-                           for k, p in enumerate(parts)])
-    np.bitwise_or.at(masks, inverse, bits)
-    return _PhraseMatcher(docs.tolist(), scores.tolist(), masks.tolist(),
-                          [p[2] for p in parts])
+    return _PhraseMatcher(docs.tolist(), scores.tolist())
 
 
 class ExactPhrase(wq.Phrase):
@@ -409,15 +368,14 @@ class ExactPhrase(wq.Phrase):
                 and reader.schema[fieldname].format.supports("positions"))
 
     def bulk(self, reader):
-        """(documents, occurrences, terms) of this phrase in a segment reader
-        (``can_bulk`` must be true)."""
+        """(documents, occurrences) of this phrase in a segment reader (``can_bulk``
+        must be true)."""
         fieldname = self.fieldname
         field = reader.schema[fieldname]
         terms = [field.to_bytes(w) for w in self.words]
         if not all((fieldname, b) in reader for b in terms):
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), []
-        docs, counts = phrase_counts(reader, fieldname, terms)
-        return docs, counts, [(fieldname, b) for b in dict.fromkeys(terms)]
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return phrase_counts(reader, fieldname, terms)
 
     def matcher(self, searcher, context=None):
         reader = searcher.reader()
@@ -434,13 +392,13 @@ class ExactPhrase(wq.Phrase):
 
 class _PhraseOr(wq.Or):
     """``Or`` that answers its exact-phrase children (the same phrase in several fields,
-    what a quoted phrase without a field becomes) with one matcher: one pass for the
-    union and for the TermsCollector instead of a tree of per-field matchers."""
+    what a quoted phrase without a field becomes) with one matcher instead of a tree of
+    per-field matchers."""
 
     def _matcher(self, subs, searcher, context):
         reader = searcher.reader()
         fast = [q for q in subs if isinstance(q, ExactPhrase) and q.can_bulk(reader)]
-        if len(fast) < 2 or len(fast) > 60 or self.scale:  # 60: the field bit masks
+        if len(fast) < 2 or self.scale:
             return super()._matcher(subs, searcher, context)
         ms = [_phrase_matcher(reader, fast)]
         done = {id(q) for q in fast}

@@ -429,7 +429,7 @@ def _phrase(q: ExactPhrase, seg: _Segment):
     every word (as that matcher does)."""
     reader = seg.reader
     if q.can_bulk(reader):
-        docs, counts, _terms = q.bulk(reader)
+        docs, counts = q.bulk(reader)
         return (np.asarray(docs, dtype=np.int64),
                 np.asarray(counts, dtype=np.float64) * float(q.boost))
     fieldname = q.fieldname
