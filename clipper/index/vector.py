@@ -51,7 +51,7 @@ from whoosh.util.numeric import byte_to_length
 
 from clipper.index.arraycache import ArrayCache, reader_cache
 from clipper.index.collectors import _DocListQuery
-from clipper.index.query import ExactPhrase, Exclusion, _PhraseOr
+from clipper.index.nodes import ExactPhrase, Exclusion, _PhraseOr
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
@@ -425,7 +425,7 @@ def _eval(q: wq.Query, seg: _Segment, within: np.ndarray | None = None):
 
 def _phrase(q: ExactPhrase, seg: _Segment):
     """An exact phrase in one field: its occurrences in each document times the boost
-    (``clipper.index.query.ExactPhrase``'s bulk matcher); on a field without positions,
+    (``clipper.index.nodes.ExactPhrase``'s bulk matcher); on a field without positions,
     every word (as that matcher does)."""
     reader = seg.reader
     if q.can_bulk(reader):
