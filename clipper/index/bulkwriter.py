@@ -7,8 +7,9 @@ more than analysing the text. ``BulkSegmentWriter`` keeps the postings grouped b
 term as they are added (docnums arrive in order, so each list is already sorted) and at
 commit fills the codec's posting blocks a block at a time.
 
-The files written are the same as Whoosh's, byte for byte (``tests/core/test_index_bulk.py``
-builds one index each way and compares them). Whatever this writer does not specialise
+The files written are the same as Whoosh's ``SegmentWriter`` writes with Clipper's codec
+(``clipper/index/codec.py``), byte for byte (``tests/core/test_index_bulk.py`` builds one
+index each way and compares them). Whatever this writer does not specialise
 falls back to the stock code: documents deleted or segments merged into this one by the
 merge policy go through the pool, and then the whole segment is written the stock way.
 Depends on the internals of the pinned whoosh3 release (``W3FieldWriter``,
@@ -16,14 +17,14 @@ Depends on the internals of the pinned whoosh3 release (``W3FieldWriter``,
 """
 from __future__ import annotations
 
-import zlib
 from array import array
-from pickle import dumps
 
-from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
-from whoosh.system import pack_int, pack_ushort
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
+
+from clipper.index.codec import ClipperCodec, write_block
 
 
 def _stored_length(length: int):
@@ -33,6 +34,9 @@ def _stored_length(length: int):
 
 class BulkSegmentWriter(SegmentWriter):
     def __init__(self, ix, **kwargs):
+        kwargs.setdefault("codec", ClipperCodec())
+        if not isinstance(kwargs["codec"], ClipperCodec):
+            raise TypeError("BulkSegmentWriter writes ClipperCodec posting blocks")
         super().__init__(ix, **kwargs)
         # fieldname -> {term bytes: (docnums, weights, values)}
         self._postings: dict[str, dict[bytes, tuple[list, list, list]]] = {}
@@ -124,10 +128,9 @@ class BulkSegmentWriter(SegmentWriter):
 
 def _write_term(fw, tbytes, docs, weights, values, lengths, fixedsize) -> None:
     """What ``start_term`` + one ``add`` per posting + ``finish_term`` write for a term
-    (``W3FieldWriter``/``W3PostingsWriter``/``W3TermInfo``, whoosh3 3.54.0), in one go:
-    blocks of ``blocklimit`` postings, each a pickled (delta ids, weights, values) tuple,
-    zlib-compressed from ``COMPRESSION_MIN_SIZE`` bytes, after its info tuple; then the
-    term's info row in the terms table."""
+    (``W3FieldWriter``/``ClipperPostingsWriter``/``W3TermInfo``, whoosh3 3.54.0), in one
+    go: blocks of ``blocklimit`` postings (``codec.write_block``), then the term's info row
+    in the terms table."""
     pw = fw._postwriter
     limit, compression = pw._blocklimit, pw._compression
     postfile = fw._postfile
@@ -159,32 +162,7 @@ def _write_term(fw, tbytes, docs, weights, values, lengths, fixedsize) -> None:
         if ti._minid is None:
             ti._minid = ids[0]
         ti._maxid = ids[-1]
-        # W3PostingsWriter._write_block
-        deltas, base = [], 0
-        for d in ids:
-            deltas.append(d - base)
-            base = d
-        if all(w == 1.0 for w in block_weights):
-            mini_weights = None
-        elif all(w == block_weights[0] for w in block_weights):
-            mini_weights = block_weights[0]
-        else:
-            mini_weights = tuple(block_weights)
-        if fixedsize is None or fixedsize < 0:
-            mini_values = tuple(v for v in values[start:end] if v)
-        elif fixedsize == 0:
-            mini_values = None
-        else:
-            mini_values = b"".join(v for v in values[start:end] if v)
-        databytes = dumps((tuple(deltas), mini_weights, mini_values), 2)
-        comp = compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
-        if comp:
-            databytes = zlib.compress(databytes, comp)
-        infobytes = dumps((len(ids), ids[-1], max_weight, comp, length_to_byte(min_length),
-                           length_to_byte(max_length)), 2)
-        blocklength = len(infobytes) + len(databytes)
-        write(pack_int(-blocklength if end == n else blocklength))
-        write(infobytes)
-        write(databytes)
+        write_block(write, ids, block_weights, [v for v in values[start:end] if v], fixedsize,
+                    compression, min_length, max_length, max_weight, end == n)
     ti.set_extent(start_offset, postfile.tell() - start_offset)
     fw._tindex.add(pack_ushort(fw._fieldid) + tbytes, ti.to_bytes())

@@ -15,16 +15,13 @@ Deleted documents are left out, as ``SegmentReader.postings`` does.
 """
 from __future__ import annotations
 
-from bisect import bisect_right
 from itertools import chain
 from pickle import loads
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching import ListMatcher
-from whoosh.matching.wrappers import FilterMatcher
 
 from clipper.index.arraycache import ArrayCache, reader_cache
+from clipper.index.codec import Values, read_blocks
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 # Pickle opcodes of a protocol-2 list of ints: PROTO 2, EMPTY_LIST, BINPUT 0, [MARK],
@@ -35,43 +32,13 @@ _STOP = ord(".")
 _MAX_BATCH = 1000  # the pickler writes MARK ... APPENDS batches of 1000 items
 
 
-def _raw_matcher(reader, fieldname: str, tbytes: bytes):
-    m = reader.postings(fieldname, tbytes)
-    if isinstance(m, FilterMatcher):  # the reader's deletion filter: applied by the caller
-        m = m.child
-    return m
-
-
 def term_postings(reader, fieldname: str, tbytes: bytes,
-                  within: list[int] | None = None) -> tuple[np.ndarray, list]:
+                  within: list[int] | None = None) -> tuple[np.ndarray, Values]:
     """Document numbers (ascending, deleted ones included) and raw values of one
     term's postings in a segment reader. With ``within`` (ascending document numbers),
     blocks holding none of them are skipped without being read."""
-    m = _raw_matcher(reader, fieldname, tbytes)
-    ids: list = []
-    values: list = []
-    if type(m) is W3LeafMatcher:
-        # Whole blocks at a time: the ids and values tuples as unpickled.
-        last = -1
-        while m.is_active():
-            top = m._maxid
-            if within is None or bisect_right(within, last) < len(within) and \
-                    within[bisect_right(within, last)] <= top:
-                m._read_ids()
-                m._read_values()
-                ids.extend(m._ids)
-                values.extend(m._values)
-            last = top
-            m._next_block()
-    elif type(m) is ListMatcher:
-        ids.extend(m._ids)
-        values.extend(m._values)
-    else:  # any other matcher: the generic, slower walk
-        while m.is_active():
-            ids.append(m.id())
-            values.append(m.value())
-            m.next()
-    return np.asarray(ids, dtype=np.int64), values
+    ids, _weights, values = read_blocks(reader, fieldname, tbytes, within, values=True)
+    return ids, values
 
 
 def _runs_to_positions(deltas: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -81,17 +48,20 @@ def _runs_to_positions(deltas: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return run - np.repeat(run[excl] - deltas[excl], counts)
 
 
-def decode_positions(values: list, fmt) -> tuple[np.ndarray, np.ndarray]:
+def decode_positions(values: list | Values, fmt) -> tuple[np.ndarray, np.ndarray]:
     """(value index, position) pairs of every position in ``values`` (Positions-format
-    bytes) as two int64 arrays, ordered by value index then position."""
+    bytes, a list or ``Values``) as two int64 arrays, ordered by value index then
+    position."""
+    if not isinstance(values, Values):
+        values = Values.of(values)
     n = len(values)
     if n == 0:
         return _EMPTY, _EMPTY
-    buf = np.frombuffer(b"".join(values), dtype=np.uint8)
+    buf = np.frombuffer(values.buf, dtype=np.uint8)
+    if not buf.size:
+        return _decode_slow(values.items(), fmt)
     last_byte = len(buf) - 1
-    lens = np.fromiter(map(len, values), dtype=np.int64, count=n)
-    offs = np.zeros(n, dtype=np.int64)
-    np.cumsum(lens[:-1], out=offs[1:])
+    lens, offs = values.lens, values.offs
 
     def b(at):
         return buf[np.minimum(at, last_byte)].astype(np.int64)
@@ -135,7 +105,7 @@ def decode_positions(values: list, fmt) -> tuple[np.ndarray, np.ndarray]:
         poss.append(_runs_to_positions(deltas, fc))
     si = np.flatnonzero(~fast)
     if si.size:
-        d, p = _decode_slow([values[i] for i in si.tolist()], fmt)
+        d, p = _decode_slow(values.take(si).items(), fmt)
         docs.append(si[d])
         poss.append(p)
     if len(docs) == 1:
@@ -203,7 +173,7 @@ def _keys(reader, fieldname: str, t: bytes, fmt, cand: np.ndarray | None) -> np.
         at[at == len(ids)] = 0
         at = at[ids[at] == cand]
         ids = ids[at]
-        values = [values[j] for j in at.tolist()]
+        values = values.take(at)
     doc, pos = decode_positions(values, fmt)
     return (ids[doc] << 32) | pos
 

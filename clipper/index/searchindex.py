@@ -42,10 +42,12 @@ from whoosh.writing import SegmentWriter
 from clipper.errors import LibraryCorrupt, LibraryLocked, QueryError
 from clipper.index import vector
 from clipper.index.bulkwriter import BulkSegmentWriter
+from clipper.index.codec import ClipperCodec
 from clipper.index.collectors import (
     _ArticleMatch,
     _column_ranges,
     _reader_column,
+    segment_codes,
     _TopCounting,
 )
 from clipper.index.documents import ArticleDoc, PassageDoc
@@ -351,7 +353,7 @@ class SearchIndex:
             if bulk and "procs" not in kwargs:
                 w = BulkSegmentWriter(part.ix, timeout=self.writer_timeout, **kwargs)
             else:
-                w = part.ix.writer(timeout=self.writer_timeout, **kwargs)
+                w = part.ix.writer(timeout=self.writer_timeout, codec=ClipperCodec(), **kwargs)
         except LockError:
             raise LibraryLocked(
                 f"the search index is being written by someone else "
@@ -473,7 +475,7 @@ class SearchIndex:
                 ("passages", passages, passage_fields, "Indexing passages"),
             ):
                 ix = windex.open_dir(str(tmp / name))
-                args = {"limitmb": self.limitmb}
+                args = {"limitmb": self.limitmb, "codec": ClipperCodec()}
                 if self.procs > 1:
                     args.update(procs=self.procs, multisegment=True)
                 # Whoosh's writers: their pool spills to disk past limitmb, a whole rebuild fits.
@@ -787,26 +789,31 @@ class SearchIndex:
             if not c.size:
                 continue
             counts = np.bincount(c, minlength=len(labels))
-            present, first = np.unique(c, return_index=True)
-            ordered = present[np.argsort(first, kind="stable")]
+            first = np.full(len(labels), c.size, dtype=np.int64)
+            np.minimum.at(first, c, np.arange(c.size, dtype=np.int64))
+            present = np.flatnonzero(counts)
+            ordered = present[np.argsort(first[present], kind="stable")]
             counter = Counter({labels[k]: int(counts[k]) for k in ordered.tolist()})
             out[name] = dict(counter.most_common())
         return out
 
     def _column_codes(self, column: str) -> tuple[np.ndarray, list[str]]:
         """An article column as integer codes (-1: no value) and their labels, cached
-        for the current searcher."""
+        for the current searcher; built from each segment's codes (cached on its reader,
+        so a commit only codes its new segment)."""
         part = self._articles
         key = ("_codes", column)
         cached = part._columns.get(key)
         if cached is None:
-            values = part.column(column)
             index: dict = {}
-            codes = np.fromiter(
-                (-1 if v is None or v == b"" else index.setdefault(v, len(index))
-                 for v in values), dtype=np.int64, count=len(values))
-            labels = [k.decode("utf-8") for k in index]
-            cached = (codes, labels)
+            parts = []
+            for r in _leaf_readers(part.searcher.reader()):
+                codes, values = segment_codes(r, column)
+                remap = np.fromiter((index.setdefault(v, len(index)) for v in values),
+                                    dtype=np.int64, count=len(values))
+                parts.append(np.append(remap, -1)[codes])  # -1 stays -1
+            codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            cached = (codes, [k.decode("utf-8") for k in index])
             part._columns[key] = cached
         return cached
 

@@ -42,15 +42,15 @@ from dataclasses import dataclass
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.columns import NumericColumn
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query.qcore import _NullQuery
 from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
 from clipper.index.arraycache import ArrayCache, reader_cache
-from clipper.index.collectors import _DocListQuery
+from clipper.index.codec import read_blocks
+from clipper.index.collectors import _DocListQuery, column_array
 from clipper.index.nodes import ExactPhrase, Exclusion, _PhraseOr
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
@@ -141,12 +141,14 @@ def column_ranks(searcher, name: str, reverse: bool) -> np.ndarray:
         n = reader.doc_count_all()
         if not n:
             continue
-        cache = reader.__dict__.setdefault("_clipper_raw_columns", {})
-        vals = cache.get(name)
+        vals = column_array(reader, name)
         if vals is None:
-            vals = list(reader.column_reader(name, translate=False))
-            cache[name] = vals
-        values.extend(vals)
+            cache = reader.__dict__.setdefault("_clipper_raw_columns", {})
+            vals = cache.get(name)
+            if vals is None:
+                vals = list(reader.column_reader(name, translate=False))
+                cache[name] = vals
+        values.extend(vals.tolist() if isinstance(vals, np.ndarray) else vals)
     if not values:
         return _EMPTY_IDS
     if all(type(v) is int for v in values):
@@ -208,12 +210,6 @@ class _Segment:
         return out
 
 
-def _has_between(within: np.ndarray, lo: int, hi: int) -> bool:
-    """Whether the ascending array holds a value in [lo, hi]."""
-    i = int(np.searchsorted(within, lo))
-    return i < within.size and within[i] <= hi
-
-
 def _restrict(ids: np.ndarray, values: np.ndarray, within: np.ndarray | None):
     if within is None or not ids.size:
         return ids, values
@@ -259,29 +255,7 @@ def _postings(seg: _Segment, fieldname: str, tbytes: bytes,
 
 
 def _read_postings(reader, fieldname: str, tbytes: bytes, within: np.ndarray | None):
-    m = reader.postings(fieldname, tbytes)
-    if isinstance(m, FilterMatcher):  # the reader's deletion filter: applied by the caller
-        m = m.child
-    ids: list = []
-    weights: list = []
-    if type(m) is W3LeafMatcher:
-        last = -1
-        while m.is_active():
-            top = m._maxid
-            if within is None or _has_between(within, last + 1, top):
-                m._read_ids()
-                m._read_weights()
-                ids.extend(m._ids)
-                weights.extend(m._weights)
-            last = top
-            m._next_block()
-    else:  # inline postings (short lists) or another matcher: one by one
-        while m.is_active():
-            ids.append(m.id())
-            weights.append(m.weight())
-            m.next()
-    a = np.asarray(ids, dtype=np.int64)
-    w = np.asarray(weights, dtype=np.float64)
+    a, w, _values = read_blocks(reader, fieldname, tbytes, within, weights=True)
     a.setflags(write=False)  # may be cached: never changed in place
     w.setflags(write=False)
     return a, w
@@ -485,20 +459,7 @@ def evaluate(searcher, q: wq.Query) -> Matches:
 
 def _raw_ids(reader, fieldname: str, tbytes: bytes) -> np.ndarray:
     """A term's document numbers in a segment reader, deleted documents included."""
-    m = reader.postings(fieldname, tbytes)
-    if isinstance(m, FilterMatcher):
-        m = m.child
-    ids: list = []
-    if type(m) is W3LeafMatcher:
-        while m.is_active():
-            m._read_ids()
-            ids.extend(m._ids)
-            m._next_block()
-    else:
-        while m.is_active():
-            ids.append(m.id())
-            m.next()
-    return np.asarray(ids, dtype=np.int64)
+    return read_blocks(reader, fieldname, tbytes)[0]
 
 
 def term_doc_lists(searcher, fieldname: str) -> list[tuple[bytes, np.ndarray]]:

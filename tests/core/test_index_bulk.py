@@ -17,6 +17,7 @@ from whoosh import index as windex
 from whoosh.writing import SegmentWriter
 
 from clipper.index.bulkwriter import BulkSegmentWriter
+from clipper.index.codec import ClipperCodec
 from clipper.index.schema import WordsField, article_schema
 
 TRICKY = [
@@ -108,7 +109,7 @@ def _segment_files(ix) -> dict[str, bytes]:
 def test_bulk_writer_writes_the_same_segment_as_whoosh(tmp_path):
     docs = _docs(300)
     built = []
-    for name, make in (("stock", lambda ix: SegmentWriter(ix)),
+    for name, make in (("stock", lambda ix: SegmentWriter(ix, codec=ClipperCodec())),
                        ("bulk", lambda ix: BulkSegmentWriter(ix))):
         folder = tmp_path / name
         folder.mkdir()

@@ -1,0 +1,275 @@
+"""Clipper's whoosh3 codec: the same files, with posting blocks that read faster.
+
+Whoosh pickles each block of up to 128 postings as ``(delta ids, weights, values)`` with
+pickle protocol 2 and compresses the whole: every ``bytes`` value (a posting's encoded
+positions) becomes a call of ``_codecs.encode`` on a latin-1 string, ids and weights are
+tuples of Python numbers, and a query that only scores documents still inflates and
+unpickles every position. Unpickling a block of a common word took ~47 µs, most of a
+phrase query's time. Here a block is pickled with protocol 5, the id deltas as the
+smallest ``array`` that holds them, the weights as an ``array("f")`` (what Whoosh keeps
+them in), and the values as one ``PackedValues``: their bytes one after another,
+compressed on their own and inflated only when a value is read. A block's ids and
+weights now load in a few µs; its positions only when a phrase needs them.
+
+Readers are Whoosh's own (``W3LeafMatcher`` unpickles whatever it finds, reads arrays
+like tuples, and indexes ``PackedValues`` like its tuple of values), so indexes written
+before stay readable and segments written with either codec merge. ``read_blocks`` turns
+a term's blocks into numpy arrays for Clipper's vectorised search.
+
+Depends on the internals of the pinned whoosh3 release (``W3PostingsWriter``,
+``W3LeafMatcher``); ``tests/core/test_index_codec.py`` guards a version bump.
+"""
+from __future__ import annotations
+
+import zlib
+from array import array
+from bisect import bisect_right
+from itertools import pairwise
+from pickle import dumps
+
+import numpy as np
+from whoosh.codec.whoosh3 import (
+    COMPRESSION_MIN_SIZE,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3LeafMatcher,
+    W3PostingsWriter,
+)
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.util.numeric import length_to_byte
+
+PROTOCOL = 5
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+class PackedValues:
+    """A block's posting values (encoded positions), compressed apart from its ids and
+    weights so that a query that needs only those (scoring, counting, facets) does not
+    inflate them; inflated on first access, then read like Whoosh's tuple of values."""
+
+    __slots__ = ("_items", "blob", "level", "lens")
+
+    def __init__(self, blob: bytes, lens: bytes, level: int):
+        self.blob = blob  # the values one after the other (zlib-compressed if level)
+        self.lens = lens  # their lengths, little-endian uint32
+        self.level = level
+        self._items = None
+
+    def __reduce__(self):
+        return (PackedValues, (self.blob, self.lens, self.level))
+
+    def raw(self) -> bytes:
+        return zlib.decompress(self.blob) if self.level else self.blob
+
+    def lengths(self) -> np.ndarray:
+        return np.frombuffer(self.lens, dtype="<u4")
+
+    def _load(self) -> tuple:
+        items = self._items
+        if items is None:
+            raw = self.raw()
+            ends = np.cumsum(self.lengths(), dtype=np.int64).tolist()
+            items = self._items = tuple(raw[a:b] for a, b in zip([0, *ends], ends))
+        return items
+
+    def __getitem__(self, i):
+        return self._load()[i]
+
+    def __len__(self) -> int:
+        return len(self.lens) // 4
+
+    def __iter__(self):
+        return iter(self._load())
+
+
+def _compact(numbers: list[int]) -> array:
+    top = max(numbers)
+    return array("B" if top < 1 << 8 else "H" if top < 1 << 16 else "I", numbers)
+
+
+def block_bytes(ids, weights, values, fixedsize, compression: int) -> tuple[bytes, int]:
+    """The stored data of one block of postings (ascending document numbers ``ids``,
+    their ``weights`` and non-empty encoded ``values``) and its compression level."""
+    deltas = _compact([ids[0], *(b - a for a, b in pairwise(ids))])
+    w0 = weights[0]
+    if all(w == 1.0 for w in weights):
+        mini_weights = None
+    elif all(w == w0 for w in weights):
+        mini_weights = w0
+    else:
+        mini_weights = weights if isinstance(weights, array) else array("f", weights)
+    if fixedsize is None or fixedsize < 0:
+        raw = b"".join(values)
+        level = compression if len(raw) >= COMPRESSION_MIN_SIZE else 0
+        mini_values = PackedValues(zlib.compress(raw, level) if level else raw,
+                                   np.fromiter(map(len, values), dtype="<u4",
+                                               count=len(values)).tobytes(), level)
+    elif fixedsize == 0:
+        mini_values = None
+    else:
+        mini_values = b"".join(values)
+    data = dumps((deltas, mini_weights, mini_values), PROTOCOL)
+    comp = compression if len(data) >= COMPRESSION_MIN_SIZE else 0
+    if comp:
+        data = zlib.compress(data, comp)
+    return data, comp
+
+
+def write_block(write, ids, weights, values, fixedsize, compression: int,
+                minlength, maxlength: int, maxweight: float, last: bool) -> None:
+    """Write one posting block (length, info tuple, data) with ``write``, laid out as
+    ``W3PostingsWriter._write_block`` lays it out."""
+    data, comp = block_bytes(ids, weights, values, fixedsize, compression)
+    info = dumps((len(ids), ids[-1], maxweight, comp, length_to_byte(minlength),
+                  length_to_byte(maxlength)), PROTOCOL)
+    length = len(info) + len(data)
+    write((-length if last else length).to_bytes(4, "big", signed=True))
+    write(info)
+    write(data)
+
+
+class ClipperPostingsWriter(W3PostingsWriter):
+    def _write_block(self, last=False):
+        if self._byteids:  # term vectors (Clipper's schemas have none): Whoosh's way
+            return super()._write_block(last)
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        write_block(self._postfile.write, self._ids, self._weights, self._values,
+                    self._format.fixed_value_size(), self._compression, self._minlength,
+                    self._maxlength, self._maxweight, last)
+        self._blockcount += 1
+        self._new_block()
+
+
+class ClipperCodec(W3Codec):
+    def postings_writer(self, dbfile, byteids=False):
+        return ClipperPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
+                                     compression=self._compression,
+                                     inlinelimit=self._inlinelimit)
+
+
+def codec() -> ClipperCodec:
+    return ClipperCodec()
+
+
+# ------------------------------------------------------------------ reading
+
+
+def raw_matcher(reader, fieldname: str, tbytes: bytes):
+    """A segment reader's matcher for a term without its deletion filter (the callers
+    mask deleted documents themselves)."""
+    m = reader.postings(fieldname, tbytes)
+    if isinstance(m, FilterMatcher):
+        m = m.child
+    return m
+
+
+def _segmented_cumsum(deltas: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Running sums of ``deltas`` restarting every ``counts`` items."""
+    run = np.cumsum(deltas)
+    starts = np.cumsum(counts) - counts
+    return run - np.repeat(run[starts] - deltas[starts], counts)
+
+
+class Values:
+    """Posting values laid out for numpy: value i is ``buf[offs[i]:offs[i] + lens[i]]``."""
+
+    __slots__ = ("buf", "lens", "offs")
+
+    def __init__(self, buf: bytes, offs: np.ndarray, lens: np.ndarray):
+        self.buf, self.offs, self.lens = buf, offs, lens
+
+    @classmethod
+    def of(cls, values) -> Values:
+        lens = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+        offs = np.zeros(len(values), dtype=np.int64)
+        if len(values) > 1:
+            np.cumsum(lens[:-1], out=offs[1:])
+        return cls(b"".join(values), offs, lens)
+
+    def __len__(self) -> int:
+        return len(self.lens)
+
+    def take(self, at: np.ndarray) -> Values:
+        return Values(self.buf, self.offs[at], self.lens[at])
+
+    def items(self) -> list[bytes]:
+        buf = self.buf
+        return [buf[o:o + n] for o, n in zip(self.offs.tolist(), self.lens.tolist())]
+
+
+def read_blocks(reader, fieldname: str, tbytes: bytes, within=None, weights: bool = False,
+                values: bool = False):
+    """A term's postings in a segment reader: ascending document numbers (int64, deleted
+    documents included), with their weights (float64) and/or raw values (``Values``)
+    when asked. With ``within`` (an ascending sequence of document numbers), blocks
+    holding none of them are skipped unread. Blocks written by ``ClipperCodec`` leave
+    their values compressed unless ``values`` is asked for."""
+    m = raw_matcher(reader, fieldname, tbytes)
+    if type(m) is not W3LeafMatcher:  # inline postings (a rare term) or another matcher
+        ids, ws, vs = [], [], []
+        while m.is_active():
+            ids.append(m.id())
+            if weights:
+                ws.append(m.weight())
+            if values:
+                vs.append(m.value())
+            m.next()
+        return (np.asarray(ids, dtype=np.int64),
+                np.asarray(ws, dtype=np.float64) if weights else None,
+                Values.of(vs) if values else None)
+    if within is not None and not isinstance(within, list):
+        within = list(within)
+    id_parts, counts, w_parts, v_parts = [], [], [], []
+    packed = True
+    fixedsize = m._fixedsize
+    last = -1
+    while m.is_active():
+        top = m._maxid
+        if within is None or (bisect_right(within, last) < len(within)
+                              and within[bisect_right(within, last)] <= top):
+            if m._data is None:
+                m._read_data()
+            data_ids, data_weights, data_values = m._data
+            n = m._blocklength
+            id_parts.append(data_ids)
+            counts.append(n)
+            if weights:
+                if data_weights is None:
+                    w_parts.append(np.ones(n))
+                elif isinstance(data_weights, float):
+                    w_parts.append(np.full(n, data_weights))
+                else:
+                    w_parts.append(np.asarray(data_weights, dtype=np.float64))
+            if values:
+                if type(data_values) is PackedValues:
+                    v_parts.append(data_values)
+                else:
+                    packed = False
+                    if fixedsize is None or fixedsize < 0:
+                        v_parts.extend(data_values)
+                    else:
+                        m._read_values()
+                        v_parts.extend(m._values)
+        last = top
+        m._next_block()
+    vals = None
+    if values:
+        if not packed:  # old blocks (Whoosh's codec), maybe mixed with packed ones
+            vals = Values.of([v for p in v_parts for v in
+                              (p._load() if type(p) is PackedValues else (p,))])
+        elif v_parts:
+            lens = np.concatenate([p.lengths() for p in v_parts]).astype(np.int64)
+            offs = np.zeros(len(lens), dtype=np.int64)
+            np.cumsum(lens[:-1], out=offs[1:])
+            vals = Values(b"".join([p.raw() for p in v_parts]), offs, lens)
+        else:
+            vals = Values.of([])
+    if not id_parts:
+        return _EMPTY, (np.zeros(0) if weights else None), vals
+    deltas = np.concatenate([np.asarray(p) if isinstance(p, array)
+                             else np.asarray(p, dtype=np.int64) for p in id_parts])
+    ids = _segmented_cumsum(deltas.astype(np.int64, copy=False),
+                            np.asarray(counts, dtype=np.int64))
+    return ids, (np.concatenate(w_parts) if weights else None), vals
