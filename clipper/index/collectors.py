@@ -2,7 +2,8 @@
 date ranges answered from sort columns, and passage matches by article id."""
 from __future__ import annotations
 
-from whoosh import collectors
+import numpy as np
+from whoosh import collectors, columns, fields
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
@@ -85,10 +86,15 @@ class _ColumnRange(_DocListQuery):
     def _docs(self, reader) -> list[int]:
         if reader.doc_count_all() == 0 or not reader.has_column(self.fieldname):
             return []
-        values = _reader_column(reader, self.fieldname, translate=False)
-        lo = -1 if self.start is None else self.start + (1 if self.startexcl else 0)
+        lo = 0 if self.start is None else self.start + (1 if self.startexcl else 0)
         hi = _MISSING_DATE if self.end is None else self.end + (0 if self.endexcl else 1)
-        docs = [d for d, v in enumerate(values) if lo <= v < hi]
+        values = column_array(reader, self.fieldname)
+        if isinstance(values, np.ndarray) and values.dtype == np.uint64:
+            lo, hi = max(lo, 0), min(hi, _MISSING_DATE)
+            docs = np.flatnonzero((values >= np.uint64(lo)) & (values < np.uint64(hi))).tolist()
+        else:
+            values = _reader_column(reader, self.fieldname, translate=False)
+            docs = [d for d, v in enumerate(values) if lo <= v < hi]
         if docs and reader.has_deletions():
             docs = [d for d in docs if not reader.is_deleted(d)]
         return docs
@@ -101,9 +107,77 @@ def _reader_column(reader, name: str, translate: bool = True) -> list:
     cache = reader.__dict__.setdefault("_clipper_columns", {})
     values = cache.get((name, translate))
     if values is None:
-        values = list(reader.column_reader(name, translate=translate))
+        raw = column_array(reader, name)
+        if raw is None:
+            values = list(reader.column_reader(name, translate=translate))
+        else:
+            values = raw.tolist() if isinstance(raw, np.ndarray) else raw
+            field = reader.schema[name]
+            if not translate or type(field) is fields.COLUMN:  # COLUMN: values as stored
+                pass
+            elif (type(field) is fields.NUMERIC and field.numtype is int
+                  and not field.decimal_places and isinstance(raw, np.ndarray)
+                  and raw.dtype == np.uint64 and field.bits == 64):
+                # Whoosh's from_sortable for signed 64-bit ints: x - 2**63.
+                values = (raw ^ np.uint64(1 << 63)).view(np.int64).tolist() \
+                    if field.signed else values
+            else:
+                values = list(map(field.from_column_value, values))
         cache[(name, translate)] = values
     return values
+
+
+def segment_codes(reader, name: str) -> tuple[np.ndarray, list[bytes]]:
+    """A segment's bytes column as integer codes (-1: no value) and the values they stand
+    for, in order of first appearance; cached on the reader."""
+    cache = reader.__dict__.setdefault("_clipper_columns", {})
+    key = (name, "codes")
+    cached = cache.get(key)
+    if cached is None:
+        n = reader.doc_count_all()
+        values = _reader_column(reader, name) if n and reader.has_column(name) else [None] * n
+        index: dict = {}
+        codes = np.fromiter(
+            (-1 if v is None or v == b"" else index.setdefault(v, len(index))
+             for v in values), dtype=np.int64, count=len(values))
+        cached = cache[key] = (codes, list(index))
+    return cached
+
+
+_NUMERIC_CODES = frozenset("bBhHiIqQfd")  # struct codes whose standard size numpy shares
+
+
+def column_array(reader, name: str):
+    """A segment reader's column as stored, read in one piece: a numpy array for a
+    numeric column, a list of bytes for a variable-length one, None for other kinds
+    (then read value by value). Cached on the reader.
+
+    Whoosh's column readers fetch one value per call (~1.5 µs each: 80 ms for a date
+    column of 50k articles); the column's bytes are contiguous in the segment file."""
+    cache = reader.__dict__.setdefault("_clipper_columns", {})
+    key = (name, "raw")
+    if key in cache:
+        return cache[key]
+    out = None
+    n = reader.doc_count_all()
+    creader = reader.column_reader(name, translate=False)
+    kind = type(creader)
+    if kind is columns.VarBytesColumn.Reader and len(creader._lengths) == n:
+        lengths, offsets = creader._lengths, creader._offsets
+        end = offsets[-1] + lengths[-1] if n else 0
+        data = creader._dbfile.get(creader._basepos, end)
+        out = [data[o:o + k] for o, k in zip(offsets, lengths)]
+    elif kind is columns.NumericColumn.Reader and creader._typecode in _NUMERIC_CODES:
+        stored = min(creader._count, n)
+        raw = creader._dbfile.get(creader._basepos, stored * creader._fixedlen)
+        out = np.empty(n, dtype=np.dtype(creader._typecode))
+        out[:stored] = np.frombuffer(raw, dtype=np.dtype(creader._typecode).newbyteorder(">"))
+        out[stored:] = creader._default
+        out.setflags(write=False)
+    elif kind is columns.EmptyColumnReader:
+        out = None
+    cache[key] = out
+    return out
 
 
 def _column_ranges(q: wq.Query) -> wq.Query:
