@@ -21,6 +21,7 @@ Depends on the internals of the pinned whoosh3 release (``W3PostingsWriter``,
 """
 from __future__ import annotations
 
+import sys
 import zlib
 from array import array
 from bisect import bisect_right
@@ -39,36 +40,38 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import length_to_byte
 
 PROTOCOL = 5
+_BIG_ENDIAN = sys.byteorder == "big"
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
 class PackedValues:
     """A block's posting values (encoded positions), compressed apart from its ids and
     weights so that a query that needs only those (scoring, counting, facets) does not
-    inflate them; inflated on first access, then read like Whoosh's tuple of values."""
+    inflate them; inflated on first access, then read like Whoosh's tuple of values.
 
-    __slots__ = ("_items", "blob", "level", "lens")
+    ``blob`` holds the values' lengths (``count`` little-endian unsigned ints of
+    ``width`` bytes) then the values one after the other, zlib-compressed if ``level``."""
 
-    def __init__(self, blob: bytes, lens: bytes, level: int):
-        self.blob = blob  # the values one after the other (zlib-compressed if level)
-        self.lens = lens  # their lengths, little-endian uint32
-        self.level = level
+    __slots__ = ("_items", "blob", "count", "level", "width")
+
+    def __init__(self, blob: bytes, count: int, width: int, level: int):
+        self.blob, self.count, self.width, self.level = blob, count, width, level
         self._items = None
 
     def __reduce__(self):
-        return (PackedValues, (self.blob, self.lens, self.level))
+        return (PackedValues, (self.blob, self.count, self.width, self.level))
 
-    def raw(self) -> bytes:
-        return zlib.decompress(self.blob) if self.level else self.blob
-
-    def lengths(self) -> np.ndarray:
-        return np.frombuffer(self.lens, dtype="<u4")
+    def unpack(self) -> tuple[np.ndarray, bytes]:
+        """The values' lengths and their bytes one after the other."""
+        raw = zlib.decompress(self.blob) if self.level else self.blob
+        head = self.count * self.width
+        return np.frombuffer(raw, dtype=f"<u{self.width}", count=self.count), raw[head:]
 
     def _load(self) -> tuple:
         items = self._items
         if items is None:
-            raw = self.raw()
-            ends = np.cumsum(self.lengths(), dtype=np.int64).tolist()
+            lens, raw = self.unpack()
+            ends = np.cumsum(lens, dtype=np.int64).tolist()
             items = self._items = tuple(raw[a:b] for a, b in zip([0, *ends], ends))
         return items
 
@@ -76,40 +79,69 @@ class PackedValues:
         return self._load()[i]
 
     def __len__(self) -> int:
-        return len(self.lens) // 4
+        return self.count
 
     def __iter__(self):
         return iter(self._load())
 
 
+_CODES = {1: "B", 2: "H", 4: "I"}
+_SMALL_BLOCK = 16
+
+
+def _width(top: int) -> int:
+    return 1 if top < 1 << 8 else 2 if top < 1 << 16 else 4
+
+
 def _compact(numbers: list[int]) -> array:
-    top = max(numbers)
-    return array("B" if top < 1 << 8 else "H" if top < 1 << 16 else "I", numbers)
+    return array(_CODES[_width(max(numbers))], numbers)
+
+
+def _little(numbers: list[int], width: int) -> bytes:
+    a = array(_CODES[width], numbers)
+    if _BIG_ENDIAN:
+        a.byteswap()
+    return a.tobytes()
 
 
 def block_bytes(ids, weights, values, fixedsize, compression: int) -> tuple[bytes, int]:
     """The stored data of one block of postings (ascending document numbers ``ids``,
-    their ``weights`` and non-empty encoded ``values``) and its compression level."""
-    deltas = _compact([ids[0], *(b - a for a, b in pairwise(ids))])
+    their ``weights`` and non-empty encoded ``values``) and its compression level.
+
+    Id deltas, and weights when they are whole numbers (term frequencies), are kept in
+    the smallest arrays that hold them; the block is compressed as a whole only when its
+    values were too small to be compressed on their own (so nothing is inflated twice)."""
+    small = len(ids) < _SMALL_BLOCK  # a rare word's: tuples pickle shorter than arrays
+    deltas = [ids[0], *(b - a for a, b in pairwise(ids))]
+    deltas = tuple(deltas) if small else _compact(deltas)
     w0 = weights[0]
     if all(w == 1.0 for w in weights):
         mini_weights = None
     elif all(w == w0 for w in weights):
         mini_weights = w0
+    elif small:
+        mini_weights = tuple(weights)
+    elif all(float(w).is_integer() and 0 <= w < 65536 for w in weights):
+        mini_weights = _compact([int(w) for w in weights])
     else:
         mini_weights = weights if isinstance(weights, array) else array("f", weights)
+    packed = False
     if fixedsize is None or fixedsize < 0:
-        raw = b"".join(values)
-        level = compression if len(raw) >= COMPRESSION_MIN_SIZE else 0
-        mini_values = PackedValues(zlib.compress(raw, level) if level else raw,
-                                   np.fromiter(map(len, values), dtype="<u4",
-                                               count=len(values)).tobytes(), level)
+        lens = [len(v) for v in values]
+        if sum(lens) < COMPRESSION_MIN_SIZE:
+            mini_values = tuple(values)
+        else:
+            width = _width(max(lens))
+            raw = _little(lens, width) + b"".join(values)
+            mini_values = PackedValues(zlib.compress(raw, compression) if compression else raw,
+                                       len(values), width, compression)
+            packed = bool(compression)
     elif fixedsize == 0:
         mini_values = None
     else:
         mini_values = b"".join(values)
     data = dumps((deltas, mini_weights, mini_values), PROTOCOL)
-    comp = compression if len(data) >= COMPRESSION_MIN_SIZE else 0
+    comp = compression if len(data) >= COMPRESSION_MIN_SIZE and not packed else 0
     if comp:
         data = zlib.compress(data, comp)
     return data, comp
@@ -222,7 +254,6 @@ def read_blocks(reader, fieldname: str, tbytes: bytes, within=None, weights: boo
     if within is not None and not isinstance(within, list):
         within = list(within)
     id_parts, counts, w_parts, v_parts = [], [], [], []
-    packed = True
     fixedsize = m._fixedsize
     last = -1
     while m.is_active():
@@ -244,26 +275,23 @@ def read_blocks(reader, fieldname: str, tbytes: bytes, within=None, weights: boo
                     w_parts.append(np.asarray(data_weights, dtype=np.float64))
             if values:
                 if type(data_values) is PackedValues:
-                    v_parts.append(data_values)
+                    v_parts.append(data_values.unpack())
                 else:
-                    packed = False
-                    if fixedsize is None or fixedsize < 0:
-                        v_parts.extend(data_values)
-                    else:
+                    if fixedsize is not None and fixedsize >= 0:
                         m._read_values()
-                        v_parts.extend(m._values)
+                        data_values = m._values
+                    v_parts.append((np.fromiter(map(len, data_values), dtype=np.int64,
+                                                count=len(data_values)),
+                                    b"".join(data_values)))
         last = top
         m._next_block()
     vals = None
     if values:
-        if not packed:  # old blocks (Whoosh's codec), maybe mixed with packed ones
-            vals = Values.of([v for p in v_parts for v in
-                              (p._load() if type(p) is PackedValues else (p,))])
-        elif v_parts:
-            lens = np.concatenate([p.lengths() for p in v_parts]).astype(np.int64)
+        if v_parts:
+            lens = np.concatenate([p[0] for p in v_parts]).astype(np.int64)
             offs = np.zeros(len(lens), dtype=np.int64)
             np.cumsum(lens[:-1], out=offs[1:])
-            vals = Values(b"".join([p.raw() for p in v_parts]), offs, lens)
+            vals = Values(b"".join([p[1] for p in v_parts]), offs, lens)
         else:
             vals = Values.of([])
     if not id_parts:

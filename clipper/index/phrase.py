@@ -54,12 +54,23 @@ def decode_positions(values: list | Values, fmt) -> tuple[np.ndarray, np.ndarray
     position."""
     if not isinstance(values, Values):
         values = Values.of(values)
+    keys = decode_keys(np.arange(len(values), dtype=np.int64), values, fmt)
+    return keys >> 32, keys & 0xFFFFFFFF
+
+
+def decode_keys(ids: np.ndarray, values: Values, fmt) -> np.ndarray:
+    """``ids[i] << 32 | position`` for every position in ``values[i]`` (Positions-format
+    bytes), ascending when ``ids`` is.
+
+    Fast path, for values whose positions after the first are one-byte deltas (nearly
+    all): the delta bytes lie two apart, so one gather reads them all; one running sum
+    over every value, corrected per value by a single repeated offset, gives the keys."""
     n = len(values)
     if n == 0:
-        return _EMPTY, _EMPTY
+        return _EMPTY
     buf = np.frombuffer(values.buf, dtype=np.uint8)
     if not buf.size:
-        return _decode_slow(values.items(), fmt)
+        return _keys_slow(ids, values.items(), fmt)
     last_byte = len(buf) - 1
     lens, offs = values.lens, values.offs
 
@@ -71,8 +82,7 @@ def decode_positions(values: list | Values, fmt) -> tuple[np.ndarray, np.ndarray
     counts = (b(safe) << 24) | (b(safe + 1) << 16) | (b(safe + 2) << 8) | b(safe + 3)
     body = lens - 4 - (b(offs + lens - 1) == _STOP)
     one = counts == 1
-    # The first item may be any size (it is the first position itself); the fast path
-    # takes values whose other items are all one-byte deltas.
+    # The first item may be any size (it is the first position itself).
     op_at = safe + np.where(one, 9, 10)
     op = b(op_at)
     first_len = np.select([op == _BININT1, op == _BININT2, op == _BININT], [2, 3, 5], 0)
@@ -81,7 +91,7 @@ def decode_positions(values: list | Values, fmt) -> tuple[np.ndarray, np.ndarray
             & ((one & (body == 6 + first_len))
                | (~one & (counts <= _MAX_BATCH) & (b(safe + 9) == _MARK)
                   & (body == 5 + first_len + 2 * counts))))
-    docs, poss = [], []
+    parts = []
     fi = np.flatnonzero(fast)
     if fi.size:
         fc, at, flen = counts[fi], op_at[fi], first_len[fi]
@@ -90,29 +100,28 @@ def decode_positions(values: list | Values, fmt) -> tuple[np.ndarray, np.ndarray
         first = np.where(flen == 5, first | (b(at + 3) << 16) | (b(at + 4) << 24), first)
         total = int(fc.sum())
         excl = np.cumsum(fc) - fc
-        deltas = np.empty(total, dtype=np.int64)
+        # Item j > 0 of a value is the byte at at + flen + 2j - 1 (after its "K"); item 0
+        # reads some byte of the first item there and is overwritten with ``first``.
+        src = np.repeat(at + flen - 1 - 2 * excl, fc)
+        src += np.arange(0, 2 * total, 2, dtype=np.int64)
+        deltas = buf[src].astype(np.int64)
         deltas[excl] = first
-        rest = fc - 1
-        nrest = total - len(fc)
-        if nrest:
-            rest_excl = np.cumsum(rest) - rest
-            src = (np.repeat(at + flen + 1 - 2 * rest_excl, rest)
-                   + 2 * np.arange(nrest, dtype=np.int64))
-            mask = np.ones(total, dtype=bool)
-            mask[excl] = False
-            deltas[mask] = b(src)
-        docs.append(np.repeat(fi, fc))
-        poss.append(_runs_to_positions(deltas, fc))
+        run = np.cumsum(deltas)
+        run += np.repeat((ids[fi] << 32) - run[excl] + first, fc)
+        parts.append(run)
     si = np.flatnonzero(~fast)
     if si.size:
-        d, p = _decode_slow(values.take(si).items(), fmt)
-        docs.append(si[d])
-        poss.append(p)
-    if len(docs) == 1:
-        return docs[0], poss[0]
-    doc, pos = np.concatenate(docs), np.concatenate(poss)
-    order = np.argsort(doc, kind="stable")
-    return doc[order], pos[order]
+        parts.append(_keys_slow(ids[si], values.take(si).items(), fmt))
+    if len(parts) == 1:
+        return parts[0]
+    keys = np.concatenate(parts)
+    keys.sort(kind="stable")
+    return keys
+
+
+def _keys_slow(ids: np.ndarray, values: list, fmt) -> np.ndarray:
+    doc, pos = _decode_slow(values, fmt)
+    return (ids[doc] << 32) | pos
 
 
 def _decode_slow(values: list, fmt) -> tuple[np.ndarray, np.ndarray]:
@@ -174,8 +183,7 @@ def _keys(reader, fieldname: str, t: bytes, fmt, cand: np.ndarray | None) -> np.
         at = at[ids[at] == cand]
         ids = ids[at]
         values = values.take(at)
-    doc, pos = decode_positions(values, fmt)
-    return (ids[doc] << 32) | pos
+    return decode_keys(ids, values, fmt)
 
 
 def _docs_of(keys: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ import zlib
 
 import numpy as np
 import pytest
+from whoosh import fields
 from whoosh import index as windex
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
 from whoosh.qparser import QueryParser
@@ -136,3 +137,31 @@ def test_read_blocks_gives_what_the_matcher_gives(tmp_path, codec):
         # An inlined (single-posting) term goes through the generic path.
         ids, weights, _v = read_blocks(r, "key", b"17", weights=True)
         assert ids.tolist() == [16] and weights.tolist() == [1.0]
+
+
+def test_boosted_fields_keep_their_weights(tmp_path):
+    # Weights that are not whole numbers (a field boost) stay floats; whole ones are
+    # stored as small integers; either way they read back as Whoosh's own.
+    schema = fields.Schema(key=fields.ID(stored=True),
+                           body=fields.TEXT(field_boost=1.5, stored=True))
+    rng = random.Random(3)
+    docs = [{"key": str(i), "body": " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 90)))}
+            for i in range(300)]
+    answers = []
+    for name, codec in (("stock", W3Codec()), ("ours", ClipperCodec())):
+        (tmp_path / name).mkdir()
+        ix = windex.create_in(str(tmp_path / name), schema)
+        w = ix.writer(codec=codec)
+        for d in docs:
+            w.add_document(**d)
+        w.commit()
+        with ix.searcher() as s:
+            r = s.reader()
+            for word in (b"harbour", b"ferry"):
+                want = _walk(raw_matcher(r, "body", word))
+                ids, weights, values = read_blocks(r, "body", word, weights=True, values=True)
+                assert ids.tolist() == want[0] and weights.tolist() == want[1]
+                assert values.items() == want[2]
+            hits = s.search(QueryParser("body", schema).parse("harbour OR ferry"), limit=None)
+            answers.append([(h["key"], round(h.score, 9)) for h in hits])
+    assert answers[0] == answers[1] and answers[0]

@@ -16,6 +16,7 @@ from whoosh.system import pack_uint
 
 from clipper.index import SearchIndex
 from clipper.index import phrase as phrase_mod
+from clipper.index.codec import Values
 from clipper.index.documents import ArticleDoc, PassageDoc
 from clipper.index.phrase import decode_positions, phrase_counts
 from clipper.index.query import ExactPhrase, _PhraseOr, parse
@@ -61,6 +62,23 @@ def test_decode_positions_falls_back_on_unexpected_bytes():
     odd = pack_uint(2) + pickle.dumps((4, 1), 2)
     doc, pos = decode_positions([_encoded([1, 2]), odd], Positions())
     assert sorted(zip(doc.tolist(), pos.tolist())) == [(0, 1), (0, 2), (1, 4), (1, 5)]
+
+
+def test_decode_keys_joins_document_numbers_and_positions_in_order():
+    rng = random.Random(4)
+    ids = np.array(sorted(rng.sample(range(1, 10**6), 60)), dtype=np.int64)
+    lists = [sorted(rng.sample(range(0, rng.choice([50, 400, 80000])), rng.randint(1, 30)))
+             for _ in ids]
+    values = [_encoded(ps, stop=rng.random() < 0.8) for ps in lists]
+    values[7] = pack_uint(2) + pickle.dumps((4, 1), 2)  # decoded by the slow path
+    lists[7] = [4, 5]
+    keys = phrase_mod.decode_keys(ids, Values.of(values), Positions())
+    want = [(int(i) << 32) | p for i, ps in zip(ids, lists) for p in ps]
+    assert keys.tolist() == want
+    # A subset of the values, read in place from the same buffer.
+    at = np.array([3, 7, 8, 59])
+    sub = phrase_mod.decode_keys(ids[at], Values.of(values).take(at), Positions())
+    assert sub.tolist() == [(int(ids[j]) << 32) | p for j in at.tolist() for p in lists[j]]
 
 
 @pytest.fixture(scope="module")
