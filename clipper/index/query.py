@@ -12,7 +12,10 @@ Words
 Operators
     ``iran AND missiles``, ``iran OR israel``, ``iran NOT israel`` or ``iran -israel``,
     parentheses for grouping: ``(iran OR israel) AND drones``. Operators must be
-    written in capitals.
+    written in capitals. A query of exclusions only (``-iran``, ``NOT iran``,
+    ``-iran -israel``) finds everything without those words. A minus or plus counts only
+    at the start of a word: a hyphenated word (``pro-Russian``, ``al-Sadr``) is searched
+    as the phrase of its parts.
 
 Phrases and proximity
     ``"mayor of the city"`` matches those words in that order. Nothing is skipped:
@@ -288,6 +291,14 @@ class _Parser(QueryParser):
     ``nous*``); the stemmed whole word is searched as well, so ``missiles*`` still
     finds "missiles"."""
 
+    def multitoken_query(self, spec, texts, fieldname, termclass, boost):
+        # A word the analyzer splits ("pro-Russian", "al-Sadr", "2026-02") is searched
+        # as the phrase of its parts, wherever the field keeps positions.
+        field = self.schema[fieldname] if fieldname in self.schema else None
+        if field is not None and field.format.supports("positions"):
+            spec = "phrase"
+        return super().multitoken_query(spec, texts, fieldname, termclass, boost)
+
     def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True,
                    removestops=True):
         if (termclass in (wq.Prefix, wq.Wildcard, wq.FuzzyTerm) and fieldname in self.schema
@@ -338,7 +349,10 @@ def make_parser(schema, default_fields: list[str], now: datetime) -> _Parser:
     parser.remove_plugin_class(FieldsPlugin)
     parser.add_plugin(FieldsPlugin(remove_unknown=True))
     parser.add_plugin(FuzzyTermPlugin())
-    parser.add_plugin(_NestedPlusMinusPlugin())
+    # "-word" and "+word" only at the start of a word: "pro-Russian" and "al-Sadr" are
+    # words of their own, not "pro" without "Russian".
+    parser.add_plugin(_NestedPlusMinusPlugin(plusexpr=r"(?<![^\s(])\+",
+                                             minusexpr=r"(?<![^\s(])-"))
     parser.add_plugin(_ClipperPlugin())
     parser.clipper_context = QueryContext(now=now)
     parser.clipper_fold = fold_analyzer()
@@ -390,7 +404,28 @@ def parse(qstring: str, schema, *, passages: bool, now: datetime) -> wq.Query:
         q = None
     if q is None or _has_error(q):
         q = _literal(parser, text)
-    return _check(q)
+    elif type(q) is type(wq.NullQuery) and _MINUS_RE.search(text):
+        # Only exclusions ("-iran"): Whoosh's parser drops a minus with nothing before it.
+        try:
+            q = parser.parse(_MINUS_RE.sub(r"\1NOT ", text))
+        except Exception:  # noqa: BLE001
+            q = None
+        if q is None or _has_error(q):
+            q = wq.NullQuery
+    return _check(_everything_but(q))
+
+
+_MINUS_RE = re.compile(r"(^|[\s(])-(?=[^\s-])")
+
+
+def _everything_but(q: wq.Query) -> wq.Query:
+    """A query made only of exclusions ("NOT iran", "-iran -israel") finds every article
+    without those words, as in a mail search, instead of nothing."""
+    if type(q) is wq.Not:
+        return wq.AndNot(wq.Every(), q.query)
+    if type(q) is wq.And and q.subqueries and all(type(c) is wq.Not for c in q.subqueries):
+        return wq.AndNot(wq.Every(), wq.Or([c.query for c in q.subqueries]))
+    return q
 
 
 def _has_error(q: wq.Query) -> bool:

@@ -239,3 +239,43 @@ def test_phrases_are_exact_and_ranked_by_occurrences(tmp_path):
     finally:
         index.close()
 
+
+
+HYPHEN_DOCS = [
+    ArticleDoc(id=1, title="Pro-Russian militia holds the bridge",
+               text="The pro-Russian militia of the eastern town kept the bridge.", stamp="1"),
+    ArticleDoc(id=2, title="Town council",
+               text="A pro bono lawyer spoke; Russian traders listened.", stamp="2"),
+    ArticleDoc(id=3, title="Cleric al-Sadr returns",
+               text="Followers of al-Sadr gathered near the shrine.", stamp="3"),
+    ArticleDoc(id=4, title="Harbour fees", text="Nothing about militias here.", stamp="4"),
+]
+
+
+@pytest.fixture(scope="module")
+def hix(tmp_path_factory):
+    index = SearchIndex(tmp_path_factory.mktemp("h") / "index")
+    index.update(articles=HYPHEN_DOCS)
+    yield index
+    index.close()
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("pro-russian", [1]),              # the parts as a phrase, not "pro" without "russian"
+    ("Pro-Russian militia", [1]),
+    ("title:pro-russian", [1]),
+    ('"pro russian"', [1]),
+    ("pro russian", [1, 2]),           # two words: both, anywhere
+    ("al-sadr", [3]),
+    ("-al-sadr", [1, 2, 4]),           # a leading minus still excludes the whole word
+    ("bridge -pro-russian", []),
+    ("militia -town", [4]),            # "militias" stems to militia; 1 has "town"
+    ("-militia", [2, 3]),              # only exclusions: everything but
+    ("NOT militia", [2, 3]),
+    ("-militia -shrine", [2]),
+    ("NOT militia NOT lawyer", [3]),
+    ("NOT (militia OR lawyer)", [3]),
+    ("(-militia)", [2, 3]),
+])
+def test_hyphenated_words_and_exclusion_only_queries(hix, q, expected):
+    assert found(hix, q) == expected
