@@ -65,13 +65,41 @@ def _join_dash_values(argv: list[str]) -> list[str]:
     return out
 
 
+def _dash_words(argv: list[str], parser) -> list[str]:
+    """``clipper search -iran`` → ``clipper search -- -iran``: a query word starting with a
+    minus (an exclusion) is not an option. The search options stay where argparse reads
+    them; the query words go after ``--``."""
+    if "search" not in argv or "--" in argv:
+        return argv
+    at = argv.index("search")
+    rest = argv[at + 1:]
+    if not any(a.startswith("-") and not a.startswith("--") and a != "-h" and len(a) > 1
+               for a in rest):
+        return argv
+    search = parser._subparsers._group_actions[0].choices["search"]
+    takes_value = {opt for action in search._actions if action.nargs != 0
+                   for opt in action.option_strings}
+    options, words = [], []
+    it = iter(rest)
+    for a in it:
+        if a.startswith("--") or a == "-h":
+            options.append(a)
+            if a in takes_value:
+                value = next(it, None)
+                if value is not None:
+                    options.append(value)
+        else:
+            words.append(a)
+    return [*argv[:at + 1], *options, "--", *words]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = _join_dash_values(sys.argv[1:] if argv is None else list(argv))
     debug = "--debug" in argv
     logging.basicConfig(level=logging.DEBUG if debug else logging.ERROR, format="clipper: %(levelname)s: %(message)s")
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args = parser.parse_args(_dash_words(argv, parser))
         if not getattr(args, "command", None):
             parser.print_help(sys.stderr)
             return EXIT_USAGE

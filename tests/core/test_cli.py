@@ -300,6 +300,14 @@ def test_search_boolean_operators(cli_json, corpus):
     assert _ids(cli_json, "(lantern OR budget) AND volunteers") == [3]
 
 
+def test_search_query_may_start_with_a_minus(cli_json, corpus):
+    # "-school" is an exclusion, not an unknown option; options may come before or after.
+    assert _ids(cli_json, "-school") == [1, 3]
+    assert _ids(cli_json, "-school", "-lantern") == [1]
+    result = cli_json("search", "--limit", "1", "-school", "--sort", "-published")
+    assert result["total"] == 2 and [h["id"] for h in result["hits"]] == [1]
+
+
 def test_search_prefix(cli_json, corpus):
     assert _ids(cli_json, "lant*") == [3]
     assert _ids(cli_json, "miss*") == [1]
