@@ -224,6 +224,10 @@ def _wanted_terms(q: wq.Query, reader) -> dict[str, set[str]]:
             for child in node.children():
                 walk(child)
             return
+        if isinstance(node, wq.Phrase) and node.slop == 1 and len(node.words) > 1:
+            # An exact phrase marks its occurrences, not its words one by one.
+            out.setdefault(node.fieldname, set()).add(tuple(node.words))
+            return
         try:
             terms = node.existing_terms(reader, phrases=True, expand=True)
         except Exception:  # noqa: BLE001 - custom leaves (date ranges, id lists) mark nothing

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 
 # Matches further into a document than this are not looked for (a snippet from the first
 # 300K characters is enough; Whoosh's own highlighter stopped at 32K).
@@ -18,10 +19,12 @@ SURROUND = 60
 SEPARATOR = " … "
 
 
-def find_fragments(text: str, wanted: set[str], terms_of: Callable[[str], Iterable[str]],
+def find_fragments(text: str, wanted: set, terms_of: Callable[[str], Iterable[str]],
                    word_re: re.Pattern, top: int = 2) -> list[dict]:
-    """Up to ``top`` fragments of ``text`` around the first words whose index terms
-    (``terms_of(word)``: folded, stemmed) are in ``wanted``.
+    """Up to ``top`` fragments of ``text`` around the first matches: words whose index
+    terms (``terms_of(word)``: folded, stemmed) are in ``wanted``, and exact phrases —
+    tuples of index terms in ``wanted`` — marked as one span where their words follow
+    each other (a phrase's words elsewhere are not marked).
 
     The index keeps no character offsets, so this re-reads the text of a shown hit;
     scanning stops once the fragments are complete.
@@ -30,10 +33,7 @@ def find_fragments(text: str, wanted: set[str], terms_of: Callable[[str], Iterab
         return []
     n = len(text)
     frags: list[list] = []  # [start, end, [(s, e), ...]]
-    for m in word_re.finditer(text, 0, min(n, CHARLIMIT)):
-        if not wanted.intersection(terms_of(m.group())):
-            continue
-        s, e = m.span()
+    for s, e in _match_spans(text, wanted, terms_of, word_re, min(n, CHARLIMIT)):
         if frags and s < frags[-1][1]:
             if e <= frags[-1][1]:
                 frags[-1][2].append((s, e))
@@ -46,6 +46,41 @@ def find_fragments(text: str, wanted: set[str], terms_of: Callable[[str], Iterab
         end = max(e, min(n, start + FRAGMENT_CHARS))
         frags.append([start, end, [(s, e)]])
     return [_fragment(text, start, end, spans) for start, end, spans in frags]
+
+
+def _match_spans(text: str, wanted: set, terms_of: Callable[[str], Iterable[str]],
+                 word_re: re.Pattern, limit: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of every match in ``text[:limit]``, in order and not overlapping: a
+    phrase occurrence swallows the single-word matches inside it."""
+    words = {w for w in wanted if isinstance(w, str)}
+    phrases = [w for w in wanted if isinstance(w, tuple) and w]
+    longest = max(map(len, phrases), default=1)
+    recent: deque = deque(maxlen=longest)  # (start, end, terms) of the last words
+    pending: list[tuple[int, int]] = []
+    for m in word_re.finditer(text, 0, limit):
+        s, e = m.span()
+        terms = terms_of(m.group())
+        recent.append((s, e, terms))
+        if words and not words.isdisjoint(terms):
+            pending.append((s, e))
+        for phrase in phrases:
+            k = len(phrase)
+            if k <= len(recent) and all(
+                    phrase[j] in recent[len(recent) - k + j][2] for j in range(k)):
+                begin = recent[len(recent) - k][0]
+                kept = [span for span in pending if span[0] < begin]
+                if kept and kept[-1][1] > begin:
+                    continue  # overlaps an earlier occurrence ("a a" in "a a a")
+                pending = [*kept, (begin, e)]
+        if pending and len(recent) == longest and longest > 1:
+            # A phrase found later starts at recent[1] at the earliest.
+            horizon = recent[1][0]
+            while pending and pending[0][0] < horizon and pending[0][1] <= horizon:
+                yield pending.pop(0)
+        elif pending and longest == 1:
+            yield from pending
+            pending = []
+    yield from pending
 
 
 def _fragment(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> dict:

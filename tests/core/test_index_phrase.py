@@ -246,10 +246,28 @@ def test_phrase_inside_or_and_not(ix):
 
 def test_snippets_mark_the_words_of_the_matching_field(ix):
     hit = ix.search('"mayor city"', now=NOW, limit=1).hits[0]
-    assert hit.id == 3 and "<b>mayor</b> <b>city</b>" in hit.snippet
+    assert hit.id == 3 and "<b>mayor city</b>" in hit.snippet
     quote_hit = next(h for h in ix.search('"mayor city"', now=NOW).hits if h.id == 4)
     # Only the quote holds the phrase: its fragment comes from the quote.
-    assert "<b>mayor</b> <b>city</b> office" in quote_hit.snippet
+    assert "<b>mayor city</b> office" in quote_hit.snippet
+
+
+def test_snippets_mark_phrase_occurrences_not_their_words_apart(tmp_path):
+    idx = SearchIndex(tmp_path / "i")
+    text = ("In the spring the council met. " + "Nothing here. " * 30
+            + "Ships were moored in the harbour, and the fees rose in the port.")
+    idx.update(articles=[ArticleDoc(id=1, title="Fees", text=text, stamp="1")])
+    [hit] = idx.search('"in the"', now=NOW).hits
+    frag = hit.fragments[0]
+    marked = [frag["text"][s:e] for s, e in frag["matches"]]
+    assert marked and set(marked) == {"In the"}  # the first phrase, alone: not "the" after it
+    html = idx.search('"in the harbour" ships', now=NOW).hits[0].snippet
+    assert "<b>Ships</b> were moored <b>in the harbour</b>, and the fees rose in the port" in html
+    # Overlapping occurrences ("fees fees" in "fees fees fees") are marked once each, apart.
+    idx.update(articles=[ArticleDoc(id=2, title="x", text="Fees fees fees end.", stamp="2")])
+    frag = idx.search('"fees fees"', now=NOW).hits[0].fragments[0]
+    assert frag["matches"] == [[0, 9]]
+    idx.close()
 
 
 def test_passage_phrases(ix):
