@@ -232,7 +232,8 @@ def test_phrases_are_exact_and_ranked_by_occurrences(tmp_path):
         assert found(index, '"mayor of the city"') == [4]
         result = index.search('"red river"', now=NOW)
         assert result.hits[0].id == 2                        # two occurrences rank first
-        assert "<b>red</b> <b>river</b>" in result.hits[0].snippet
+        assert "<b>red river</b>" in result.hits[0].snippet
+        assert "<b>in Téhéran</b>" in index.search('"in tehran"', now=NOW).hits[0].snippet
         index.update(delete_articles=[2])
         assert found(index, '"red river crossing"') == []
         assert found(index, '"red river"') == [1]
