@@ -63,8 +63,9 @@ class Articles:
     def count(self) -> int:
         return store.count(self.lib.db)
 
-    def ids(self, sort: str = "-imported") -> list[int]:
-        return store.ids(self.lib.db, sort=sort)
+    def ids(self, sort: str = "-imported", within=None) -> list[int]:
+        """Article ids in ``sort`` order: all of them, or those of ``within``."""
+        return store.ids(self.lib.db, sort=sort, within=within)
 
     def summaries(self, *, sort: str = "-imported", limit: int | None = None, offset: int = 0, ids=None) -> list[dict]:
         return store.list_summaries(self.lib.db, sort=sort, limit=limit, offset=offset, ids=ids)

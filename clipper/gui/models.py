@@ -49,10 +49,8 @@ def ordered_ids(lib, spec: SortSpec) -> tuple[list[int], list[dict]]:
     core_sort = ARTICLE_COLUMNS[spec.column][2] if spec.column >= 0 else "imported"
     if core_sort is not None:
         key = ("-" if spec.descending else "") + core_sort if spec.column >= 0 else "-imported"
-        if spec.subset is None:
-            return lib.articles.ids(key), []
-        rows = lib.articles.summaries(ids=spec.subset, sort=key)
-        return [r["id"] for r in rows], rows
+        # Ids only: the rows are read a page at a time as they are shown.
+        return lib.articles.ids(key, within=spec.subset), []
     # Columns the core cannot order by: sort the light rows here.
     rows = lib.articles.summaries(ids=spec.subset) if spec.subset is not None else lib.articles.summaries()
 

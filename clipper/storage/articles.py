@@ -95,11 +95,16 @@ def list_summaries(db: sqlite_utils.Database, *, sort: str = "-imported", limit:
     return [dict(zip(cols, row)) for row in db.execute(sql, params)]
 
 
-def ids(db: sqlite_utils.Database, *, sort: str = "-imported") -> list[int]:
+def ids(db: sqlite_utils.Database, *, sort: str = "-imported", within: Iterable[int] | None = None) -> list[int]:
+    """Article ids in ``sort`` order: every article, or those of ``within`` that exist."""
     order = _SORTS.get(sort)
     if order is None:
         raise ValueError(f"unknown sort {sort!r}")
-    return [r[0] for r in db.execute(f"SELECT id FROM articles ORDER BY {order}")]
+    if within is None:
+        return [r[0] for r in db.execute(f"SELECT id FROM articles ORDER BY {order}")]
+    return [r[0] for r in db.execute(
+        f"SELECT id FROM articles WHERE id IN (SELECT value FROM json_each(?)) ORDER BY {order}",
+        [json.dumps(list(within))])]
 
 
 def count(db: sqlite_utils.Database) -> int:

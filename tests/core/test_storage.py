@@ -188,6 +188,15 @@ def test_article_roundtrip_and_summaries(mdb):
         articles.get(mdb, 999)
 
 
+def test_article_ids_in_order_within_a_subset(mdb):
+    ids = [_article(mdb, title=t, text=f"text {t}", published=p)
+           for t, p in (("b", "2024-01-01"), ("C", None), ("a", "2023-01-01"), ("d", "2025-01-01"))]
+    assert articles.ids(mdb, sort="title") == [ids[2], ids[0], ids[1], ids[3]]
+    assert articles.ids(mdb, sort="title", within=[ids[3], ids[1], ids[0], 999]) == [ids[0], ids[1], ids[3]]
+    assert articles.ids(mdb, sort="-published", within=ids) == [ids[3], ids[0], ids[2], ids[1]]
+    assert articles.ids(mdb, within=[]) == []
+
+
 def test_article_update_bumps_rev_and_rejects_unknown_fields(mdb):
     aid = _article(mdb)
     before = articles.revs(mdb)[aid]
