@@ -37,6 +37,7 @@ from whoosh.codec.whoosh3 import (
     W3PostingsWriter,
 )
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import CorruptIndexError
 from whoosh.util.numeric import length_to_byte
 
 PROTOCOL = 5
@@ -44,6 +45,9 @@ _BIG_ENDIAN = sys.byteorder == "big"
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
+# NB: blocks pickle this class by name: "clipper.index.codec.PackedValues" is part of the
+# index file format (tests/core/test_index_codec.py pins it). Moving or renaming it makes
+# every index written with it unreadable.
 class PackedValues:
     """A block's posting values (encoded positions), compressed apart from its ids and
     weights so that a query that needs only those (scoring, counting, facets) does not
@@ -63,9 +67,15 @@ class PackedValues:
 
     def unpack(self) -> tuple[np.ndarray, bytes]:
         """The values' lengths and their bytes one after the other."""
-        raw = zlib.decompress(self.blob) if self.level else self.blob
-        head = self.count * self.width
-        return np.frombuffer(raw, dtype=f"<u{self.width}", count=self.count), raw[head:]
+        try:
+            raw = zlib.decompress(self.blob) if self.level else self.blob
+            head = self.count * self.width
+            lens = np.frombuffer(raw, dtype=f"<u{self.width}", count=self.count)
+            if head + int(lens.sum()) != len(raw):
+                raise ValueError("lengths do not add up")
+        except (zlib.error, ValueError, TypeError) as exc:
+            raise CorruptIndexError(f"damaged positions in a postings block ({exc})") from exc
+        return lens, raw[head:]
 
     def _load(self) -> tuple:
         items = self._items
@@ -140,11 +150,31 @@ def block_bytes(ids, weights, values, fixedsize, compression: int) -> tuple[byte
         mini_values = None
     else:
         mini_values = b"".join(values)
-    data = dumps((deltas, mini_weights, mini_values), PROTOCOL)
+    if packed:
+        # Left uncompressed (its values are compressed on their own), the block gets the
+        # checksum zlib would have given it: a damaged id or weight is noticed, not read.
+        data = dumps((deltas, mini_weights, mini_values, _checksum(deltas, mini_weights)),
+                     PROTOCOL)
+    else:
+        data = dumps((deltas, mini_weights, mini_values), PROTOCOL)
     comp = compression if len(data) >= COMPRESSION_MIN_SIZE and not packed else 0
     if comp:
         data = zlib.compress(data, comp)
     return data, comp
+
+
+def _canonical(a: array) -> bytes:
+    if _BIG_ENDIAN and a.itemsize > 1:
+        a = array(a.typecode, a)
+        a.byteswap()
+    return a.tobytes()
+
+
+def _checksum(ids, weights) -> int:
+    crc = zlib.crc32(_canonical(ids) if isinstance(ids, array) else repr(ids).encode())
+    if isinstance(weights, array):
+        return zlib.crc32(_canonical(weights), crc)
+    return zlib.crc32(repr(weights).encode(), crc)
 
 
 def write_block(write, ids, weights, values, fixedsize, compression: int,
@@ -174,7 +204,38 @@ class ClipperPostingsWriter(W3PostingsWriter):
         self._new_block()
 
 
+class ClipperLeafMatcher(W3LeafMatcher):
+    """Whoosh's matcher, checking what Clipper's blocks add: the checksum of a block left
+    uncompressed, and whole-number weights (stored as small integers) read as floats like
+    Whoosh's. A block that cannot be read raises ``CorruptIndexError``."""
+
+    def _read_data(self):
+        try:
+            super()._read_data()
+        except CorruptIndexError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a damaged pickle fails in many ways
+            raise CorruptIndexError(f"damaged postings block ({type(exc).__name__})") from exc
+        data = self._data
+        if type(data) is not tuple or len(data) not in (3, 4):
+            raise CorruptIndexError("damaged postings block (unexpected contents)")
+        if len(data) == 4 and _checksum(data[0], data[1]) != data[3]:
+            raise CorruptIndexError("damaged postings block (checksum mismatch)")
+
+    def _read_weights(self):
+        super()._read_weights()
+        weights = self._weights
+        if isinstance(weights, array) and weights.typecode != "f":
+            self._weights = array("f", weights)
+
+
 class ClipperCodec(W3Codec):
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return ClipperLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
     def postings_writer(self, dbfile, byteids=False):
         return ClipperPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
                                      compression=self._compression,
@@ -239,7 +300,7 @@ def read_blocks(reader, fieldname: str, tbytes: bytes, within=None, weights: boo
     holding none of them are skipped unread. Blocks written by ``ClipperCodec`` leave
     their values compressed unless ``values`` is asked for."""
     m = raw_matcher(reader, fieldname, tbytes)
-    if type(m) is not W3LeafMatcher:  # inline postings (a rare term) or another matcher
+    if not isinstance(m, W3LeafMatcher):  # inline postings or another kind of matcher
         ids, ws, vs = [], [], []
         while m.is_active():
             ids.append(m.id())
@@ -262,7 +323,8 @@ def read_blocks(reader, fieldname: str, tbytes: bytes, within=None, weights: boo
                               and within[bisect_right(within, last)] <= top):
             if m._data is None:
                 m._read_data()
-            data_ids, data_weights, data_values = m._data
+            data = m._data
+            data_ids, data_weights, data_values = data[0], data[1], data[2]
             n = m._blocklength
             id_parts.append(data_ids)
             counts.append(n)
@@ -276,8 +338,10 @@ def read_blocks(reader, fieldname: str, tbytes: bytes, within=None, weights: boo
             if values:
                 if type(data_values) is PackedValues:
                     v_parts.append(data_values.unpack())
+                elif fixedsize == 0:  # no values (Existence): empty ones
+                    v_parts.append((np.zeros(n, dtype=np.int64), b""))
                 else:
-                    if fixedsize is not None and fixedsize >= 0:
+                    if fixedsize is not None and fixedsize > 0:
                         m._read_values()
                         data_values = m._values
                     v_parts.append((np.fromiter(map(len, data_values), dtype=np.int64,

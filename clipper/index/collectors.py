@@ -135,7 +135,14 @@ def segment_codes(reader, name: str) -> tuple[np.ndarray, list[bytes]]:
     cached = cache.get(key)
     if cached is None:
         n = reader.doc_count_all()
-        values = _reader_column(reader, name) if n and reader.has_column(name) else [None] * n
+        values = None
+        if n and reader.has_column(name):
+            try:
+                values = _reader_column(reader, name)
+            except NotImplementedError:  # a reader without columns: no values
+                values = None
+        if values is None:
+            values = [None] * n
         index: dict = {}
         codes = np.fromiter(
             (-1 if v is None or v == b"" else index.setdefault(v, len(index))

@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
 import shutil
+import struct
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -35,7 +38,7 @@ from whoosh import collectors, sorting
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.index import LockError
-from whoosh.reading import EmptyReader, MultiReader, SegmentReader
+from whoosh.reading import CorruptIndexError, EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
@@ -74,6 +77,9 @@ _WORD_RE = re.compile(WORD_PATTERN)
 _TEXT_FIELDS = {"title", "text", "body", "note", "notes", "quote"}
 TextLoader = Callable[[list[int]], dict[int, str]]
 MAX_SEGMENTS = 8  # more small segments than this are merged at the next commit
+# What reading a damaged index raises (Whoosh and Clipper's codec): "rebuild the index".
+_DAMAGE = (OSError, EOFError, ValueError, KeyError, IndexError, struct.error, zlib.error,
+           pickle.UnpicklingError, CorruptIndexError)
 
 
 # ---------------------------------------------------------------------------- index
@@ -666,7 +672,7 @@ class SearchIndex:
                 facet_counts = self._facets(part, docs)
         except (QueryError, LibraryLocked):
             raise
-        except (OSError, EOFError, ValueError, KeyError, IndexError, struct_error()) as exc:
+        except _DAMAGE as exc:
             self.needs_rebuild = True
             raise LibraryCorrupt(f"the search index is damaged ({exc}); rebuild it") from exc
         suggestion = None
@@ -878,7 +884,7 @@ class SearchIndex:
                     out.append(better)
                     pos = m.end(2)
                     changed = True
-        except (OSError, EOFError, ValueError, KeyError, IndexError, struct_error()):
+        except _DAMAGE:
             return None
         if not changed:
             return None
@@ -987,7 +993,3 @@ def _score(hit) -> float:
     return float(s) if isinstance(s, (int, float)) else 0.0
 
 
-def struct_error():
-    import struct
-
-    return struct.error

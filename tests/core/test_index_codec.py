@@ -74,12 +74,13 @@ def test_clipper_blocks_are_protocol_5_with_packed_values(tmp_path):
     ix = _build(tmp_path / "ours", ClipperCodec(), [_docs(300)])
     with ix.reader() as r:
         m = raw_matcher(r, "text", b"harbour")
-        assert type(m) is W3LeafMatcher
+        assert isinstance(m, W3LeafMatcher)
         raw = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
         data = zlib.decompress(raw) if m._compression else raw
         assert data[:2] == b"\x80\x05"
-        ids, weights, values = pickle.loads(data)
+        ids, weights, values, checksum = pickle.loads(data)
         assert ids.typecode in "BHI" and len(ids) == m._blocklength
+        assert isinstance(checksum, int)
         # The positions stay compressed until a value is read.
         assert isinstance(values, PackedValues) and values._items is None
         assert len(values) == m._blocklength
@@ -165,3 +166,97 @@ def test_boosted_fields_keep_their_weights(tmp_path):
             hits = s.search(QueryParser("body", schema).parse("harbour OR ferry"), limit=None)
             answers.append([(h["key"], round(h.score, 9)) for h in hits])
     assert answers[0] == answers[1] and answers[0]
+
+
+def test_packed_values_class_path_is_pinned():
+    # Blocks pickle PackedValues by name: it is part of the index file format.
+    assert (PackedValues.__module__, PackedValues.__qualname__) == \
+        ("clipper.index.codec", "PackedValues")
+
+
+def test_whole_number_weights_read_back_as_floats(tmp_path):
+    ix = _build(tmp_path / "ours", ClipperCodec(), [_docs(300)])
+    with ix.reader() as r:
+        m = raw_matcher(r, "text", b"harbour")
+        m._read_data()
+        assert m._data[1].typecode in "BH"  # stored as small integers
+        assert all(type(w) is float for w in _walk(raw_matcher(r, "text", b"harbour"))[1])
+
+
+def _block_extent(ix, word: bytes):
+    with ix.reader() as r:
+        m = raw_matcher(r, "text", word)
+        assert m._compression == 0 and isinstance(pickle.loads(
+            m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset))[2], PackedValues)
+        return m._dataoffset, m._nextoffset
+
+
+def test_a_damaged_block_is_reported_never_read_as_other_documents(tmp_path):
+    """Every single-byte change in a block of a common word (ids and weights stored
+    uncompressed beside their compressed positions) either reads back exactly as before
+    or raises CorruptIndexError — never other documents or weights silently."""
+    from whoosh.reading import CorruptIndexError
+
+    folder = tmp_path / "ix"
+    ix = _build(folder, ClipperCodec(), [_docs(300)])
+    start, end = _block_extent(ix, b"harbour")
+    (seg_name,) = [p for p in folder.iterdir() if p.suffix == ".seg"]
+    with ix.reader() as r:
+        want = _walk(raw_matcher(r, "text", b"harbour"))
+    ix.close()
+    original = seg_name.read_bytes()
+    # Where the postings part starts inside the compound file: find the block's bytes.
+    ix = windex.open_dir(str(folder))
+    with ix.reader() as r:
+        m = raw_matcher(r, "text", b"harbour")
+        block = m._postfile.get(start, end - start)
+    ix.close()
+    at = original.find(block)
+    assert at > 0 and original.count(block) == 1
+    silent = 0
+    for i in range(0, end - start, 3):
+        damaged = bytearray(original)
+        damaged[at + i] ^= 0x5A
+        seg_name.write_bytes(damaged)
+        ix = windex.open_dir(str(folder))
+        try:
+            with ix.reader() as r:
+                got = _walk(raw_matcher(r, "text", b"harbour"))
+                if got != want:
+                    silent += 1
+        except CorruptIndexError:
+            pass
+        finally:
+            ix.close()
+    seg_name.write_bytes(original)
+    assert silent == 0
+
+
+def test_search_over_a_damaged_block_says_rebuild(tmp_path):
+    from clipper.errors import LibraryCorrupt
+    from clipper.index import SearchIndex
+    from clipper.index.documents import ArticleDoc
+
+    rng = random.Random(6)
+    docs = [ArticleDoc(id=i, title=f"t{i}", stamp=str(i),
+                       text=" ".join(rng.choice(WORDS) for _ in range(200)))
+            for i in range(1, 301)]
+    idx = SearchIndex(tmp_path / "index")
+    idx.update(articles=docs)
+    idx.close()
+    folder = tmp_path / "index" / "articles"
+    ix = windex.open_dir(str(folder))
+    with ix.reader() as r:
+        m = raw_matcher(r, "text", b"harbour")
+        block = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
+    ix.close()
+    (seg,) = [p for p in folder.iterdir() if p.suffix == ".seg"]
+    data = bytearray(seg.read_bytes())
+    at = data.find(block)
+    data[at + 20] ^= 0xFF  # inside the uncompressed ids
+    seg.write_bytes(data)
+    idx = SearchIndex(tmp_path / "index")
+    with pytest.raises(LibraryCorrupt, match="rebuild"):
+        idx.search("harbour")
+    assert idx.needs_rebuild
+    idx.close()
