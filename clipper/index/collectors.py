@@ -127,6 +127,18 @@ def _reader_column(reader, name: str, translate: bool = True) -> list:
     return values
 
 
+def segment_column(reader, name: str) -> list:
+    """A segment's whole column (``_reader_column``), or None for every document when the
+    segment has no such column."""
+    n = reader.doc_count_all()
+    if n and reader.has_column(name):
+        try:
+            return _reader_column(reader, name)
+        except NotImplementedError:  # a reader without columns: no values
+            pass
+    return [None] * n
+
+
 def segment_codes(reader, name: str) -> tuple[np.ndarray, list[bytes]]:
     """A segment's bytes column as integer codes (-1: no value) and the values they stand
     for, in order of first appearance; cached on the reader."""
@@ -134,15 +146,7 @@ def segment_codes(reader, name: str) -> tuple[np.ndarray, list[bytes]]:
     key = (name, "codes")
     cached = cache.get(key)
     if cached is None:
-        n = reader.doc_count_all()
-        values = None
-        if n and reader.has_column(name):
-            try:
-                values = _reader_column(reader, name)
-            except NotImplementedError:  # a reader without columns: no values
-                values = None
-        if values is None:
-            values = [None] * n
+        values = segment_column(reader, name)
         index: dict = {}
         codes = np.fromiter(
             (-1 if v is None or v == b"" else index.setdefault(v, len(index))

@@ -49,8 +49,8 @@ from clipper.index.codec import ClipperCodec
 from clipper.index.collectors import (
     _ArticleMatch,
     _column_ranges,
-    _reader_column,
     segment_codes,
+    segment_column,
     _TopCounting,
 )
 from clipper.index.documents import ArticleDoc, PassageDoc
@@ -183,14 +183,7 @@ class _Part:
             return cached
         out: list = []
         for r in _leaf_readers(self.searcher.reader()):
-            n = r.doc_count_all()
-            values = None
-            if n and r.has_column(name):
-                try:
-                    values = _reader_column(r, name)
-                except NotImplementedError:  # a reader without columns: no values
-                    values = None
-            out.extend(values if values is not None else [None] * n)
+            out.extend(segment_column(r, name))
         self._columns[name] = out
         return out
 
