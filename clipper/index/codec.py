@@ -135,7 +135,7 @@ def block_bytes(ids, weights, values, fixedsize, compression: int) -> tuple[byte
         mini_weights = _compact([int(w) for w in weights])
     else:
         mini_weights = weights if isinstance(weights, array) else array("f", weights)
-    packed = False
+    packed = False  # values compressed on their own
     if fixedsize is None or fixedsize < 0:
         lens = [len(v) for v in values]
         if sum(lens) < COMPRESSION_MIN_SIZE:
@@ -150,17 +150,14 @@ def block_bytes(ids, weights, values, fixedsize, compression: int) -> tuple[byte
         mini_values = None
     else:
         mini_values = b"".join(values)
-    if packed:
-        # Left uncompressed (its values are compressed on their own), the block gets the
-        # checksum zlib would have given it: a damaged id or weight is noticed, not read.
-        data = dumps((deltas, mini_weights, mini_values, _checksum(deltas, mini_weights)),
-                     PROTOCOL)
-    else:
-        data = dumps((deltas, mini_weights, mini_values), PROTOCOL)
+    data = dumps((deltas, mini_weights, mini_values), PROTOCOL)
     comp = compression if len(data) >= COMPRESSION_MIN_SIZE and not packed else 0
     if comp:
-        data = zlib.compress(data, comp)
-    return data, comp
+        return zlib.compress(data, comp), comp
+    # Left uncompressed (too small, or its values compressed on their own), the block
+    # gets the checksum zlib would have given it: damage is noticed, never read as data.
+    return dumps((deltas, mini_weights, mini_values,
+                  _checksum(deltas, mini_weights, mini_values)), PROTOCOL), 0
 
 
 def _canonical(a: array) -> bytes:
@@ -170,11 +167,17 @@ def _canonical(a: array) -> bytes:
     return a.tobytes()
 
 
-def _checksum(ids, weights) -> int:
-    crc = zlib.crc32(_canonical(ids) if isinstance(ids, array) else repr(ids).encode())
-    if isinstance(weights, array):
-        return zlib.crc32(_canonical(weights), crc)
-    return zlib.crc32(repr(weights).encode(), crc)
+def _checksum(ids, weights, values) -> int:
+    """crc32 of a block's ids, weights and values (the block info is Whoosh's own)."""
+    crc = 0
+    for part in (ids, weights):
+        crc = zlib.crc32(_canonical(part) if isinstance(part, array) else repr(part).encode(),
+                         crc)
+    if type(values) is PackedValues:
+        return zlib.crc32(values.blob, crc)
+    if type(values) is tuple:
+        return zlib.crc32(b"".join(values), crc)
+    return zlib.crc32(values or b"", crc)
 
 
 def write_block(write, ids, weights, values, fixedsize, compression: int,
@@ -219,7 +222,7 @@ class ClipperLeafMatcher(W3LeafMatcher):
         data = self._data
         if type(data) is not tuple or len(data) not in (3, 4):
             raise CorruptIndexError("damaged postings block (unexpected contents)")
-        if len(data) == 4 and _checksum(data[0], data[1]) != data[3]:
+        if len(data) == 4 and _checksum(data[0], data[1], data[2]) != data[3]:
             raise CorruptIndexError("damaged postings block (checksum mismatch)")
 
     def _read_weights(self):

@@ -288,6 +288,8 @@ class SearchIndex:
         meta = json.loads((self.path / VERSION_FILE).read_text("utf-8"))
         if meta.get("schema_version") != INDEX_SCHEMA_VERSION:
             raise ValueError("schema version differs")
+        if meta.get("damaged"):
+            raise ValueError("a search found the index damaged")
         parts = []
         try:
             for name in ("articles", "passages"):
@@ -325,6 +327,18 @@ class SearchIndex:
         (path / VERSION_FILE).write_text(
             json.dumps({"schema_version": INDEX_SCHEMA_VERSION}), "utf-8"
         )
+
+    def _mark_damaged(self) -> None:
+        """Remember that the index is damaged, so that the next open rebuilds it (the
+        database is untouched: the index is derived from it)."""
+        self.needs_rebuild = True
+        meta = {"schema_version": INDEX_SCHEMA_VERSION, "damaged": True}
+        tmp = self.path / f"{VERSION_FILE}.tmp"
+        try:
+            tmp.write_text(json.dumps(meta), "utf-8")
+            os.replace(tmp, self.path / VERSION_FILE)
+        except OSError:
+            pass  # a read-only folder: this session still knows (needs_rebuild)
 
     def _close_parts(self) -> None:
         for part in (self._articles, self._passages):
@@ -666,8 +680,10 @@ class SearchIndex:
         except (QueryError, LibraryLocked):
             raise
         except _DAMAGE as exc:
-            self.needs_rebuild = True
-            raise LibraryCorrupt(f"the search index is damaged ({exc}); rebuild it") from exc
+            self._mark_damaged()
+            raise LibraryCorrupt(
+                f"the search index is damaged ({exc}); it is rebuilt from the database when "
+                f"the library is next opened (or now: clipper reindex)") from exc
         suggestion = None
         if total == 0:
             suggestion = self._suggest(query, self._articles)

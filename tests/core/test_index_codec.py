@@ -256,7 +256,11 @@ def test_search_over_a_damaged_block_says_rebuild(tmp_path):
     data[at + 20] ^= 0xFF  # inside the uncompressed ids
     seg.write_bytes(data)
     idx = SearchIndex(tmp_path / "index")
-    with pytest.raises(LibraryCorrupt, match="rebuild"):
+    with pytest.raises(LibraryCorrupt, match="rebuilt from the database"):
         idx.search("harbour")
     assert idx.needs_rebuild
+    idx.close()
+    # Remembered: the next open starts from an empty index to be rebuilt.
+    idx = SearchIndex(tmp_path / "index")
+    assert idx.needs_rebuild and idx.search("*").total == 0
     idx.close()

@@ -354,3 +354,43 @@ def test_cli_import_while_a_library_is_held_open(filled, tmp_path):
         held.articles.add_tags(new[0], ["seen-by-gui"])
     ids = check_articles(folder / "library.db", {**expected, **more}, None)
     assert_searchable(folder, {**expected, **more}, ids)
+
+
+@pytest.mark.parametrize("offset", [0, 7, -3])
+def test_a_damaged_postings_block_found_by_a_search_is_rebuilt_on_next_open(filled, capsys, offset):
+    """Damage the index cannot see when it opens (one byte of a word's postings): the search
+    that reads it fails with a one-line message (exit 3, no traceback, no wrong hits), and
+    the next open rebuilds the index from the database, which is untouched."""
+    from whoosh import index as windex
+
+    from clipper.index.codec import raw_matcher
+
+    folder, expected = filled
+    part = folder / "index" / "articles"
+    ix = windex.open_dir(str(part))
+    with ix.reader() as reader:
+        leaves = [r for r, _ in reader.leaf_readers() if ("title", b"stori") in r]
+        # Every article's title is "Story n": the segment holding most of them.
+        r = max(leaves, key=lambda r: r.doc_frequency("title", b"stori"))
+        m = raw_matcher(r, "title", b"stori")
+        block = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
+    ix.close()
+    segments = [p for p in part.iterdir() if p.suffix == ".seg" and block in p.read_bytes()]
+    assert len(segments) == 1
+    data = bytearray(segments[0].read_bytes())
+    data[data.find(block) + (offset % len(block))] ^= 0xFF
+    segments[0].write_bytes(data)
+    before = db_snapshot(folder / "library.db")
+
+    code, out, err = _cli(folder, "search", "title:story", "--json", capsys=capsys)
+    assert code == 3 and out == ""
+    assert "search index is damaged" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+    code, out, err = _cli(folder, "search", "title:story", "--json", capsys=capsys)
+    assert code == 0, err
+    assert json.loads(out)["total"] == len(expected)
+    assert db_snapshot(folder / "library.db") == before
+    with Library.open(folder) as lib:
+        ids = lib.articles.ids()
+    assert_searchable(folder, expected, ids)
