@@ -151,9 +151,15 @@ def _intersect_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         a, b = b, a
     if not a.size:
         return a
-    at = np.searchsorted(b, a)
-    at[at == len(b)] = 0
-    return a[b[at] == a]
+    if 100 * len(a) < len(b):  # a few values: binary searches
+        at = np.searchsorted(b, a)
+        at[at == len(b)] = 0
+        return a[b[at] == a]
+    # Else a merge: a stable sort of two sorted runs is one linear pass (2-3x faster
+    # than 1.8M binary searches); a value in both ends up twice, side by side.
+    both = np.concatenate((a, b.astype(a.dtype, copy=False)))
+    both.sort(kind="stable")
+    return both[:-1][both[1:] == both[:-1]]
 
 
 # Keys of the postings of frequent words (those with at least CACHE_MIN_POSITIONS

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
 # Matches further into a document than this are not looked for (a snippet from the first
@@ -54,32 +53,40 @@ def _match_spans(text: str, wanted: set, terms_of: Callable[[str], Iterable[str]
     phrase occurrence swallows the single-word matches inside it."""
     words = {w for w in wanted if isinstance(w, str)}
     phrases = [w for w in wanted if isinstance(w, tuple) and w]
-    longest = max(map(len, phrases), default=1)
-    recent: deque = deque(maxlen=longest)  # (start, end, terms) of the last words
+    if not phrases:
+        for m in word_re.finditer(text, 0, limit):
+            if not words.isdisjoint(terms_of(m.group())):
+                yield m.span()
+        return
+    ends = {p[-1] for p in phrases}  # a phrase is looked for where its last word is
+    longest = max(map(len, phrases))
+    starts: list[int] = []  # start and index terms of every word so far
+    seen: list = []
     pending: list[tuple[int, int]] = []
     for m in word_re.finditer(text, 0, limit):
-        s, e = m.span()
         terms = terms_of(m.group())
-        recent.append((s, e, terms))
+        s, e = m.span()
+        starts.append(s)
+        seen.append(terms)
         if words and not words.isdisjoint(terms):
             pending.append((s, e))
-        for phrase in phrases:
-            k = len(phrase)
-            if k <= len(recent) and all(
-                    phrase[j] in recent[len(recent) - k + j][2] for j in range(k)):
-                begin = recent[len(recent) - k][0]
-                kept = [span for span in pending if span[0] < begin]
-                if kept and kept[-1][1] > begin:
-                    continue  # overlaps an earlier occurrence ("a a" in "a a a")
-                pending = [*kept, (begin, e)]
-        if pending and len(recent) == longest and longest > 1:
-            # A phrase found later starts at recent[1] at the earliest.
-            horizon = recent[1][0]
-            while pending and pending[0][0] < horizon and pending[0][1] <= horizon:
+        if not ends.isdisjoint(terms):
+            n = len(seen)
+            for phrase in phrases:
+                k = len(phrase)
+                if k <= n and phrase[-1] in terms and all(
+                        phrase[j] in seen[n - k + j] for j in range(k - 1)):
+                    begin = starts[n - k]
+                    kept = [span for span in pending if span[0] < begin]
+                    if kept and kept[-1][1] > begin:
+                        continue  # overlaps an earlier occurrence ("a a" in "a a a")
+                    pending = [*kept, (begin, e)]
+        if pending and len(starts) >= longest:
+            # A phrase found later starts at this word's (longest - 2)th predecessor at
+            # the earliest: what ends before that is final.
+            horizon = starts[len(starts) - longest + 1]
+            while pending and pending[0][1] <= horizon:
                 yield pending.pop(0)
-        elif pending and longest == 1:
-            yield from pending
-            pending = []
     yield from pending
 
 
