@@ -363,6 +363,9 @@ def read_blocks(reader, fieldname: str, tbytes: bytes, within=None, weights: boo
             vals = Values.of([])
     if not id_parts:
         return _EMPTY, (np.zeros(0) if weights else None), vals
+    if len(id_parts) == 1:  # one block (most words): no restarts to undo
+        ids = np.cumsum(np.asarray(id_parts[0]), dtype=np.int64)
+        return ids, (w_parts[0] if weights else None), vals
     deltas = np.concatenate([np.asarray(p) if isinstance(p, array)
                              else np.asarray(p, dtype=np.int64) for p in id_parts])
     ids = _segmented_cumsum(deltas.astype(np.int64, copy=False),
