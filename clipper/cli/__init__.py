@@ -68,28 +68,46 @@ def _join_dash_values(argv: list[str]) -> list[str]:
 def _dash_words(argv: list[str], parser) -> list[str]:
     """``clipper search -iran`` → ``clipper search -- -iran``: a query word starting with a
     minus (an exclusion) is not an option. The search options stay where argparse reads
-    them; the query words go after ``--``."""
-    if "search" not in argv or "--" in argv:
+    them; the query words go after ``--``. Only for the ``search`` command."""
+    commands = parser._subparsers._group_actions[0].choices
+
+    def takes_value(p) -> set[str]:
+        return {opt for action in p._actions if action.nargs != 0 for opt in action.option_strings}
+
+    top = takes_value(parser)
+    at, it = None, iter(range(len(argv)))
+    for i in it:
+        a = argv[i]
+        if a == "--":
+            return argv
+        if a.startswith("-"):
+            if a in top:
+                next(it, None)  # its value
+            continue
+        if a == "search":
+            at = i
+        break  # the first word that is not an option is the command
+    if at is None:
         return argv
-    at = argv.index("search")
     rest = argv[at + 1:]
-    if not any(a.startswith("-") and not a.startswith("--") and a != "-h" and len(a) > 1
-               for a in rest):
-        return argv
-    search = parser._subparsers._group_actions[0].choices["search"]
-    takes_value = {opt for action in search._actions if action.nargs != 0
-                   for opt in action.option_strings}
-    options, words = [], []
+    search_values = takes_value(commands["search"])
+    options, words, literal = [], [], False
     it = iter(rest)
     for a in it:
-        if a.startswith("--") or a == "-h":
+        if literal:
+            words.append(a)
+        elif a == "--":
+            literal = True
+        elif a.startswith("--") or a == "-h":
             options.append(a)
-            if a in takes_value:
+            if a in search_values:
                 value = next(it, None)
                 if value is not None:
                     options.append(value)
         else:
             words.append(a)
+    if not any(a.startswith("-") and a != "-" for a in words):
+        return argv
     return [*argv[:at + 1], *options, "--", *words]
 
 

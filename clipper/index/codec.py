@@ -215,15 +215,17 @@ class ClipperLeafMatcher(W3LeafMatcher):
     def _read_data(self):
         try:
             super()._read_data()
+            data = self._data
+            if type(data) is not tuple or len(data) not in (3, 4):
+                raise ValueError("unexpected contents")
+            if len(data) == 4 and _checksum(data[0], data[1], data[2]) != data[3]:
+                raise ValueError("checksum mismatch")
         except CorruptIndexError:
             raise
         except Exception as exc:  # noqa: BLE001 - a damaged pickle fails in many ways
-            raise CorruptIndexError(f"damaged postings block ({type(exc).__name__})") from exc
-        data = self._data
-        if type(data) is not tuple or len(data) not in (3, 4):
-            raise CorruptIndexError("damaged postings block (unexpected contents)")
-        if len(data) == 4 and _checksum(data[0], data[1], data[2]) != data[3]:
-            raise CorruptIndexError("damaged postings block (checksum mismatch)")
+            self._data = None
+            raise CorruptIndexError(f"damaged postings block ({type(exc).__name__}: "
+                                    f"{exc})") from exc
 
     def _read_weights(self):
         super()._read_weights()

@@ -393,7 +393,7 @@ def parse(qstring: str, schema, *, passages: bool, now: datetime) -> wq.Query:
     if not stripped or stripped == "*":
         return wq.Every()
     allowed = set(schema.names())
-    text = _rename_fields(stripped, allowed)
+    text = _field_minus(_rename_fields(stripped, allowed))
     defaults = PASSAGE_DEFAULT_FIELDS if passages else ARTICLE_DEFAULT_FIELDS
     parser = make_parser(schema, defaults, now)
     try:
@@ -404,10 +404,12 @@ def parse(qstring: str, schema, *, passages: bool, now: datetime) -> wq.Query:
         q = None
     if q is None or _has_error(q):
         q = _literal(parser, text)
-    elif type(q) is type(wq.NullQuery) and _MINUS_RE.search(text):
+    elif type(q) is type(wq.NullQuery) and _minus_to_not(text) != text:
         # Only exclusions ("-iran"): Whoosh's parser drops a minus with nothing before it.
         try:
-            q = parser.parse(_MINUS_RE.sub(r"\1NOT ", text))
+            q = parser.parse(_minus_to_not(text))
+        except QueryError:
+            raise
         except Exception:  # noqa: BLE001
             q = None
         if q is None or _has_error(q):
@@ -415,7 +417,23 @@ def parse(qstring: str, schema, *, passages: bool, now: datetime) -> wq.Query:
     return _check(_everything_but(q))
 
 
-_MINUS_RE = re.compile(r"(^|[\s(])-(?=[^\s-])")
+# Quoted phrases and [date ranges] are left as they are by the rewrites below: a minus
+# there is part of the phrase or a relative date ("[-7d TO -1d]").
+_LITERAL = r'"[^"]*"?|\[[^\]]*\]?|\{[^}]*\}?'
+_MINUS_SCAN = re.compile(_LITERAL + r"|(?<![^\s(])-(?=[^\s-])")
+_FIELD_MINUS_SCAN = re.compile(_LITERAL + r"|(?<![^\s(])(\w+):-(?=[^\s-])")
+
+
+def _minus_to_not(text: str) -> str:
+    """ "-iran" → "NOT iran" outside quotes and brackets."""
+    return _MINUS_SCAN.sub(lambda m: "NOT " if m.group() == "-" else m.group(), text)
+
+
+def _field_minus(text: str) -> str:
+    """ "title:-iran" → "-title:iran" (the field's word excluded), outside quotes and
+    brackets."""
+    return _FIELD_MINUS_SCAN.sub(
+        lambda m: f"-{m.group(1)}:" if m.group(1) else m.group(), text)
 
 
 def _everything_but(q: wq.Query) -> wq.Query:

@@ -80,6 +80,9 @@ MAX_SEGMENTS = 8  # more small segments than this are merged at the next commit
 # What reading a damaged index raises (Whoosh and Clipper's codec): "rebuild the index".
 _DAMAGE = (OSError, EOFError, ValueError, KeyError, IndexError, struct.error, zlib.error,
            pickle.UnpicklingError, CorruptIndexError)
+# Of those, what only damaged files raise: remembered, so that the next open rebuilds the
+# index. The others (an I/O error, a bug) are reported without condemning the index.
+_CORRUPTION = (CorruptIndexError, zlib.error, pickle.UnpicklingError, struct.error, EOFError)
 
 
 # ---------------------------------------------------------------------------- index
@@ -641,7 +644,7 @@ class SearchIndex:
         now = to_utc_naive(now) if now is not None else datetime.now(timezone.utc).replace(tzinfo=None)
         try:
             q = self._parse(query, passages, now)
-            sortedby = self._sortedby(sort, isinstance(q, wq.Every))
+            sortedby = self._sortedby(sort, _lists_everything(q))
             searcher = part.searcher
             n = max(1, offset + limit)
             matches = None
@@ -680,10 +683,14 @@ class SearchIndex:
         except (QueryError, LibraryLocked):
             raise
         except _DAMAGE as exc:
-            self._mark_damaged()
-            raise LibraryCorrupt(
-                f"the search index is damaged ({exc}); it is rebuilt from the database when "
-                f"the library is next opened (or now: clipper reindex)") from exc
+            if isinstance(exc, _CORRUPTION):
+                self._mark_damaged()
+                raise LibraryCorrupt(
+                    f"the search index is damaged ({exc}); it is rebuilt from the database "
+                    f"when the library is next opened (or now: clipper reindex)") from exc
+            self.needs_rebuild = True
+            raise LibraryCorrupt(f"the search index could not be read ({exc}); if this "
+                                 f"persists, rebuild it: clipper reindex") from exc
         suggestion = None
         if total == 0:
             suggestion = self._suggest(query, self._articles)
@@ -995,6 +1002,13 @@ class _PageHit:
 
     def fields(self) -> dict:
         return self._searcher.stored_fields(self.docnum)
+
+
+def _lists_everything(q: wq.Query) -> bool:
+    """Everything, or everything but some words ("-iran"): listed newest first."""
+    if isinstance(q, wq.AndNot):
+        q = q.a
+    return isinstance(q, wq.Every)
 
 
 def _score(hit) -> float:

@@ -308,6 +308,20 @@ def test_search_query_may_start_with_a_minus(cli_json, corpus):
     assert result["total"] == 2 and [h["id"] for h in result["hits"]] == [1]
 
 
+def test_dash_words_rewrite_only_a_search_query():
+    from clipper.cli import _dash_words, build_parser
+
+    parser = build_parser()
+    same = ["export", "--format", "md", "--tag", "search", "-o", "x.md"]
+    assert _dash_words(same, parser) == same
+    assert _dash_words(["--library", "search", "search", "-iran"], parser) == \
+        ["--library", "search", "search", "--", "-iran"]
+    assert _dash_words(["search", "-iran", "--", "-x"], parser) == ["search", "--", "-iran", "-x"]
+    assert _dash_words(["search", "--limit", "5", "-iran", "--json"], parser) == \
+        ["search", "--limit", "5", "--json", "--", "-iran"]
+    assert _dash_words(["search", "iran"], parser) == ["search", "iran"]
+
+
 def test_search_prefix(cli_json, corpus):
     assert _ids(cli_json, "lant*") == [3]
     assert _ids(cli_json, "miss*") == [1]

@@ -110,6 +110,12 @@ def found(ix, q, **kw):
     ("has:tags", [1, 3]),
     ("has:passages", [1]),
     ("is:orphaned", [2]),
+    # Exclusions only, and a minus that belongs to a date range or a phrase.
+    ("-imported:[-7d TO -1d]", [1, 3, 4]),
+    ("NOT imported:[-7d TO -1d]", [1, 3, 4]),
+    ('-"mayor city"', [1, 3, 4]),
+    ("title:-missile", [1, 2, 4]),                # a field's word excluded
+    ("mayor title:-harbour", [1]),
 ])
 def test_words_fields_and_operators(ix, q, expected):
     assert found(ix, q) == expected
@@ -280,3 +286,20 @@ def hix(tmp_path_factory):
 ])
 def test_hyphenated_words_and_exclusion_only_queries(hix, q, expected):
     assert found(hix, q) == expected
+
+
+def test_exclusions_only_are_listed_like_everything(tmp_path):
+    index = SearchIndex(tmp_path / "order")
+    # Stored oldest first, so that document order and date order differ.
+    index.update(articles=[
+        ArticleDoc(id=i, title=f"Story {i}", text=word, published=f"202{i}-01-01", stamp=str(i))
+        for i, word in ((1, "ferry"), (2, "marina"), (3, "ferry"), (4, "quay"))])
+
+    def order(q):
+        return [h.id for h in index.search(q, now=NOW, limit=100).hits]
+
+    everything = order("*")
+    assert everything == [4, 3, 2, 1]  # newest published first
+    assert order("-marina") == [4, 3, 1]
+    assert order("-zzzz") == everything
+    index.close()
