@@ -13,7 +13,8 @@ Operators
     ``iran AND missiles``, ``iran OR israel``, ``iran NOT israel`` or ``iran -israel``,
     parentheses for grouping: ``(iran OR israel) AND drones``. Operators must be
     written in capitals. A query of exclusions only (``-iran``, ``NOT iran``,
-    ``-iran -israel``) finds everything without those words. A minus or plus counts only
+    ``-iran -israel``, ``-imported:today``) finds everything without them, newest first;
+    ``title:-iran`` excludes a field's word. A minus or plus counts only
     at the start of a word: a hyphenated word (``pro-Russian``, ``al-Sadr``) is searched
     as the phrase of its parts.
 
