@@ -31,4 +31,9 @@ def cmd_export(args) -> int:
     path = export(doc, args.format, Path(args.output), page_size=args.page_size)
     n_passages = sum(len(a.passages) for a in doc.articles)
     return emit(args, {"output": str(path), "articles": len(doc.articles), "passages": n_passages},
-                f"wrote {path} ({len(doc.articles)} articles, {n_passages} passages)")
+                f"wrote {path} ({_count(len(doc.articles), 'article')}, "
+                f"{_count(n_passages, 'passage')})")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
