@@ -43,8 +43,9 @@ def drift(lib) -> Drift:
     return Drift(ma, ea, sa, mp, ep, sp)
 
 
-def check(lib, repair: bool = False) -> dict:
-    """Database integrity and index drift. With ``repair``, fix the drift."""
+def check(lib, repair: bool = False, deep: bool = False) -> dict:
+    """Database integrity and index drift; with ``deep``, also read back the whole index
+    (every posting block is checksummed). With ``repair``, fix the drift or rebuild."""
     problems = dbmod.integrity_check(lib.db)
     report = {
         "database": {"ok": not problems, "problems": problems},
@@ -52,6 +53,8 @@ def check(lib, repair: bool = False) -> dict:
         "passages": passage_store.count(lib.db),
         "index": {"rebuilt": False},
     }
+    if deep:
+        report["index"]["damaged"] = lib.index.verify()
     needs_rebuild = lib.index.needs_rebuild
     d = drift(lib)
     report["index"].update(asdict(d))

@@ -356,21 +356,16 @@ def test_cli_import_while_a_library_is_held_open(filled, tmp_path):
     assert_searchable(folder, {**expected, **more}, ids)
 
 
-@pytest.mark.parametrize("offset", [0, 7, -3])
-def test_a_damaged_postings_block_found_by_a_search_is_rebuilt_on_next_open(filled, capsys, offset):
-    """Damage the index cannot see when it opens (one byte of a word's postings): the search
-    that reads it fails with a one-line message (exit 3, no traceback, no wrong hits), and
-    the next open rebuilds the index from the database, which is untouched."""
+def _damage_a_postings_block(folder: Path, offset: int) -> None:
+    """Flip one byte of the postings of "story" (every article's title: "Story n")."""
     from whoosh import index as windex
 
     from clipper.index.codec import raw_matcher
 
-    folder, expected = filled
     part = folder / "index" / "articles"
     ix = windex.open_dir(str(part))
     with ix.reader() as reader:
         leaves = [r for r, _ in reader.leaf_readers() if ("title", b"stori") in r]
-        # Every article's title is "Story n": the segment holding most of them.
         r = max(leaves, key=lambda r: r.doc_frequency("title", b"stori"))
         m = raw_matcher(r, "title", b"stori")
         block = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
@@ -380,6 +375,15 @@ def test_a_damaged_postings_block_found_by_a_search_is_rebuilt_on_next_open(fill
     data = bytearray(segments[0].read_bytes())
     data[data.find(block) + (offset % len(block))] ^= 0xFF
     segments[0].write_bytes(data)
+
+
+@pytest.mark.parametrize("offset", [0, 7, -3])
+def test_a_damaged_postings_block_found_by_a_search_is_rebuilt_on_next_open(filled, capsys, offset):
+    """Damage the index cannot see when it opens (one byte of a word's postings): the search
+    that reads it fails with a one-line message (exit 3, no traceback, no wrong hits), and
+    the next open rebuilds the index from the database, which is untouched."""
+    folder, expected = filled
+    _damage_a_postings_block(folder, offset)
     before = db_snapshot(folder / "library.db")
 
     code, out, err = _cli(folder, "search", "title:story", "--json", capsys=capsys)
@@ -390,6 +394,25 @@ def test_a_damaged_postings_block_found_by_a_search_is_rebuilt_on_next_open(fill
     code, out, err = _cli(folder, "search", "title:story", "--json", capsys=capsys)
     assert code == 0, err
     assert json.loads(out)["total"] == len(expected)
+    assert db_snapshot(folder / "library.db") == before
+    with Library.open(folder) as lib:
+        ids = lib.articles.ids()
+    assert_searchable(folder, expected, ids)
+
+
+def test_check_deep_finds_damage_the_quick_check_cannot_see(filled, capsys):
+    folder, expected = filled
+    _damage_a_postings_block(folder, 5)
+    before = db_snapshot(folder / "library.db")
+    code, out, _ = _cli(folder, "check", "--json", capsys=capsys)
+    assert code == 0 and json.loads(out)["index"]["ok"]  # the stamps all agree
+    code, out, _ = _cli(folder, "check", "--deep", "--json", capsys=capsys)
+    report = json.loads(out)["index"]
+    assert code == 1 and not report["ok"] and "damaged postings block" in report["damaged"]
+    code, out, _ = _cli(folder, "check", "--deep", "--repair", "--json", capsys=capsys)
+    assert code == 0 and json.loads(out)["index"]["ok_after_repair"]
+    code, out, _ = _cli(folder, "check", "--deep", "--json", capsys=capsys)
+    assert code == 0 and json.loads(out)["index"]["damaged"] is None
     assert db_snapshot(folder / "library.db") == before
     with Library.open(folder) as lib:
         ids = lib.articles.ids()
