@@ -340,7 +340,30 @@ class _NestedPlusMinusPlugin(PlusMinusPlugin):
         for i, node in enumerate(group):
             if isinstance(node, syntax.GroupNode):
                 group[i] = self.do_plusminus(parser, node)
+        # A group of exclusions only ("(-iran)") means everything but them, not nothing.
+        nodes = list(group)
+        kept = [n for i, n in enumerate(nodes) if not isinstance(n, (self.Plus, self.Minus))
+                and not (i and isinstance(nodes[i - 1], self.Minus))]
+        if not kept and any(isinstance(n, self.Minus) for n in nodes):
+            group.insert(0, _EveryNode())
         return super().do_plusminus(parser, group)
+
+
+class _EveryNode(syntax.SyntaxNode):
+    """Every document (the positive side of a group of exclusions)."""
+
+    has_fieldname = False
+    has_text = False
+
+    def __init__(self):
+        self.startchar = self.endchar = None
+        self.boost = 1.0
+
+    def r(self):
+        return "<everything>"
+
+    def query(self, parser):
+        return wq.Every()
 
 
 def make_parser(schema, default_fields: list[str], now: datetime) -> _Parser:

@@ -283,6 +283,10 @@ def hix(tmp_path_factory):
     ("NOT militia NOT lawyer", [3]),
     ("NOT (militia OR lawyer)", [3]),
     ("(-militia)", [2, 3]),
+    ("shrine OR (-militia)", [2, 3]),  # a group of exclusions inside: everything but
+    ("lawyer OR (-militia -shrine)", [2]),
+    ("bridge (-town)", []),
+    ("title:(-militia)", [2, 3, 4]),
 ])
 def test_hyphenated_words_and_exclusion_only_queries(hix, q, expected):
     assert found(hix, q) == expected
