@@ -428,29 +428,13 @@ def parse(qstring: str, schema, *, passages: bool, now: datetime) -> wq.Query:
         q = None
     if q is None or _has_error(q):
         q = _literal(parser, text)
-    elif type(q) is type(wq.NullQuery) and _minus_to_not(text) != text:
-        # Only exclusions ("-iran"): Whoosh's parser drops a minus with nothing before it.
-        try:
-            q = parser.parse(_minus_to_not(text))
-        except QueryError:
-            raise
-        except Exception:  # noqa: BLE001
-            q = None
-        if q is None or _has_error(q):
-            q = wq.NullQuery
     return _check(_everything_but(q))
 
 
-# Quoted phrases and [date ranges] are left as they are by the rewrites below: a minus
-# there is part of the phrase or a relative date ("[-7d TO -1d]").
-_LITERAL = r'"[^"]*"?|\[[^\]]*\]?|\{[^}]*\}?'
-_MINUS_SCAN = re.compile(_LITERAL + r"|(?<![^\s(])-(?=[^\s-])")
-_FIELD_MINUS_SCAN = re.compile(_LITERAL + r"|(?<![^\s(])(\w+):-(?=[^\s-])")
-
-
-def _minus_to_not(text: str) -> str:
-    """ "-iran" → "NOT iran" outside quotes and brackets."""
-    return _MINUS_SCAN.sub(lambda m: "NOT " if m.group() == "-" else m.group(), text)
+# Quoted phrases and [date ranges] are left as they are: a minus there is part of the
+# phrase or a relative date ("[-7d TO -1d]").
+_FIELD_MINUS_SCAN = re.compile(r'"[^"]*"?|\[[^\]]*\]?|\{[^}]*\}?'
+                               r"|(?<![^\s(])(\w+):-(?=[^\s-])")
 
 
 def _field_minus(text: str) -> str:
