@@ -247,10 +247,6 @@ class ClipperCodec(W3Codec):
                                      inlinelimit=self._inlinelimit)
 
 
-def codec() -> ClipperCodec:
-    return ClipperCodec()
-
-
 # ------------------------------------------------------------------ reading
 
 
@@ -263,7 +259,7 @@ def raw_matcher(reader, fieldname: str, tbytes: bytes):
     return m
 
 
-def _segmented_cumsum(deltas: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def segmented_cumsum(deltas: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Running sums of ``deltas`` restarting every ``counts`` items."""
     run = np.cumsum(deltas)
     starts = np.cumsum(counts) - counts
@@ -280,11 +276,16 @@ class Values:
 
     @classmethod
     def of(cls, values) -> Values:
-        lens = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
-        offs = np.zeros(len(values), dtype=np.int64)
-        if len(values) > 1:
+        return cls.joined(b"".join(values),
+                          np.fromiter(map(len, values), dtype=np.int64, count=len(values)))
+
+    @classmethod
+    def joined(cls, buf: bytes, lens: np.ndarray) -> Values:
+        """Values laid end to end in ``buf``, of lengths ``lens``."""
+        offs = np.zeros(len(lens), dtype=np.int64)
+        if len(lens) > 1:
             np.cumsum(lens[:-1], out=offs[1:])
-        return cls(b"".join(values), offs, lens)
+        return cls(buf, offs, lens)
 
     def __len__(self) -> int:
         return len(self.lens)
@@ -295,6 +296,12 @@ class Values:
     def items(self) -> list[bytes]:
         buf = self.buf
         return [buf[o:o + n] for o, n in zip(self.offs.tolist(), self.lens.tolist())]
+
+
+def _any_in(within: list[int], after: int, upto: int) -> bool:
+    """Whether the ascending ``within`` holds a number in (after, upto]."""
+    at = bisect_right(within, after)
+    return at < len(within) and within[at] <= upto
 
 
 def read_blocks(reader, fieldname: str, tbytes: bytes, within=None, weights: bool = False,
@@ -324,8 +331,7 @@ def read_blocks(reader, fieldname: str, tbytes: bytes, within=None, weights: boo
     last = -1
     while m.is_active():
         top = m._maxid
-        if within is None or (bisect_right(within, last) < len(within)
-                              and within[bisect_right(within, last)] <= top):
+        if within is None or _any_in(within, last, top):
             if m._data is None:
                 m._read_data()
             data = m._data
@@ -356,13 +362,9 @@ def read_blocks(reader, fieldname: str, tbytes: bytes, within=None, weights: boo
         m._next_block()
     vals = None
     if values:
-        if v_parts:
-            lens = np.concatenate([p[0] for p in v_parts]).astype(np.int64)
-            offs = np.zeros(len(lens), dtype=np.int64)
-            np.cumsum(lens[:-1], out=offs[1:])
-            vals = Values(b"".join([p[1] for p in v_parts]), offs, lens)
-        else:
-            vals = Values.of([])
+        vals = (Values.joined(b"".join([p[1] for p in v_parts]),
+                              np.concatenate([p[0] for p in v_parts]).astype(np.int64))
+                if v_parts else Values.of([]))
     if not id_parts:
         return _EMPTY, (np.zeros(0) if weights else None), vals
     if len(id_parts) == 1:  # one block (most words): no restarts to undo
@@ -370,6 +372,6 @@ def read_blocks(reader, fieldname: str, tbytes: bytes, within=None, weights: boo
         return ids, (w_parts[0] if weights else None), vals
     deltas = np.concatenate([np.asarray(p) if isinstance(p, array)
                              else np.asarray(p, dtype=np.int64) for p in id_parts])
-    ids = _segmented_cumsum(deltas.astype(np.int64, copy=False),
+    ids = segmented_cumsum(deltas.astype(np.int64, copy=False),
                             np.asarray(counts, dtype=np.int64))
     return ids, (np.concatenate(w_parts) if weights else None), vals

@@ -21,7 +21,7 @@ from pickle import loads
 import numpy as np
 
 from clipper.index.arraycache import ArrayCache, reader_cache
-from clipper.index.codec import Values, read_blocks
+from clipper.index.codec import Values, read_blocks, segmented_cumsum
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 # Pickle opcodes of a protocol-2 list of ints: PROTO 2, EMPTY_LIST, BINPUT 0, [MARK],
@@ -30,22 +30,6 @@ _PROTO, _LIST, _BINPUT, _MARK = 0x80, ord("]"), ord("q"), ord("(")
 _BININT1, _BININT2, _BININT = ord("K"), ord("M"), ord("J")
 _STOP = ord(".")
 _MAX_BATCH = 1000  # the pickler writes MARK ... APPENDS batches of 1000 items
-
-
-def term_postings(reader, fieldname: str, tbytes: bytes,
-                  within: list[int] | None = None) -> tuple[np.ndarray, Values]:
-    """Document numbers (ascending, deleted ones included) and raw values of one
-    term's postings in a segment reader. With ``within`` (ascending document numbers),
-    blocks holding none of them are skipped without being read."""
-    ids, _weights, values = read_blocks(reader, fieldname, tbytes, within, values=True)
-    return ids, values
-
-
-def _runs_to_positions(deltas: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Per-value running sums of ``deltas`` (``counts`` items per value, in order)."""
-    run = np.cumsum(deltas)
-    excl = np.cumsum(counts) - counts
-    return run - np.repeat(run[excl] - deltas[excl], counts)
 
 
 def decode_positions(values: list | Values, fmt) -> tuple[np.ndarray, np.ndarray]:
@@ -136,7 +120,7 @@ def _decode_slow(values: list, fmt) -> tuple[np.ndarray, np.ndarray]:
         counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
         deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64,
                              count=int(counts.sum()))
-        pos = _runs_to_positions(deltas, counts) if deltas.size else _EMPTY
+        pos = segmented_cumsum(deltas, counts) if deltas.size else _EMPTY
     except Exception:  # noqa: BLE001 - any surprise: Whoosh's own decoder
         lists = [fmt.decode_positions(v) for v in values]
         counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
@@ -171,9 +155,6 @@ CACHE_MIN_POSITIONS = 5_000
 CACHE_BYTES_PER_DOC = 2048
 
 
-_KeyCache = ArrayCache
-
-
 def _key_cache(reader) -> ArrayCache:
     return reader_cache(reader, "phrase_keys",
                         max(8 << 20, CACHE_BYTES_PER_DOC * reader.doc_count_all()))
@@ -182,7 +163,8 @@ def _key_cache(reader) -> ArrayCache:
 def _keys(reader, fieldname: str, t: bytes, fmt, cand: np.ndarray | None) -> np.ndarray:
     """Ascending ``document << 32 | position`` of a term's postings (deleted documents
     included), only in the documents ``cand`` when given."""
-    ids, values = term_postings(reader, fieldname, t, None if cand is None else cand.tolist())
+    ids, _weights, values = read_blocks(reader, fieldname, t,
+                                        None if cand is None else cand.tolist(), values=True)
     if cand is not None and ids.size:
         at = np.searchsorted(ids, cand)
         at[at == len(ids)] = 0

@@ -16,6 +16,7 @@ from whoosh.system import pack_uint
 
 from clipper.index import SearchIndex
 from clipper.index import phrase as phrase_mod
+from clipper.index.arraycache import ArrayCache
 from clipper.index.codec import Values
 from clipper.index.documents import ArticleDoc, PassageDoc
 from clipper.index.phrase import decode_positions, phrase_counts
@@ -137,7 +138,7 @@ def test_phrase_counts_match_a_word_by_word_reading(corpus, phrase, cached, monk
 
 
 def test_the_key_cache_keeps_to_its_budget():
-    cache = phrase_mod._KeyCache(budget=1000)
+    cache = ArrayCache(budget=1000)
     for i in range(10):
         cache.put(i, np.zeros(40, dtype=np.int64))  # 320 bytes each
     assert cache.used <= 1000 and list(cache.items) == [7, 8, 9]
