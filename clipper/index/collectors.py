@@ -115,12 +115,11 @@ def _reader_column(reader, name: str, translate: bool = True) -> list:
             field = reader.schema[name]
             if not translate or type(field) is fields.COLUMN:  # COLUMN: values as stored
                 pass
-            elif (type(field) is fields.NUMERIC and field.numtype is int
-                  and not field.decimal_places and isinstance(raw, np.ndarray)
-                  and raw.dtype == np.uint64 and field.bits == 64):
+            elif (type(field) is fields.NUMERIC and field.numtype is int and field.signed
+                  and field.bits == 64 and not field.decimal_places
+                  and isinstance(raw, np.ndarray) and raw.dtype == np.uint64):
                 # Whoosh's from_sortable for signed 64-bit ints: x - 2**63.
-                values = (raw ^ np.uint64(1 << 63)).view(np.int64).tolist() \
-                    if field.signed else values
+                values = (raw ^ np.uint64(1 << 63)).view(np.int64).tolist()
             else:
                 values = list(map(field.from_column_value, values))
         cache[(name, translate)] = values
@@ -178,16 +177,25 @@ def column_array(reader, name: str):
         end = offsets[-1] + lengths[-1] if n else 0
         data = creader._dbfile.get(creader._basepos, end)
         out = [data[o:o + k] for o, k in zip(offsets, lengths)]
-    elif kind is columns.NumericColumn.Reader and creader._typecode in _NUMERIC_CODES:
-        stored = min(creader._count, n)
-        raw = creader._dbfile.get(creader._basepos, stored * creader._fixedlen)
-        out = np.empty(n, dtype=np.dtype(creader._typecode))
-        out[:stored] = np.frombuffer(raw, dtype=np.dtype(creader._typecode).newbyteorder(">"))
-        out[stored:] = creader._default
-        out.setflags(write=False)
-    elif kind is columns.EmptyColumnReader:
-        out = None
+    elif kind is columns.NumericColumn.Reader:
+        out = numeric_column(creader, n)
     cache[key] = out
+    return out
+
+
+def numeric_column(creader, n: int) -> np.ndarray | None:
+    """A Whoosh ``NumericColumn`` reader's ``n`` values read in one piece (documents past
+    the stored ones have the default), or None for a type numpy does not share."""
+    if (type(creader) is not columns.NumericColumn.Reader
+            or creader._typecode not in _NUMERIC_CODES):
+        return None
+    dtype = np.dtype(creader._typecode)
+    stored = min(creader._count, n)
+    raw = creader._dbfile.get(creader._basepos, stored * creader._fixedlen)
+    out = np.empty(n, dtype=dtype)
+    out[:stored] = np.frombuffer(raw, dtype=dtype.newbyteorder(">"))
+    out[stored:] = creader._default
+    out.setflags(write=False)
     return out
 
 

@@ -52,7 +52,7 @@ from whoosh.util.numeric import byte_to_length
 
 from clipper.index.arraycache import ArrayCache, reader_cache
 from clipper.index.codec import read_blocks
-from clipper.index.collectors import _DocListQuery, column_array
+from clipper.index.collectors import _DocListQuery, _reader_column, numeric_column
 from clipper.index.nodes import ExactPhrase, Exclusion, _PhraseOr
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
@@ -143,14 +143,7 @@ def column_ranks(searcher, name: str, reverse: bool) -> np.ndarray:
         n = reader.doc_count_all()
         if not n:
             continue
-        vals = column_array(reader, name)
-        if vals is None:
-            cache = reader.__dict__.setdefault("_clipper_raw_columns", {})
-            vals = cache.get(name)
-            if vals is None:
-                vals = list(reader.column_reader(name, translate=False))
-                cache[name] = vals
-        values.extend(vals.tolist() if isinstance(vals, np.ndarray) else vals)
+        values.extend(_reader_column(reader, name, translate=False))
     if not values:
         return _EMPTY_IDS
     if all(type(v) is int for v in values):
@@ -221,15 +214,9 @@ def _restrict(ids: np.ndarray, values: np.ndarray, within: np.ndarray | None):
 
 def _length_codes(col, n: int) -> np.ndarray:
     """A length column's bytes (one per document) as an array, read in one piece when
-    it is Whoosh's one-byte numeric column (documents past its end have the default)."""
-    if (type(col) is NumericColumn.Reader and col._typecode == "B"
-            and col._fixedlen == 1 and 0 <= col._default < 256):
-        count = min(col._count, n)
-        out = np.full(n, col._default, dtype=np.uint8)
-        if count:
-            raw = col._dbfile.get(col._basepos, count)
-            out[:count] = np.frombuffer(raw, dtype=np.uint8, count=count)
-        return out
+    it is Whoosh's one-byte numeric column."""
+    if type(col) is NumericColumn.Reader and col._typecode == "B":
+        return numeric_column(col, n)
     return np.fromiter((col[d] for d in range(n)), dtype=np.uint8, count=n)
 
 
