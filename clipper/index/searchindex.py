@@ -351,12 +351,18 @@ class SearchIndex:
                     for d in range(r.doc_count_all()):
                         r.stored_fields(d)
         except _DAMAGE as exc:
-            if isinstance(exc, _CORRUPTION):
-                self._mark_damaged()
-            else:
-                self.needs_rebuild = True
+            self._note_damage(exc)
             return f"{type(exc).__name__}: {exc}"
         return None
+
+    def _note_damage(self, exc: BaseException) -> bool:
+        """After ``exc`` (one of ``_DAMAGE``) reading the index: the index needs a rebuild;
+        real corruption is also remembered for the next open. True for corruption."""
+        if isinstance(exc, _CORRUPTION):
+            self._mark_damaged()
+            return True
+        self.needs_rebuild = True
+        return False
 
     def _mark_damaged(self) -> None:
         """Remember that the index is damaged, so that the next open rebuilds it (the
@@ -611,11 +617,7 @@ class SearchIndex:
             )
         if sort is None and not everything:
             return None
-        if sort is None:
-            sort = "-published"
-        reverse = sort.startswith("-")
-        name = sort.lstrip("-")
-        column = "title_sort" if name == "title" else name
+        column, reverse = _sort_column(sort)
         return sorting.MultiFacet([
             sorting.FieldFacet(column, reverse=reverse),
             sorting.FieldFacet("id", reverse=reverse),
@@ -624,10 +626,7 @@ class SearchIndex:
     def _sort_keys(self, part: _Part, sort: str | None) -> list:
         """The key arrays of ``_sortedby``'s facets (column, then id), cached for the
         current searcher."""
-        sort = sort or "-published"
-        reverse = sort.startswith("-")
-        name = sort.lstrip("-")
-        column = "title_sort" if name == "title" else name
+        column, reverse = _sort_column(sort)
         keys = []
         for col in (column, "id"):
             cache_key = ("_rank", col, reverse)
@@ -710,12 +709,10 @@ class SearchIndex:
         except (QueryError, LibraryLocked):
             raise
         except _DAMAGE as exc:
-            if isinstance(exc, _CORRUPTION):
-                self._mark_damaged()
+            if self._note_damage(exc):
                 raise LibraryCorrupt(
                     f"the search index is damaged ({exc}); it is rebuilt from the database "
                     f"when the library is next opened (or now: clipper reindex)") from exc
-            self.needs_rebuild = True
             raise LibraryCorrupt(f"the search index could not be read ({exc}); if this "
                                  f"persists, rebuild it: clipper reindex") from exc
         suggestion = None
@@ -1029,6 +1026,13 @@ class _PageHit:
 
     def fields(self) -> dict:
         return self._searcher.stored_fields(self.docnum)
+
+
+def _sort_column(sort: str | None) -> tuple[str, bool]:
+    """The column a sort orders by, and whether descending (no sort: newest first)."""
+    sort = sort or "-published"
+    name = sort.lstrip("-")
+    return ("title_sort" if name == "title" else name), sort.startswith("-")
 
 
 def _lists_everything(q: wq.Query) -> bool:
