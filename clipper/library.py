@@ -301,10 +301,7 @@ class Library:
         self._background_wanted = False  # the rest of this import is indexed here
         if background is not None:
             background.abort()
-        self._index_stale = True
-        self.index_warning = (f"search index update failed ({type(exc).__name__}: {exc}); "
-                              "it will be repaired on next start")
-        log.warning(self.index_warning)
+        self._index_update_failed(exc)
         try:
             self.dirty_marker.touch()
         except OSError:
@@ -339,10 +336,7 @@ class Library:
         """The index holds everything the database does (as far as this Library knows)."""
         if self._index_stale or self._background is not None:
             return
-        try:
-            self.dirty_marker.unlink()
-        except FileNotFoundError:
-            pass
+        self.dirty_marker.unlink(missing_ok=True)
 
     def index_repaired(self) -> None:
         """Called by the repair/rebuild code once the index matches the database again."""
@@ -371,11 +365,16 @@ class Library:
                 delete_passages=sorted(changes.deleted_passages),
             )
         except Exception as exc:
-            self._index_stale = True
-            self.index_warning = f"search index update failed ({type(exc).__name__}: {exc}); it will be repaired on next start"
-            log.warning(self.index_warning)
+            self._index_update_failed(exc)
             return
         self._index_current()
+
+    def _index_update_failed(self, exc: Exception) -> None:
+        """The database is committed but the index missed it: say so, keep the drift marker."""
+        self._index_stale = True
+        self.index_warning = (f"search index update failed ({type(exc).__name__}: {exc}); "
+                              "it will be repaired on next start")
+        log.warning(self.index_warning)
 
     # ---- searching -----------------------------------------------------------------------
     def search(self, query: str, **kwargs):
