@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 from whoosh.fields import DATETIME
 
+from clipper.index.dates import to_utc_naive
 from clipper.index.documents import ArticleDoc, PassageDoc
-from clipper.index.query import to_utc_naive
 
 _DATETIME = DATETIME(sortable=True)  # the articles' column encoding, for passages
 _MISSING_DATE = 2**64 - 1  # what the articles' DATETIME column holds for "no date"

@@ -49,13 +49,14 @@ from clipper.index.codec import ClipperCodec, read_blocks
 from clipper.index.collectors import (
     _ArticleMatch,
     _column_ranges,
+    _TopCounting,
     segment_codes,
     segment_column,
-    _TopCounting,
 )
+from clipper.index.dates import to_utc_naive
 from clipper.index.documents import ArticleDoc, PassageDoc
 from clipper.index.fields import article_fields, passage_fields
-from clipper.index.query import parse, to_utc_naive
+from clipper.index.query import parse
 from clipper.index.results import Hit, PassageHit, SearchResult
 from clipper.index.schema import (
     ARTICLE_ONLY_FIELDS,
