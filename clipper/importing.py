@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from clipper.errors import Cancelled, ClipperError, InputError
-from clipper.importers import ImportOptions, expand_sources, load_source_items
+from clipper.importers import ImportOptions, display_name, expand_sources, load_source_items
 from clipper.jobs import CancelToken, Job, Progress
 from clipper.models import ArticleDraft
 
@@ -122,13 +122,14 @@ def import_sources(lib, sources: list[str], *, options: ImportOptions | None = N
     total = len(expanded)
     yield Progress(0, total, "")
     with lib.deferred_index(background=True, expected=total):
-        for n, source in enumerate(expanded):
+        for n, path in enumerate(expanded):
+            source = display_name(path)  # printable: a name's non-UTF-8 bytes as \xNN
             if cancel is not None and cancel.cancelled:
                 report.cancelled = True
                 break
             yield Progress(n, total, source)
             try:
-                items = yield from _load_with_progress(source, options, stdin, cancel, n, total)
+                items = yield from _load_with_progress(path, options, stdin, cancel, n, total)
             except Cancelled:
                 report.cancelled = True
                 break

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +82,7 @@ def expand_sources(sources: list[str], options: ImportOptions | None = None) -> 
             from clipper.importers.opml import feed_urls
 
             try:
-                out.extend(feed_urls(read_file(path, options.max_bytes), str(path)))
+                out.extend(feed_urls(read_file(path, options.max_bytes), display_name(path)))
                 return
             except InputError:
                 pass
@@ -112,25 +113,63 @@ def read_limited(stream: BinaryIO, max_bytes: int, source: str) -> bytes:
     return data
 
 
+def display_name(name: str | os.PathLike) -> str:
+    """A file name as it can be printed, stored and put in JSON: bytes that are not UTF-8
+    (kept by Python as lone surrogates, "surrogateescape") become visible ``\\xNN`` escapes."""
+    text = os.fspath(name)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+_NOT_REGULAR = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+                (stat.S_ISBLK, "a device"), (stat.S_ISDIR, "a folder"))
+
+
+def _not_regular(mode: int) -> str | None:
+    """What a non-regular file is ("a named pipe", "a socket", ...), None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((what for test, what in _NOT_REGULAR if test(mode)), "not a regular file")
+
+
 def read_file(path: Path, max_bytes: int) -> bytes:
-    """Read a file, checking the size cap before reading a single byte."""
+    """Read a regular file, checking its kind and the size cap before reading a single byte.
+
+    A named pipe, socket or device is refused without being opened (opening a FIFO waits
+    for a writer forever); the file is opened non-blocking and checked again, so one
+    swapped in after the check cannot hang the import either.
+    """
+    label = display_name(path)
     try:
-        size = path.stat().st_size
+        info = os.stat(path)
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
+        raise InputError(f"{label}: no such file") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder")
-    if size > max_bytes:
-        raise InputError(f"{path}: larger than the {max_bytes // (1024 * 1024)} MB import limit")
+        raise InputError(f"{label}: cannot read ({exc.strerror})") from None
+    what = _not_regular(info.st_mode)
+    if what == "a folder":
+        raise InputError(f"{label}: is a folder")
+    if what:
+        raise InputError(f"{label}: is {what}, not a regular file; skipped")
+    if info.st_size > max_bytes:
+        raise InputError(f"{label}: larger than the {max_bytes // (1024 * 1024)} MB import limit")
     try:
-        with path.open("rb") as fh:
-            return read_limited(fh, max_bytes, str(path))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
+        raise InputError(f"{label}: permission denied") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+        raise InputError(f"{label}: cannot read ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            what = _not_regular(os.fstat(fh.fileno()).st_mode)
+            if what:
+                raise InputError(f"{label}: is {what}, not a regular file; skipped")
+            return read_limited(fh, max_bytes, label)
+    except OSError as exc:
+        raise InputError(f"{label}: cannot read ({exc.strerror})") from None
 
 
 def load_source(source: str, options: ImportOptions | None = None, stdin: BinaryIO | None = None) -> list[ArticleDraft]:
@@ -165,13 +204,13 @@ def load_source_items(
             return _load_url(source, options)
         path = Path(source)
         data = read_file(path, options.max_bytes)
-        return _parse_bytes(data, str(path), kind=_kind_from_suffix(path), options=options)
+        return _parse_bytes(data, display_name(path), kind=_kind_from_suffix(path), options=options)
     except InputError:
         raise
     except (ValueError, TypeError, LookupError, AttributeError, RecursionError, MemoryError) as exc:
         # A parser tripped over damaged input in a way we did not foresee: still one
         # clear line for the user, never a traceback.
-        label = "stdin" if source == "-" else source
+        label = "stdin" if source == "-" else display_name(source)
         raise InputError(f"{label}: cannot read this source ({exc.__class__.__name__}: {str(exc)[:80]})") from None
 
 
