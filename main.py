@@ -10,7 +10,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="clipper-gui", description="Clipper: a desktop news-clipping manager.")
-    parser.add_argument("--library", metavar="DIR", help="library folder (default: $CLIPPER_LIBRARY or your data folder)")
+    from clipper.cli.common import library_folder
+
+    parser.add_argument("--library", metavar="DIR", type=library_folder, help="library folder (default: $CLIPPER_LIBRARY or your data folder)")
     parser.add_argument("--sample", action="store_true", help="open a throwaway library filled with sample clippings")
     args = parser.parse_args(argv)
     from clipper.gui.app import run

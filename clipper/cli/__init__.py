@@ -30,8 +30,10 @@ class Parser(argparse.ArgumentParser):
 
 def _common() -> argparse.ArgumentParser:
     """Options accepted both before and after the command name."""
+    from clipper.cli.common import library_folder
+
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--library", metavar="DIR", default=argparse.SUPPRESS,
+    common.add_argument("--library", metavar="DIR", default=argparse.SUPPRESS, type=library_folder,
                         help="library folder (default: $CLIPPER_LIBRARY, else the user data folder)")
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print data as JSON")
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 import textwrap
 
-from clipper.cli.common import ProgressBar, emit, open_library, positive_int, print_json, wants_json
+from clipper.cli.common import ProgressBar, emit, open_library, positive_int, print_json, record_id, wants_json
 from clipper.errors import InputError
 
 
@@ -31,11 +31,11 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("show", parents=[common], help="print one article, its passages and notes")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id)
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("edit", parents=[common], help="change an article's metadata or text (passages are re-anchored)")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id)
     for name in ("title", "dek", "outlet", "agency", "author", "url", "language"):
         p.add_argument(f"--{name}")
     p.add_argument("--date", dest="published", help="published date (YYYY-MM-DD)")
@@ -43,7 +43,7 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_edit)
 
     p = sub.add_parser("delete", parents=[common], help="delete an article with its passages and notes")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id)
     p.set_defaults(func=cmd_delete)
 
 

@@ -22,6 +22,15 @@ def open_library(args, *, repair_index: bool = True) -> Iterator:
         lib.close()
 
 
+def library_folder(value: str) -> str:
+    """``--library DIR``: an empty DIR is refused (it would silently mean the default library)."""
+    import argparse
+
+    if not value.strip():
+        raise argparse.ArgumentTypeError("needs a folder, not an empty name")
+    return value
+
+
 def wants_json(args) -> bool:
     return bool(getattr(args, "json", False))
 
@@ -68,13 +77,32 @@ class ProgressBar:
             sys.stderr.flush()
 
 
+MAX_ID = 2 ** 63 - 1  # SQLite's largest integer: no row id is above it
+
+
 def positive_int(value: str) -> int:
+    return min(_whole(value, "a number"), MAX_ID)  # a --limit of 10^20 means "all"
+
+
+def record_id(value: str) -> int:
+    """An article, passage or note id: a whole number SQLite can hold (a bigger one would
+    be an OverflowError deep in a query rather than a usage error)."""
+    n = _whole(value, "an id")
+    if n > MAX_ID:
+        import argparse
+
+        raise argparse.ArgumentTypeError(f"no id is that large ({value}); ids go up to {MAX_ID}")
+    return n
+
+
+def _whole(value: str, what: str) -> int:
+    """A whole number ≥ 0 from the command line, else an argparse type error."""
     import argparse
 
     try:
         n = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+        raise argparse.ArgumentTypeError(f"{what} must be a whole number, not {value!r}") from None
     if n < 0:
-        raise argparse.ArgumentTypeError(f"expected a number ≥ 0, got {value}")
+        raise argparse.ArgumentTypeError(f"{what} cannot be negative, not {value}")
     return n

@@ -1,11 +1,13 @@
 """clipper export"""
 from __future__ import annotations
 
+from clipper.cli.common import record_id
+
 
 def register(sub, common) -> None:
     p = sub.add_parser("export", parents=[common], help="export passages and notes to PDF, Markdown, CSV, JSON or W3C")
     p.add_argument("--format", required=True, choices=["pdf", "md", "markdown", "csv", "json", "w3c"])
-    p.add_argument("--article", type=int, action="append", default=[], metavar="ID")
+    p.add_argument("--article", type=record_id, action="append", default=[], metavar="ID")
     p.add_argument("--tag", action="append", default=[], metavar="T")
     p.add_argument("--query", metavar="Q")
     p.add_argument("--passages", action="store_true", help="with --query: match passages rather than articles")

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import sys
+from argparse import ArgumentTypeError
 
 from clipper.cli import UsageError
-from clipper.cli.common import emit, open_library, print_json, wants_json
+from clipper.cli.common import emit, open_library, print_json, record_id, wants_json
 
 
 def register(sub, common) -> None:
     p = sub.add_parser("highlight", parents=[common], help="highlight a passage of an article",
                        description="Highlight a span, given by an exact quote or by code-point offsets "
                                    "(as in 'clipper show ID --json').")
-    p.add_argument("id", type=int, help="article id")
+    p.add_argument("id", type=record_id, help="article id")
     p.add_argument("--quote", help="the exact text to highlight")
     p.add_argument("--occurrence", type=int, metavar="N", help="which occurrence of the quote (1-based)")
     p.add_argument("--start", type=int)
@@ -25,7 +26,7 @@ def register(sub, common) -> None:
                        description="clipper note ID TEXT  |  clipper note --passage PID TEXT  (TEXT - reads stdin; "
                                    "an empty TEXT with --passage clears the note)")
     p.add_argument("args", nargs="+", metavar="ID TEXT")
-    p.add_argument("--passage", type=int, metavar="PID")
+    p.add_argument("--passage", type=record_id, metavar="PID")
     p.set_defaults(func=cmd_note)
 
     p = sub.add_parser("tag", parents=[common], help="manage tags: list, rename, merge, color, delete, add, remove")
@@ -49,11 +50,11 @@ def register(sub, common) -> None:
     t.add_argument("tag")
     t.set_defaults(func=cmd_tag_delete)
     t = tsub.add_parser("add", parents=[common], help="tag an article: tag add ID TAG...")
-    t.add_argument("id", type=int)
+    t.add_argument("id", type=record_id)
     t.add_argument("tags", nargs="+")
     t.set_defaults(func=cmd_tag_add)
     t = tsub.add_parser("remove", parents=[common], help="untag an article: tag remove ID TAG...")
-    t.add_argument("id", type=int)
+    t.add_argument("id", type=record_id)
     t.add_argument("tags", nargs="+")
     t.set_defaults(func=cmd_tag_remove)
 
@@ -61,17 +62,17 @@ def register(sub, common) -> None:
     psub = p.add_subparsers(dest="passage_command", metavar="ACTION", parser_class=type(p))
     psub.required = True
     t = psub.add_parser("show", parents=[common])
-    t.add_argument("pid", type=int)
+    t.add_argument("pid", type=record_id)
     t.set_defaults(func=cmd_passage_show)
     t = psub.add_parser("edit", parents=[common])
-    t.add_argument("pid", type=int)
+    t.add_argument("pid", type=record_id)
     t.add_argument("--add-tag", action="append", default=[], metavar="T")
     t.add_argument("--remove-tag", action="append", default=[], metavar="T")
     t.add_argument("--color", metavar="#RRGGBB")
     t.add_argument("--note", metavar="TEXT")
     t.set_defaults(func=cmd_passage_edit)
     t = psub.add_parser("delete", parents=[common])
-    t.add_argument("pid", type=int)
+    t.add_argument("pid", type=record_id)
     t.set_defaults(func=cmd_passage_delete)
 
 
@@ -109,9 +110,9 @@ def cmd_note(args) -> int:
             if len(args.args) != 2:
                 raise UsageError("usage: clipper note ID TEXT  or  clipper note --passage PID TEXT")
             try:
-                article_id = int(args.args[0])
-            except ValueError:
-                raise UsageError(f"article id must be a number, not {args.args[0]!r}") from None
+                article_id = record_id(args.args[0])
+            except ArgumentTypeError as exc:
+                raise UsageError(f"argument ID: {exc}") from None
             note = lib.notes.add(article_id, _read_text(args.args[1]))
             out = {"article_id": article_id, "note": note.to_dict()}
             msg = f"note {note.id} added to article {article_id}"

@@ -76,7 +76,7 @@ def parse_period(value: str, now: datetime) -> Period:
                 end = _add_months(start, 1) if year < 9999 or month < 12 else datetime.max
             else:
                 start = datetime(year, month, day)
-                end = start + timedelta(days=1)
+                end = start + timedelta(days=1) if start < datetime(9999, 12, 31) else datetime.max
         except (ValueError, OverflowError):
             raise QueryError(f"not a valid date: {value!r}") from None
         return Period(start, end)
