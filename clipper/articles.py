@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from clipper import versions
 from clipper.errors import InputError, NotFound
 from clipper.models import Article, ArticleDraft
 from clipper.storage import articles as store
@@ -86,6 +87,7 @@ class Articles:
         data["related"] = self.related(article_id)
         data["passages"] = [p.to_dict() for p in passage_store.for_article(self.lib.db, article_id)]
         data["notes"] = [n.to_dict() for n in note_store.for_article(self.lib.db, article_id)]
+        versions.describe(self.lib, article_id, data)
         return data
 
     # ---- adding --------------------------------------------------------------------------
@@ -128,7 +130,9 @@ class Articles:
                 if not update_changed:
                     return AddResult("duplicate", by_url, store.get(db, by_url).title,
                                      reason="same URL (text changed)")
-                report, sig = self._edit(changes, by_url, text=text, tags=None, fields={"dek": draft.dek or None})
+                report, sig = self._edit(changes, by_url, text=text, tags=None, origin="import",
+                                         fields={"dek": draft.dek or None, "title": title})
+                _keep_original(self.lib, by_url, draft, text)
                 if draft_tags:  # an updated re-import keeps the article's tags and adds the new ones
                     tag_store.add_article_tags(db, by_url, draft_tags)
                     store.bump(db, [by_url])
@@ -146,6 +150,8 @@ class Articles:
                     agency=draft.agency, author=draft.author, published=draft.published, url=draft.url or "",
                     language=draft.language, source=draft.source, extra=draft.extra, content_hash=chash,
                     word_count=word_count(text), signature=sig, story_id=story_id)
+                versions.start(db, aid, text)
+                _keep_original(self.lib, aid, draft, text)
                 if matches:
                     store.set_story(db, matches, story_id)
                 if draft_tags:
@@ -176,7 +182,7 @@ class Articles:
         return report
 
     def _edit(self, changes, article_id: int, *, text: str | None, tags: list[str] | None,
-              fields: dict) -> tuple[dict, bytes | None]:
+              fields: dict, origin: str = "edit") -> tuple[dict, bytes | None]:
         """The body of ``edit``, run inside the caller's write transaction. Returns the
         re-anchoring report and the new near-duplicate signature (None: text unchanged)."""
         from clipper.dedup import signature
@@ -196,6 +202,7 @@ class Articles:
                               signature=signature(text))
                 self._reanchor(article.text, text, passages, report)
         if fields:
+            versions.before_update(db, article, fields, origin)
             store.update(db, article_id, fields)
             passage_store.bump(db, [p.id for p in passages])  # their docs carry article metadata
         if tags is not None:
@@ -235,6 +242,27 @@ class Articles:
                 report["unchanged"].append(p.id)
             passage_store.update_fields(db, p.id, update)
 
+    def apply_version(self, article_id: int, draft: ArticleDraft, origin: str) -> dict | None:
+        """A refresh or re-extraction of ``article_id`` read ``draft``: when its title, dek
+        or text differ from the current version, they become a new version (passages
+        re-anchored) and the draft's original is kept. None when nothing changed."""
+        text = (draft.text or "").strip()
+        if not text:
+            raise InputError(f"{draft.source or 'input'}: no article text found")
+        with self.lib.write() as changes:
+            article = store.get(self.lib.db, article_id)
+            title = (draft.title or "").strip() or article.title
+            dek = (draft.dek or "").strip()
+            if (text, title, dek) == (article.text, article.title, article.dek or ""):
+                return None
+            report, sig = self._edit(changes, article_id, text=text, tags=None, origin=origin,
+                                     fields={"title": title, "dek": dek})
+            version = versions.current(self.lib.db, article_id)
+            _keep_original(self.lib, article_id, draft, text)
+        if sig is not None and self._near is not None:
+            self._near.add(article_id, sig)
+        return {"version": version, "reanchor": report}
+
     def add_tags(self, article_id: int, names: list[str]) -> None:
         self._change_tags(article_id, _tag_names(names, strict=True), tag_store.add_article_tags)
 
@@ -258,3 +286,14 @@ class Articles:
             changes.tags = True
         if self._near is not None:
             self._near.remove(article_id)
+
+
+def _keep_original(lib, article_id: int, draft: ArticleDraft, text: str) -> None:
+    """Record the draft's original bytes (clipper.captures) for the article's current
+    version. (A duplicate import changes nothing, so it keeps no original.)"""
+    original = getattr(draft, "capture", None)
+    if original is None:
+        return
+    from clipper import captures
+
+    captures.record(lib, article_id, versions.current(lib.db, article_id), original, text)

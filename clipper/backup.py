@@ -24,8 +24,11 @@ KEEP = 5
 AUTO_INTERVAL_HOURS = 12
 
 
-def snapshot(db: sqlite_utils.Database, target: Path) -> Path:
-    """Write a verified snapshot of ``db`` to ``target`` (atomically replacing it)."""
+def snapshot(db: sqlite_utils.Database, target: Path, *, folder_blobs: Path | None = None) -> Path:
+    """Write a verified snapshot of ``db`` to ``target`` (atomically replacing it).
+
+    ``folder_blobs``: the library folder whose kept originals (clipper.captures) go into
+    the snapshot too, so the one file carries them (``clipper backup``)."""
     target = Path(target)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
@@ -40,6 +43,10 @@ def snapshot(db: sqlite_utils.Database, target: Path) -> Path:
         problems = dbmod.copy_into(db.conn, tmp)
         if problems:
             raise LibraryError(f"backup verification failed: {problems[0]}")
+        if folder_blobs is not None:
+            from clipper import captures
+
+            captures.pack_into_backup(tmp, folder_blobs)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
@@ -136,3 +143,6 @@ def restore_into(source: Path, folder: Path) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+    from clipper import captures
+
+    captures.unpack_from_backup(db_path, Path(folder))  # the kept originals a backup carries

@@ -27,6 +27,9 @@ class ArticleDraft:
     source: str = ""  # file path or URL it came from (for messages)
     # Extra per-source data kept as JSON (e.g. read-it-later ids); optional.
     extra: dict = field(default_factory=dict)
+    # The original bytes and how they were read (clipper.captures.Original); set by the
+    # importers, kept by the library when the draft is stored.
+    capture: object | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

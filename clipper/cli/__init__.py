@@ -51,6 +51,7 @@ def build_parser() -> Parser:
     for module in (articles_cmd, passages_cmd, search_cmd, export_cmd, maintenance_cmd, gui_cmd):
         module.register(sub, common)
     __import__("clipper.cli.recover_cmd", fromlist=["register"]).register(sub, common)
+    __import__("clipper.cli.versions_cmd", fromlist=["register"]).register(sub, common)
     return parser
 
 

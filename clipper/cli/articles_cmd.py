@@ -32,6 +32,9 @@ def register(sub, common) -> None:
 
     p = sub.add_parser("show", parents=[common], help="print one article, its passages and notes")
     p.add_argument("id", type=record_id)
+    p.add_argument("--captures", action="store_true", help="also list the kept originals (see clipper capture)")
+    p.add_argument("--version", dest="at_version", type=positive_int, metavar="N",
+                   help="print version N of the article (see clipper versions)")
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("edit", parents=[common], help="change an article's metadata or text (passages are re-anchored)")
@@ -116,8 +119,11 @@ def cmd_list(args) -> int:
 
 
 def cmd_show(args) -> int:
+    from clipper.cli import versions_cmd
+
     with open_library(args) as lib:
         data = lib.articles.full(args.id)
+        versions_cmd.show_extras(lib, args, data)
     if wants_json(args):
         print_json(data)
         return 0
@@ -150,6 +156,7 @@ def cmd_show(args) -> int:
             print(textwrap.indent(n["text"], "  "))
     if data["related"]:
         print("Same story: " + ", ".join(map(str, data["related"])))
+    versions_cmd.print_show_extras(data)
     return 0
 
 

@@ -70,7 +70,7 @@ def cmd_backup(args) -> int:
     from clipper import backup
 
     with open_library(args, repair_index=False) as lib:
-        path = backup.snapshot(lib.db, Path(args.file))
+        path = backup.snapshot(lib.db, Path(args.file), folder_blobs=lib.folder)
     return emit(args, {"backup": str(path)}, f"backup written to {path}")
 
 

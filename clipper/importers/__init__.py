@@ -58,6 +58,12 @@ class ImportOptions:
     # Cancelled) and a callback told each URL about to be fetched (progress).
     cancel: object | None = None
     on_fetch: Callable[[str], None] | None = None
+    # Pages fetched for feed/export entries (--fetch-full): URL → their capture, so an
+    # entry whose text came from its page keeps the page as its original.
+    page_captures: dict | None = None
+    # Extra request headers for URL sources (a refresh's If-None-Match/If-Modified-Since);
+    # a 304 answer raises clipper.importers.fetch.NotModified.
+    request_headers: dict | None = None
 
 
 def is_url(source: str) -> bool:
@@ -195,16 +201,22 @@ def load_source_items(
     """Load one source into drafts and per-entry failures (InputError objects naming the
     entry). Whole-source failures raise InputError."""
     options = options or ImportOptions()
+    if options.fetch_full and options.page_captures is None:
+        from dataclasses import replace
+
+        options = replace(options, page_captures={})
     try:
         if source == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
             data = read_limited(stream, options.max_bytes, "stdin")
-            return _parse_bytes(data, "stdin", kind=None, options=options)
+            return _keep(_parse_bytes(data, "stdin", kind=None, options=options), data, "stdin", None, "stdin", options)
         if is_url(source):
             return _load_url(source, options)
         path = Path(source)
         data = read_file(path, options.max_bytes)
-        return _parse_bytes(data, display_name(path), kind=_kind_from_suffix(path), options=options)
+        kind = _kind_from_suffix(path)
+        name = display_name(path)
+        return _keep(_parse_bytes(data, name, kind=kind, options=options), data, "file", kind, name, options)
     except InputError:
         raise
     except (ValueError, TypeError, LookupError, AttributeError, RecursionError, MemoryError) as exc:
@@ -271,6 +283,8 @@ def _fetch_page(url: str, options: ImportOptions) -> ArticleDraft:
     items = _load_url(url, options, want_article=True)
     for item in items:
         if isinstance(item, ArticleDraft):
+            if options.page_captures is not None:
+                options.page_captures[url] = item.capture
             return item
     raise items[0] if items and isinstance(items[0], InputError) else InputError(f"{url}: no article text found")
 
@@ -287,7 +301,12 @@ def _load_url(url: str, options: ImportOptions, want_article: bool = False) -> l
         max_decompressed=options.max_decompressed,
         max_redirects=options.max_redirects,
         user_agent=options.user_agent,
+        headers=options.request_headers,
     )
+    if result.status == 304:
+        from clipper.importers.fetch import NotModified
+
+        raise NotModified(f"{url}: not modified")
     ctype = result.content_type
     if ctype in _HTML_TYPES:
         kind = "html"
@@ -304,10 +323,29 @@ def _load_url(url: str, options: ImportOptions, want_article: bool = False) -> l
     if want_article and kind in ("feed", "opml"):
         raise InputError(f"{url}: is a feed, not an article page")
     items = _parse_bytes(result.body, url, kind=kind, options=options, base_url=result.url, charset=result.charset)
+    _keep(items, result.body, "url", kind, url, options, result)
     for item in items:
         if isinstance(item, ArticleDraft) and not item.url:
             item.url = canonical_url(result.url)
     return items
+
+
+def _keep(items: list, data: bytes, origin: str, kind: str | None, source: str, options: ImportOptions,
+          result=None) -> list:
+    """Attach the original bytes and how they were read to each draft (clipper.captures)."""
+    from clipper.captures import attach, original_from
+
+    pages = options.page_captures
+    if pages:
+        for item in items:
+            if isinstance(item, ArticleDraft) and item.capture is None and item.url in pages:
+                item.capture = pages.pop(item.url)
+    if result is None:
+        original = original_from(data, origin=origin, kind=kind or sniff_kind(data), source=source)
+    else:
+        original = original_from(data, origin=origin, kind=kind, source=source, final_url=result.url,
+                                 status=result.status, headers=result.headers, charset=result.charset)
+    return attach(items, original)
 
 
 def _parse_bytes(
@@ -379,3 +417,11 @@ def _parse_bytes(
         parse = readlater.parse_instapaper if kind == "instapaper" else readlater.parse_wallabag
         return parse(text, source, fetch_full=options.fetch_full, fetch_page=fetch_page)
     raise InputError(f"{source}: unsupported kind of source")
+
+
+def reparse(data: bytes, source: str, kind: str | None, *, base_url: str = "", charset: str | None = None,
+            options: ImportOptions | None = None) -> list[ArticleDraft | InputError]:
+    """Run today's parser for ``kind`` on kept original bytes (``clipper reextract``); no
+    page is fetched."""
+    kind = {"pocket": "html", "": None}.get(kind or "", kind)
+    return _parse_bytes(data, source, kind=kind, options=options or ImportOptions(), base_url=base_url, charset=charset)

@@ -35,6 +35,10 @@ REDIRECT_CODES = {301, 302, 303, 307, 308}
 _CHUNK = 64 * 1024
 
 
+class NotModified(InputError):
+    """A conditional request was answered 304 Not Modified (see ``fetch(headers=...)``)."""
+
+
 @dataclass
 class FetchResult:
     url: str  # final URL after redirects
@@ -170,8 +174,13 @@ def fetch(
     max_redirects: int = 5,
     user_agent: str = USER_AGENT,
     accept: str = "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5",
+    headers: dict[str, str] | None = None,
 ) -> FetchResult:
-    """GET ``url`` within every limit, following redirects. Raises InputError."""
+    """GET ``url`` within every limit, following redirects. Raises InputError.
+
+    ``headers``: extra request headers (e.g. If-None-Match / If-Modified-Since for a
+    conditional refresh); a 304 Not Modified answer to those is a result (empty body)."""
+    extra_headers = dict(headers or {})
     check_url(url)
     connect_timeout = min(timeout, connect_timeout if connect_timeout is not None else 10.0)
     max_decompressed = max_decompressed if max_decompressed is not None else max_bytes
@@ -184,7 +193,8 @@ def fetch(
     try:
         while True:
             status, headers, body = _get_once(
-                url, original, watchdog, deadline, timeout, connect_timeout, max_bytes, max_decompressed, user_agent, accept
+                url, original, watchdog, deadline, timeout, connect_timeout, max_bytes, max_decompressed, user_agent, accept,
+                extra_headers
             )
             if status in REDIRECT_CODES:
                 location = headers.get("location", "").strip()
@@ -203,6 +213,9 @@ def fetch(
                 redirects.append(target)
                 url = target
                 continue
+            if status == 304 and extra_headers:
+                return FetchResult(url=url, status=status, content_type="", charset=None, body=b"", headers=headers,
+                                   redirects=redirects)
             if status >= 400:
                 reason = http.client.responses.get(status, "error")
                 raise InputError(f"{original}: server answered HTTP {status} {reason}")
@@ -269,7 +282,8 @@ def _connection(parts, host, port, proxy: Proxy | None, timeout: float):
     return http.client.HTTPConnection(proxy.host, proxy.port, timeout=timeout)
 
 
-def _get_once(url, original, watchdog, deadline, timeout, connect_timeout, max_bytes, max_decompressed, user_agent, accept):
+def _get_once(url, original, watchdog, deadline, timeout, connect_timeout, max_bytes, max_decompressed, user_agent, accept,
+              extra_headers=None):
     parts = urlsplit(url)
     host = parts.hostname
     port = parts.port
@@ -295,6 +309,8 @@ def _get_once(url, original, watchdog, deadline, timeout, connect_timeout, max_b
             conn.putheader("User-Agent", user_agent)
             conn.putheader("Accept", accept)
             conn.putheader("Accept-Encoding", "gzip, deflate")
+            for name, value in (extra_headers or {}).items():
+                conn.putheader(name, value)
             if proxy is not None and proxy.authorization and parts.scheme.lower() == "http":
                 conn.putheader("Proxy-Authorization", proxy.authorization)
             conn.putheader("Connection", "close")
@@ -302,7 +318,7 @@ def _get_once(url, original, watchdog, deadline, timeout, connect_timeout, max_b
             resp = conn.getresponse()
             headers = {k.lower(): v for k, v in resp.getheaders()}
             status = resp.status
-            if status in REDIRECT_CODES or status >= 400:
+            if status in REDIRECT_CODES or status >= 400 or status == 304:
                 return status, headers, b""
             length = headers.get("content-length", "").strip()
             if length.isdigit() and int(length) > max_bytes:

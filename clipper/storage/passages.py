@@ -31,9 +31,10 @@ def insert(db: sqlite_utils.Database, *, article_id: int, start: int, end: int, 
            suffix: str, color: str, created_at: str | None = None) -> int:
     now = created_at or utcnow()
     cur = db.execute(
-        'INSERT INTO passages (article_id, start, "end", quote, prefix, suffix, color, status, created_at, updated_at) '
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 'anchored', ?, ?)",
-        [article_id, start, end, quote, prefix, suffix, color, now, now])
+        'INSERT INTO passages (article_id, start, "end", quote, prefix, suffix, color, status, created_at, updated_at, '
+        "version) VALUES (?, ?, ?, ?, ?, ?, ?, 'anchored', ?, ?, "
+        "(SELECT COALESCE(MAX(version), 1) FROM article_versions WHERE article_id = ?))",  # made on the current version
+        [article_id, start, end, quote, prefix, suffix, color, now, now, article_id])
     return cur.lastrowid
 
 

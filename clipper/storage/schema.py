@@ -101,7 +101,66 @@ def _v1(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO meta(key, value) VALUES ('created_at', ?)", [utcnow()])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2_captures_and_versions(db: sqlite_utils.Database) -> None:
+    """Captures (the original bytes each import read, kept as content-addressed blobs in
+    ``<library>/captures/``) and article versions (issue 17). A version row with NULL
+    title/dek/text is the article's current version (its text is the articles row);
+    superseded versions hold their own copy. Articles without version rows have one
+    implicit version 1. ``refresh_checks`` keeps the validators of the last refresh."""
+    db.executescript(
+        """
+        CREATE TABLE captures (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL DEFAULT 1,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            stored TEXT NOT NULL DEFAULT 'zst',
+            stored_size INTEGER NOT NULL DEFAULT 0,
+            origin TEXT NOT NULL DEFAULT 'file',
+            kind TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT '',
+            final_url TEXT NOT NULL DEFAULT '',
+            entry INTEGER,
+            status INTEGER,
+            etag TEXT NOT NULL DEFAULT '',
+            last_modified TEXT NOT NULL DEFAULT '',
+            content_type TEXT NOT NULL DEFAULT '',
+            headers TEXT NOT NULL DEFAULT '{}',
+            captured_at TEXT NOT NULL,
+            clipper_version TEXT NOT NULL DEFAULT '',
+            extractor TEXT NOT NULL DEFAULT '',
+            text_hash TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX captures_article ON captures(article_id);
+        CREATE INDEX captures_sha ON captures(sha256);
+        CREATE TABLE article_versions (
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            origin TEXT NOT NULL DEFAULT 'import',
+            title TEXT,
+            dek TEXT,
+            text TEXT,
+            text_hash TEXT NOT NULL DEFAULT '',
+            words INTEGER NOT NULL DEFAULT 0,
+            title_changed INTEGER NOT NULL DEFAULT 0,
+            words_changed INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (article_id, version)
+        ) WITHOUT ROWID;
+        CREATE TABLE refresh_checks (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            checked_at TEXT NOT NULL,
+            status INTEGER,
+            etag TEXT NOT NULL DEFAULT '',
+            last_modified TEXT NOT NULL DEFAULT ''
+        );
+        ALTER TABLE passages ADD COLUMN version INTEGER;
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2_captures_and_versions]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
