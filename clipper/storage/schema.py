@@ -147,7 +147,7 @@ def _v2_captures_and_versions(db: sqlite_utils.Database) -> None:
             title_changed INTEGER NOT NULL DEFAULT 0,
             words_changed INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (article_id, version)
-        ) WITHOUT ROWID;
+        );
         CREATE TABLE refresh_checks (
             article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
             checked_at TEXT NOT NULL,
