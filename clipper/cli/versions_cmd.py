@@ -3,27 +3,27 @@ from __future__ import annotations
 
 import sys
 
-from clipper.cli.common import ProgressBar, open_library, positive_int, print_json, wants_json
+from clipper.cli.common import ProgressBar, open_library, positive_int, print_json, record_id, wants_json
 from clipper.errors import InputError
 
 
 def register(sub, common) -> None:
     p = sub.add_parser("capture", parents=[common], help="list an article's captures (the originals kept at import)")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id)
     p.set_defaults(func=cmd_capture)
 
     p = sub.add_parser("verify", parents=[common],
                        help="recompute the hashes of kept originals and stored texts (exit 1 on any mismatch)")
-    p.add_argument("id", type=int, nargs="?")
+    p.add_argument("id", type=record_id, nargs="?")
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("versions", parents=[common], help="list the versions of an article")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id)
     p.set_defaults(func=cmd_versions)
 
     p = sub.add_parser("diff", parents=[common],
                        help="word-level changes between two versions of an article (default: the last two)")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id)
     p.add_argument("v1", type=positive_int, nargs="?", metavar="V1")
     p.add_argument("v2", type=positive_int, nargs="?", metavar="V2")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
@@ -32,7 +32,7 @@ def register(sub, common) -> None:
 
     p = sub.add_parser("refresh", parents=[common],
                        help="re-fetch URL articles (conditional requests); changed ones get a new version")
-    p.add_argument("ids", type=int, nargs="*", metavar="ID")
+    p.add_argument("ids", type=record_id, nargs="*", metavar="ID")
     p.add_argument("--tag", action="append", default=[], metavar="T", help="articles with tag T (repeatable)")
     p.add_argument("--query", metavar="Q", help="articles matching the search query Q")
     p.add_argument("--all", action="store_true", help="every article with an http(s) URL")
@@ -43,13 +43,13 @@ def register(sub, common) -> None:
 
     p = sub.add_parser("reextract", parents=[common],
                        help="run today's extractor on kept originals; changed text becomes a new version")
-    p.add_argument("ids", type=int, nargs="*", metavar="ID")
+    p.add_argument("ids", type=record_id, nargs="*", metavar="ID")
     p.add_argument("--all", action="store_true", help="every article with a kept original")
     p.set_defaults(func=cmd_reextract)
 
     p = sub.add_parser("original", parents=[common],
                        help="write an article's kept original: a WARC file for a URL capture, else the original file")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id)
     p.add_argument("-o", "--output", metavar="FILE", help="where to write (default: capture-N.warc.gz / .html / .txt …)")
     p.add_argument("--capture", type=positive_int, metavar="C", help="which capture (default: the newest)")
     p.set_defaults(func=cmd_original)
