@@ -173,6 +173,10 @@ class Articles:
             raise InputError(f"cannot edit {', '.join(sorted(unknown))}")
         if "title" in fields and not fields["title"].strip():
             raise InputError("the title cannot be empty")
+        if "url" in fields:
+            from clipper.importers.urls import web_url
+
+            fields["url"] = web_url(fields["url"])
         if tags is not None:
             tags = _tag_names(tags, strict=True)
         with self.lib.write() as changes:

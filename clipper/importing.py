@@ -34,9 +34,9 @@ class Overrides:
         if self.published:
             draft.published = self.published
         if self.url:
-            from clipper.importers.urls import canonical_url
+            from clipper.importers.urls import web_url
 
-            draft.url = canonical_url(self.url)
+            draft.url = web_url(self.url)
         if self.tags:
             draft.tags = list(dict.fromkeys([*draft.tags, *self.tags]))
         return draft

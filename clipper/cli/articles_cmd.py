@@ -71,7 +71,10 @@ def cmd_import(args) -> int:
                             fetch_full=args.fetch_full)
     if args.timeout:
         options.timeout = args.timeout
-    overrides = Overrides(title=args.title, outlet=args.outlet, published=_parse_date(args.date), url=args.url,
+    from clipper.importers.urls import web_url
+
+    overrides = Overrides(title=args.title, outlet=args.outlet, published=_parse_date(args.date),
+                          url=web_url(args.url) if args.url else None,
                           tags=[check_name(t) for t in args.tag])
     bar = ProgressBar(enabled=not wants_json(args))
     with open_library(args) as lib:

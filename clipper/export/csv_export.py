@@ -5,9 +5,10 @@ BOM-less CSV in the legacy ANSI code page and garbles Hebrew, Arabic, CJK and ac
 with the BOM it detects UTF-8. LibreOffice, pandas (``encoding="utf-8-sig"``) and Python's
 ``csv`` module all read it fine. Rows end in CRLF as RFC 4180 says.
 
-Formula injection: a text cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab/CR, which
-some spreadsheets strip before looking) gets a leading ``'`` so a spreadsheet shows it as
-text instead of evaluating it.
+Formula injection: a text cell starting with ``=``, ``+``, ``-``, ``@``, their full-width
+forms ``＝ ＋ － ＠`` (which spreadsheets in East Asian locales read as the same), or a tab,
+carriage return or line feed (which some spreadsheets strip before looking) gets a
+leading ``'`` so a spreadsheet shows it as text instead of evaluating it.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ COLUMNS = [
     "quote", "tags", "note", "article_title", "outlet", "agency", "author", "published",
     "url", "article_id", "passage_id", "start", "end", "color",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\t", "\r", "\n")
 
 
 def defuse(value: object) -> object:

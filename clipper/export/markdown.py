@@ -6,14 +6,21 @@ citation line, each passage as a ``> quote`` block (every line prefixed), its ``
 each passage followed by its citation.
 
 Quotes, titles and citations are article text, not Markdown: characters that would
-start formatting, links, hashtags or raw HTML are backslash-escaped. Notes are the
-user's own Markdown and are kept, except that ``<`` is escaped so raw HTML in a note
-(``<img src=...>``) is shown as text rather than loaded by the viewer.
+start formatting, links, hashtags or raw HTML are backslash-escaped, and so is Obsidian's
+own syntax (``%%comment%%`` would hide everything up to the next ``%%``, ``==mark==``,
+``[[link]]``, ``^block-id``, ``$math$``): no two of those marks are ever left side by
+side. A line of dashes or equals signs is escaped too (it would make a rule or turn the
+line above into a heading). Notes are the user's own Markdown and are kept, except that
+``<`` is escaped so raw HTML in a note (``<img src=...>``) is shown as text rather than
+loaded by the viewer, and ``%`` so an unclosed ``%%`` cannot hide the rest of the file.
+Only http(s) addresses become links; any other (``javascript:``, ``data:``, ``file:``)
+is printed as text.
 """
 from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import BinaryIO
 
 from clipper.export.model import (
@@ -26,8 +33,12 @@ from clipper.export.model import (
     tag_slug,
 )
 
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&$!{}])")
-_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])(?=\s|$)")
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&$!{}^])")
+# Obsidian's %%comment%% and ==highlight==: the second mark of a pair is escaped ("50%"
+# and "a = b" stay as they are).
+_PAIRED = re.compile(r"(?<=%)%|(?<==)=")
+# "- x", "1. x", "=", "---" (a list, a heading underline, a rule)
+_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])(?=\s|$|[-+=])")
 _HTML_LT = re.compile(r"<(?!(?:https?|mailto):[^\s<>]*>)")
 
 
@@ -35,9 +46,9 @@ def escape(text: str) -> str:
     """Article text -> Markdown that renders as exactly that text."""
     lines = []
     for line in text.split("\n"):
-        line = _INLINE_SPECIAL.sub(r"\\\1", line)
+        line = _PAIRED.sub(r"\\\g<0>", _INLINE_SPECIAL.sub(r"\\\1", line))
         m = _LINE_START.match(line)
-        if m:  # "- x", "1. x", "=" would become a list / heading
+        if m:  # "- x", "1. x", "---" would become a list / rule / heading
             marker = m.group(2)
             escaped = marker[:-1] + "\\" + marker[-1]
             line = m.group(1) + escaped + line[m.end():]
@@ -46,14 +57,46 @@ def escape(text: str) -> str:
 
 
 def note_markdown(note: str) -> str:
-    return _HTML_LT.sub(r"\\<", note.strip())
+    """A note's own Markdown, defused: raw HTML shown as text, no ``%%`` (an unclosed
+    Obsidian comment would hide the rest of the file), and a note linking anywhere but
+    http(s), mailto or a relative address (``javascript:``, ``data:``, ``file:``) is
+    exported as plain text."""
+    note = note.strip()
+    if _unsafe_link(note):
+        return escape(note)
+    return re.sub(r"(?<=%)%", r"\\%", _HTML_LT.sub(r"\\<", note))
+
+
+@lru_cache(maxsize=1)
+def _link_finder():
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark")
+    md.validateLink = lambda url: True  # see every link, not only those it would render
+    return md
+
+
+def _unsafe_link(markdown: str) -> bool:
+    from clipper.importers.urls import url_scheme
+
+    if ":" not in markdown and "&" not in markdown:  # no scheme, not even as &#58;
+        return False
+    for token in _link_finder().parse(markdown):
+        for child in token.children or ():
+            if child.type in ("link_open", "image"):
+                href = str(child.attrGet("href") or child.attrGet("src") or "")
+                if url_scheme(href) not in ("", "http", "https", "mailto"):
+                    return True
+    return False
 
 
 def _link(url: str) -> str:
+    """An http(s) address as a link; anything else (javascript:, data:, file: ...) as text."""
     url = url.strip()
     if not url:
         return ""
-    if any(c.isspace() for c in url) or ">" in url or "<" in url:
+    if (any(c.isspace() for c in url) or ">" in url or "<" in url
+            or not url.lower().startswith(("http://", "https://"))):
         return escape(url)
     return f"<{url}>"
 

@@ -208,6 +208,8 @@ def first_strong_direction(text: str) -> str:
 
 
 def tag_slug(name: str) -> str:
-    """Tag name as an Obsidian/Markdown hashtag body: spaces become ``-``."""
+    """Tag name as an Obsidian/Markdown hashtag body: spaces become ``-``; only letters,
+    digits, ``_``, ``-`` and ``/`` are kept (what Obsidian reads as part of a tag), so
+    nothing after the ``#`` can start other syntax (``%%``, ``==``, ``[[``)."""
     slug = "-".join(name.split())
-    return re.sub(r"[#,.;:!?()\[\]{}\"'`<>|\\]", "", slug) or "tag"
+    return re.sub(r"[^\w\-/]", "", slug) or "tag"

@@ -95,3 +95,19 @@ def host_of(url: str) -> str:
     except ValueError:
         return ""
     return host[4:] if host.startswith("www.") else host
+
+
+def web_url(url: str) -> str:
+    """A URL given by the user for an article (``--url``, ``edit --url``): "" clears it,
+    an absolute http(s) address is kept in its canonical form, anything else
+    (``javascript:``, ``data:``, ``file:``, a bare word) is refused with InputError, so it
+    can never come back as a link in an export."""
+    from clipper.errors import InputError
+
+    url = (url or "").strip()
+    if not url:
+        return ""
+    if not is_fetchable(url):
+        shown = url if len(url) <= 60 else url[:57] + "..."
+        raise InputError(f"not a web address: {shown!r} (an article URL must start with http:// or https://)")
+    return canonical_url(url)
