@@ -26,7 +26,7 @@ from typing import Iterator
 
 import sqlite_utils
 
-from clipper import paths
+from clipper import leftovers, paths
 from clipper.changes import Changes
 from clipper.errors import LibraryError
 from clipper.storage import db as dbmod
@@ -107,6 +107,7 @@ class Library:
             translated = dbmod.translate_error(exc) if isinstance(exc, sqlite3.Error) else None
             raise (translated or LibraryError(f"cannot open the library: {exc}")) from None
         lib = cls(folder, db)
+        leftovers.clean_library(folder)  # what killed processes left behind (clipper.leftovers)
         lib._backup_in_background = backup_in_background
         if backup_in_background:
             from clipper import recovery

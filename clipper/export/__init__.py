@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable
 
+from clipper import leftovers
 from clipper.errors import ClipperError, ExportError
 from clipper.export.model import (
     ExportArticle,
@@ -96,7 +97,7 @@ def export(doc: ExportDocument, fmt: str, path: Path | str, page_size: str = "A4
         raise ExportError(f"Cannot write {path}: folder {folder} {reason}")
 
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:60]}.", suffix=".part", dir=folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=leftovers.export_part_prefix(path), suffix=".part", dir=folder)
     except OSError as exc:
         raise ExportError(_describe_os_error(exc, path)) from exc
     tmp = Path(tmp_name)
@@ -125,6 +126,7 @@ def export(doc: ExportDocument, fmt: str, path: Path | str, page_size: str = "A4
     except Exception as exc:  # a renderer bug must not leave a partial file either
         _discard(tmp)
         raise ExportError(f"Export to {path.name} failed: {exc}") from exc
+    leftovers.clean_export_parts(path)  # .part files of killed exports to this target
     return path
 
 
