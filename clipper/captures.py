@@ -19,7 +19,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import tempfile
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -119,10 +119,16 @@ def blob_path(folder: Path, sha256: str, stored: str) -> Path:
     return Path(folder) / CAPTURE_DIR / sha256[:2] / f"{sha256[2:]}.{stored}"
 
 
+_local = threading.local()
+
+
 def compress(data: bytes) -> tuple[bytes, str]:
     z = _zstd()
     if z is not None:
-        return z.ZstdCompressor(level=3).compress(data), "zst"
+        compressor = getattr(_local, "zstd", None)
+        if compressor is None:  # one per thread: a compressor is not thread-safe, and costly to make
+            compressor = _local.zstd = z.ZstdCompressor(level=3)
+        return compressor.compress(data), "zst"
     return gzip.compress(data, compresslevel=6), "gz"
 
 
@@ -141,24 +147,31 @@ def put_blob(folder: Path, data: bytes, sha256: str | None = None) -> tuple[str,
     """Store ``data`` once (content-addressed); returns (sha256, stored, stored_size)."""
     sha256 = sha256 or hashlib.sha256(data).hexdigest()
     for stored in ("zst", "gz"):
-        path = blob_path(folder, sha256, stored)
-        if path.exists():
-            return sha256, stored, path.stat().st_size
+        try:
+            return sha256, stored, os.stat(blob_path(folder, sha256, stored)).st_size
+        except FileNotFoundError:
+            continue
     packed, stored = compress(data)
     write_blob_file(folder, sha256, stored, packed)
     return sha256, stored, len(packed)
 
 
 def write_blob_file(folder: Path, sha256: str, stored: str, packed: bytes) -> Path:
+    """Write a blob under a temporary name and rename it into place (a reader never sees
+    half a blob; two writers of the same blob write the same bytes)."""
     path = blob_path(folder, sha256, stored)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".blob-", dir=path.parent)
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
-        with os.fdopen(fd, "wb") as fh:
+        fh = open(tmp, "wb")
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(tmp, "wb")
+    try:
+        with fh:
             fh.write(packed)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
 

@@ -65,6 +65,15 @@ def refreshable(lib, article_ids: list[int]) -> list[int]:
     return sorted(r["id"] for r in rows if _is_web(r.get("url") or ""))
 
 
+def _refresh_url(lib, article) -> str:
+    """The URL the article was last fetched from (its page may name another canonical
+    URL), else its URL."""
+    from clipper.storage import captures as store
+
+    c = store.latest_url_capture(lib.db, article.id)
+    return c.source if c is not None and _is_web(c.source) else article.url
+
+
 def _validators(lib, article_id: int) -> dict[str, str]:
     from clipper.storage import captures as store
 
@@ -118,7 +127,7 @@ def refresh(lib, article_ids: list[int], *, delay: float = DEFAULT_DELAY, limit:
         except NotFound as exc:
             report.failed.append({"id": aid, "error": str(exc)})
             continue
-        url = article.url
+        url = _refresh_url(lib, article)
         if not _is_web(url):
             report.failed.append({"id": aid, "error": f"article {aid} has no http(s) URL to refresh"})
             continue

@@ -29,6 +29,8 @@ class ArticleDoc:
     note_count: int = 0
     orphan_count: int = 0
     stamp: str = ""
+    versions: int = 1  # how many versions the article has (clipper.versions)
+    changed_at: str = ""  # when its newest version arrived (articles with 2+ versions)
 
 
 @dataclass

@@ -76,6 +76,8 @@ def article_fields(doc: ArticleDoc, store_text: bool = True) -> dict:
         has.append("notes")
     if doc.tags:
         has.append("tags")
+    if doc.versions > 1:
+        has.append("versions")
     d = _common(doc.published, doc.imported_at, doc.tags, doc.outlet, doc.agency,
                 doc.author, doc.url, doc.language, doc.stamp)
     d.update(
@@ -89,6 +91,9 @@ def article_fields(doc: ArticleDoc, store_text: bool = True) -> dict:
         has=" ".join(has),
     )
     d["is"] = "orphaned" if doc.orphan_count else ""
+    changed = _parse_dt(doc.changed_at) if doc.versions > 1 else None
+    if changed is not None:
+        d["changed"] = changed  # changed:>-7d (its newest version arrived then)
     if store_text:
         d["stored_text"] = text
     return d

@@ -44,10 +44,12 @@ Dates
     ``published:>-7d`` (published during the last seven days), ``published:<-1m``
     (published more than a month ago), ``imported:>-24h``, ``imported:today``.
     Relative times may also be range ends: ``imported:[-7d TO -1d]``.
+    ``changed:`` (same forms) is when an article's newest version arrived, for articles
+    with more than one version: ``changed:>-7d``.
     Dates are in UTC.
 
 Presence
-    ``has:passages``, ``has:notes``, ``has:tags``; ``is:orphaned`` (an article with a
+    ``has:passages``, ``has:notes``, ``has:tags``, ``has:versions``; ``is:orphaned`` (an article with a
     passage whose quote could no longer be found in the text; in passage search: the
     passage itself is orphaned).
 
@@ -92,7 +94,7 @@ MAX_QUERY_LENGTH = 1000
 ARTICLE_DEFAULT_FIELDS = ["title", "text", "quote", "note", "tag"]
 PASSAGE_DEFAULT_FIELDS = ["quote", "note", "tag", "title"]
 
-HAS_VALUES = {"passages", "notes", "tags"}
+HAS_VALUES = {"passages", "notes", "tags", "versions"}
 IS_VALUES = {"orphaned"}
 
 
@@ -116,14 +118,14 @@ class _ClipperNode(syntax.SyntaxNode):
     def query(self, parser):
         ctx: QueryContext = parser.clipper_context
         field = self.field.lower()
-        if field in ("published", "imported", "date"):
-            return date_query("imported" if field == "imported" else "published",
+        if field in ("published", "imported", "date", "changed"):
+            return date_query(field if field in ("imported", "changed") else "published",
                               _unquote(self.value), ctx.now)
         value = _unquote(self.value).strip().lower()
         if field == "has":
             if value not in HAS_VALUES:
                 raise QueryError(
-                    f"unknown has:{value} (use has:passages, has:notes or has:tags)"
+                    f"unknown has:{value} (use has:passages, has:notes, has:tags or has:versions)"
                 )
             return wq.Term("has", value)
         if value not in IS_VALUES:
@@ -142,7 +144,7 @@ class _ClipperPlugin(TaggingPlugin):
 
     priority = -10
     expr = (
-        r"(?<![\w:])(?P<field>(?i:published|imported|date|has|is)):"
+        r"(?<![\w:])(?P<field>(?i:published|imported|changed|date|has|is)):"
         r"(?P<value>\[[^\]]*\]?|\"[^\"]*\"?|[^\s()]*)"
     )
 
@@ -259,7 +261,7 @@ _FIELD_RE = re.compile(r"(?<![\w:])(\w+):")
 def _rename_fields(q: str, allowed: set[str]) -> str:
     def repl(m: re.Match) -> str:
         name = m.group(1).lower()
-        if name in ("published", "imported", "date", "has", "is"):
+        if name in ("published", "imported", "changed", "date", "has", "is"):
             return m.group(0)
         target = USER_FIELDS.get(name)
         if target is None or target not in allowed:

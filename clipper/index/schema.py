@@ -23,7 +23,7 @@ from whoosh import fields
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, Token
 from whoosh.support.charset import accent_map
 
-INDEX_SCHEMA_VERSION = 3
+INDEX_SCHEMA_VERSION = 4  # 4: changed (newest version) and has:versions
 
 # Combining marks that belong inside words: Latin diacritics written as separate marks,
 # Hebrew points and cantillation, Arabic short vowels and Quranic marks. Python's ``\w``
@@ -231,7 +231,7 @@ def article_schema() -> fields.Schema:
 
 # Article fields a passage query may name: answered by the articles index.
 ARTICLE_ONLY_FIELDS = ("title", "outlet", "agency", "author", "url", "site", "lang",
-                       "published", "imported")
+                       "published", "imported", "changed")
 
 
 def _metadata_fields(fold_an) -> dict:
@@ -244,6 +244,7 @@ def _metadata_fields(fold_an) -> dict:
         "lang": fields.TEXT(analyzer=keyword_analyzer(), phrase=False),
         "published": fields.DATETIME(stored=True, sortable=True),
         "imported": fields.DATETIME(sortable=True),
+        "changed": fields.DATETIME(sortable=True),  # newest version arrived (2+ versions); ranges read the column
         "title_sort": fields.COLUMN(fields.columns.VarBytesColumn()),
         # Facet columns (exact display values).
         "outlet_f": fields.COLUMN(fields.columns.VarBytesColumn()),

@@ -52,6 +52,10 @@ def _article_extras(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict
             params + params):
         extras[aid]["notes"].append(text)
         extras[aid]["note_count"] += 1
+    for aid, count, changed in db.execute(
+            f"SELECT article_id, COUNT(*), MAX(created_at) FROM article_versions WHERE article_id {cond} "
+            "GROUP BY article_id HAVING COUNT(*) > 1", params):
+        extras[aid]["versions"] = (count, changed)
     return extras
 
 
@@ -74,7 +78,7 @@ def article_docs(db: sqlite_utils.Database, ids: Iterable[int] | None = None, ba
                 url=row[7], language=row[8], published=row[9], imported_at=row[10],
                 tags=sorted(e["tags"], key=str.casefold), quotes=e["quotes"], notes=e["notes"],
                 passage_count=e["passages"], note_count=e["note_count"], orphan_count=e["orphans"],
-                stamp=str(row[11]),
+                stamp=str(row[11]), versions=e.get("versions", (1, ""))[0], changed_at=e.get("versions", (1, ""))[1],
             )
 
 

@@ -397,3 +397,28 @@ def test_backup_and_restore_carry_captures_and_versions(cli_json, run_cli, write
     conn = sqlite3.connect(restored / "library.db")
     assert "capture_blobs" not in [r[0] for r in conn.execute("SELECT name FROM sqlite_master")]
     conn.close()
+
+
+# ------------------------------------------------------------------------ query fields
+
+def test_changed_and_has_versions_query_fields(lib):
+    from datetime import datetime, timedelta, timezone
+
+    from clipper.models import ArticleDraft
+
+    same = lib.articles.add(ArticleDraft(title="Ferry fares", text="Ferry fares rise by a tenth in spring.")).id
+    edited = lib.articles.add(ArticleDraft(title="Bus fares", text="Bus fares rise by a fifth in spring.")).id
+    lib.articles.edit(edited, text="Bus fares rise by a quarter in spring.")
+    ids = lambda q: sorted(h.id for h in lib.search(q).hits)  # noqa: E731
+    assert ids("has:versions") == [edited]
+    assert ids("changed:>-7d") == [edited]
+    assert ids("changed:today fares") == [edited]
+    assert ids("fares -has:versions") == [same]
+    later = datetime.now(timezone.utc) + timedelta(days=30)
+    assert [h.id for h in lib.search("changed:>-7d", now=later).hits] == []
+    assert [h.id for h in lib.search("changed:<-7d", now=later).hits] == [edited]  # never-changed: no date
+    assert ids("changed:[2000-01-01 TO 2100-01-01]") == [edited]
+    # passages: changed: is answered by their articles
+    lib.passages.add(edited, quote="a quarter")
+    lib.passages.add(same, quote="a tenth")
+    assert [h.article_id for h in lib.search("changed:>-7d", passages=True).hits] == [edited]
