@@ -110,6 +110,9 @@ class MainWindow(QMainWindow):
         self.tag_palette = TagPalette(self)
 
         self._build_actions()
+        from clipper.gui.versions_view import VersionsController
+
+        self.versions = VersionsController(self, rv)  # version bar, old versions, track changes
         self._connect()
         self.state.restore(self)
         self.refresh_sidebar()
@@ -435,6 +438,7 @@ class MainWindow(QMainWindow):
         self.reader.set_article(article, passages)
         self.passages.set_passages(passages, self.lib.tags.colors() if has else {})
         self.header.set_note(self.lib.notes.for_article(article.id) if has else [])
+        self.versions.article_shown(article)
 
     def _reload_passages(self) -> None:
         if self.current_article is None:
@@ -445,7 +449,9 @@ class MainWindow(QMainWindow):
 
     def _passage_activated(self, pid: int) -> None:
         p = next((p for p in self.reader.passages if p.id == pid), None)
-        if p is not None:
+        if p is not None and p.status == "orphaned":
+            self.versions.open_passage(p)  # on the version that holds its quote
+        elif p is not None:
             self.reader.scroll_to_passage(p)
 
     def _passage_clicked_in_text(self, pid: int) -> None:
