@@ -72,6 +72,34 @@ class Passages:
             changes.passages.add(pid)
         return self.get(pid)
 
+    def add_orphaned(self, article_id: int, *, quote: str, prefix: str = "", suffix: str = "",
+                     tags: list[str] = (), note: str = "") -> Passage:
+        """Keep a quote that is not in the article's text (a browser selection outside the
+        extracted body) as an orphaned passage: its words, context, tags and note stay."""
+        check_length(note)
+        if not isinstance(quote, str) or not quote.strip():
+            raise InputError("quote is empty: give the words of the passage")
+        names = [check_name(t) for t in tags]
+        db = self.lib.db
+        with self.lib.write() as changes:
+            article_store.get(db, article_id)
+            for name in names:
+                tag_store.ensure(db, name)
+            colors = {k.casefold(): v for k, v in tag_store.colors(db).items()}
+            color = next((colors[n.casefold()] for n in names if n.casefold() in colors), DEFAULT_COLOR)
+            pid = store.insert(db, article_id=article_id, start=0, end=0, quote=quote, prefix=prefix,
+                               suffix=suffix, color=color)
+            store.update_fields(db, pid, {"status": "orphaned"})
+            if names:
+                tag_store.set_passage_tags(db, pid, names)
+                changes.tags = True
+            if note:
+                note_store.set_passage_note(db, pid, note)
+            article_store.bump(db, [article_id])
+            changes.articles.add(article_id)
+            changes.passages.add(pid)
+        return self.get(pid)
+
     def update(self, passage_id: int, *, tags: list[str] | None = None, add_tags: list[str] = (),
                remove_tags: list[str] = (), color: str | None = None, note: str | None = None) -> Passage:
         check_length(note)

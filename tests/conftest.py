@@ -190,6 +190,28 @@ def one_error_line(err: str) -> str:
     return errors[0]
 
 
+# --------------------------------------------------------------------------- a page as a browser shows it
+
+def news_page(title: str = "Lighthouse keepers return to Skerry Point", *, canonical: str | None = None,
+              lang: str = "en") -> str:
+    """An article page with navigation, a caption and a footer around the body (made up)."""
+    link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
+    return f"""<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title} | Tidewater Gazette</title>
+{link}<meta property="og:site_name" content="Tidewater Gazette"></head>
+<body><nav><a href="/">Home</a> <a href="/coast">Coast</a> <a href="/weather">Weather</a></nav>
+<main><article><h1>{title}</h1>
+<figure><img src="keeper.jpg" alt=""><figcaption>A keeper climbs the spiral stair at dawn.</figcaption></figure>
+<p>For the first time in forty years, two keepers will live at the Skerry Point light from next spring, the harbour trust said on Tuesday.</p>
+<p>The automated lamp failed three times last winter, and fishing crews asked for someone on the rock who could restart it by hand during storms.</p>
+<p>The trust will restore the keepers' cottage, repair the landing stage and run a supply boat twice a week when the sea allows.</p>
+<p>"People here remember the keepers as neighbours," said Morwen Tregear, who chairs the trust. "Having the light looked after again matters to the whole coast."</p>
+</article></main><footer>Copyright Tidewater Gazette. All rights reserved.</footer></body></html>"""
+
+
+EMPTY_PAGE = """<!DOCTYPE html><html lang="en"><head><title>Sign in</title></head>
+<body><nav><a href="/">Home</a></nav><form><input name="user"><button>Sign in</button></form></body></html>"""
+
+
 # --------------------------------------------------------------------------- a local web server
 
 
