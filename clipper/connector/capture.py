@@ -201,6 +201,10 @@ def capture_job(lib, req: CaptureRequest, cancel: CancelToken | None = None) -> 
         if cancel is not None:
             cancel.raise_if_cancelled()
         added = lib.articles.add(draft, update_changed=False)
+        page_url = draft.extra["captured"].get("page_url")
+        if page_url and added.status == "imported":
+            with lib.write():
+                store.remember_page_url(lib.db, page_url, added.id)
         duplicate = added.status != "imported"
         result = CaptureResult(added.id, duplicate, added.title, "duplicate" if duplicate else "imported",
                                reason=added.reason, related=added.related)

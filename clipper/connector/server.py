@@ -95,19 +95,22 @@ class LibraryWorker:
 class ConnectorServer:
     """The endpoint over the library at ``folder``.
 
-    ``on_progress(Progress)`` and ``on_captured(result: dict)`` are called from the
-    worker thread (the desktop app turns them into signals). ``port=0`` picks any free
+    ``on_progress(Progress)``, ``on_captured(result: dict)`` and ``on_failed(message)`` (a
+    capture refused after the request checks: no article text, a bad body) are called from
+    server threads (the desktop app turns them into signals). ``port=0`` picks any free
     port (tests)."""
 
     def __init__(self, folder, port: int = DEFAULT_PORT, *, fallback: int = FALLBACK_PORTS,
                  max_body: int = MAX_BODY, on_progress: Callable[[Progress], None] | None = None,
-                 on_captured: Callable[[dict], None] | None = None):
+                 on_captured: Callable[[dict], None] | None = None,
+                 on_failed: Callable[[str], None] | None = None):
         self.folder = Path(folder)
         self.requested_port = port
         self.fallback = fallback if port else 0
         self.max_body = max_body
         self.on_progress = on_progress
         self.on_captured = on_captured
+        self.on_failed = on_failed
         self.cancel = CancelToken()
         self.worker = LibraryWorker(self.folder)
         self.httpd: ThreadingHTTPServer | None = None
@@ -188,13 +191,17 @@ class ConnectorServer:
     def capture(self, body) -> dict:
         from clipper.connector.capture import capture_job, parse_capture
 
-        request = parse_capture(body)
-
         def work(lib):
             result = run_job(capture_job(lib, request, self.cancel), self.on_progress)
             return result.to_dict()
 
-        result = self.worker.call(work)
+        try:
+            request = parse_capture(body)
+            result = self.worker.call(work)
+        except ClipperError as exc:
+            if self.on_failed is not None:
+                self.on_failed(_one_line(exc))
+            raise
         if self.on_captured is not None:
             try:
                 self.on_captured(result)

@@ -56,6 +56,7 @@ class AppController:
         window.destroyed.connect(lambda *_: None)
         self.windows.append(window)
         window.show()
+        window.connector.start()  # the browser extension's endpoint, while the window is open
         return window
 
     def open_sample(self):

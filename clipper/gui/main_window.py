@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QInputDialog, QMainWindow, QSplitter, QStackedWidg
 
 from clipper.errors import ClipperError
 from clipper.gui.article_table import ArticleTable, EmptyState
+from clipper.gui.connector_hook import install as install_connector
 from clipper.gui.dialogs import MetadataDialog, NoteDialog
 from clipper.gui.export_dialog import ExportDialog
 from clipper.gui.import_dialog import ImportDialog
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         from clipper.gui.versions_view import VersionsController
 
         self.versions = VersionsController(self, rv)  # version bar, old versions, track changes
+        self.connector = install_connector(self)  # browser extension: Preferences… and its endpoint
         self._connect()
         self.state.restore(self)
         self.refresh_sidebar()

@@ -114,7 +114,9 @@ def count(db: sqlite_utils.Database) -> int:
 def find_by_url(db: sqlite_utils.Database, url: str) -> int | None:
     if not url:
         return None
-    row = db.execute("SELECT id FROM articles WHERE url = ? ORDER BY id LIMIT 1", [url]).fetchone()
+    # "url != ''" lets SQLite use the partial index articles_url (without it, a miss scans
+    # every article: 0.65 s at 50,000)
+    row = db.execute("SELECT id FROM articles WHERE url = ? AND url != '' ORDER BY id LIMIT 1", [url]).fetchone()
     return row[0] if row else None
 
 

@@ -182,11 +182,14 @@ def test_malformed_requests_are_400(served, lib_dir, raw, part):
 
 def test_page_without_article_text_stores_nothing(served, lib_dir):
     server, token = served
+    failures = []
+    server.on_failed = failures.append
     err = _refused(server, lib_dir, 400, "no article text", method="POST", path="/v1/capture",
                    body=page_body(url="https://tidewater.example/login", html=EMPTY_PAGE,
                                   selection={"exact": "Sign in"}, tags=["coast"]),
                    token=token, origin=EXT)
     assert err.startswith("https://tidewater.example/login")
+    assert failures == [err]  # the app is told (its status bar), as for a failed import
 
 
 # ------------------------------------------------------------------------------ captures
@@ -287,6 +290,10 @@ def test_page_naming_another_canonical_url_is_found_by_its_tab_url(served, lib_d
     for url in (amp, URL):
         status, _, found = call(server, "GET", f"/v1/lookup?url={url}", token=token, origin=EXT)
         assert status == 200 and found["in_library"] is True and found["article_id"] == first["article_id"]
+    with Library.open(lib_dir) as lib:
+        lib.articles.delete(first["article_id"])
+    for url in (amp, URL):  # a deleted article is not "in the library" under either address
+        assert call(server, "GET", f"/v1/lookup?url={url}", token=token, origin=EXT)[2] == {"in_library": False}
 
 
 # ------------------------------------------------------------------------------ lookup and tags
