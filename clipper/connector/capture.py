@@ -89,7 +89,8 @@ def _text(body: dict, key: str, *, required: bool = False, limit: int | None = N
         raise InputError(f'"{key}" is empty')
     if limit is not None and len(value) > limit:
         raise InputError(f'"{key}" is longer than {limit} characters')
-    return value
+    # JSON may carry lone UTF-16 surrogates ("\ud800"), which no UTF-8 text can hold
+    return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def parse_capture(body, *, max_html: int = DEFAULT_MAX_BYTES) -> CaptureRequest:
@@ -156,6 +157,7 @@ def locate_selection(text: str, sel: Selection) -> tuple[int, int] | None:
 
 
 def _draft(req: CaptureRequest, source: str):
+    from clipper.captures import attach, original_from
     from clipper.importers.html import extract_article
 
     draft = extract_article(req.html, source=source, url=req.url)
@@ -174,6 +176,10 @@ def _draft(req: CaptureRequest, source: str):
     if draft.url != page_url:
         captured["page_url"] = page_url
     draft.extra = {**draft.extra, "captured": captured}
+    # the page as the browser sent it is the article's kept original (clipper.captures)
+    original = original_from(req.html.encode("utf-8"), origin="browser", kind="html", source=req.url,
+                             final_url=req.url, charset="utf-8")
+    attach([draft], original)
     return draft
 
 

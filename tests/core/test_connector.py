@@ -213,6 +213,21 @@ def test_capture_stores_the_page_as_an_import(served, lib_dir):
         assert [h.id for h in lib.search("keepers").hits] == [art["id"]]
 
 
+def test_the_page_sent_is_kept_as_the_original(served, lib_dir):
+    from clipper import captures
+
+    server, token = served
+    html = news_page().replace("Tuesday", "Tuesday \ud800")  # a lone surrogate from a JS string
+    status, _, data = call(server, "POST", "/v1/capture",
+                           json.dumps(page_body(html=html)).encode(), token=token, origin=EXT)
+    assert status == 200, data
+    with Library.open(lib_dir) as lib:
+        kept = captures.pick(lib, data["article_id"])
+        assert kept.origin == "browser" and kept.kind == "html" and kept.source == URL
+        original = captures.original_bytes(lib, kept).decode("utf-8")
+    assert "restart it by hand during storms" in original and "Tuesday \ufffd" in original
+
+
 def test_capture_with_selection_makes_an_anchored_passage(served, lib_dir):
     server, token = served
     sel = {"exact": "restart it by hand during storms",
