@@ -72,7 +72,9 @@ class LibraryWorker:
         if lib is None:
             from clipper.library import Library
 
-            lib = self._local.lib = Library.open(self.folder, create=False, repair_index=False)
+            # (automatic backups on a thread of their own: a capture never waits for one)
+            lib = self._local.lib = Library.open(self.folder, create=False, repair_index=False,
+                                                 backup_in_background=True)
         return lib
 
     def call(self, fn: Callable, *args):
