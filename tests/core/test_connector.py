@@ -373,3 +373,27 @@ def test_cli_serve_prints_the_port_and_answers(lib_dir, tmp_path):
         proc.wait(timeout=20)
     assert proc.returncode == 0
     assert "saved: article" in proc.stderr.read()
+
+
+def test_concurrent_captures_are_all_stored_once(served, lib_dir):
+    """Several tabs saved at once: requests are served in parallel, the library is written
+    by one thread, every page is stored once and the same page twice is one article."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    server, token = served
+    titles = [f"Harbour report number {n}" for n in range(6)]
+
+    def save(n):
+        html = news_page(titles[n % 6]).replace("forty years", f"{40 + n % 6} years")
+        url = f"https://tidewater.example/coast/report-{n % 6}"
+        return call(server, "POST", "/v1/capture", page_body(url=url, html=html), token=token, origin=EXT)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(save, range(12)))
+    assert all(status == 200 for status, _, _ in answers), answers
+    stored = articles(lib_dir)
+    assert sorted(a["title"] for a in stored) == sorted(titles)
+    by_url = {}
+    for status, _, data in answers:
+        by_url.setdefault(data["article_id"], []).append(data["duplicate"])
+    assert len(by_url) == 6 and all(sorted(d) == [False, True] for d in by_url.values())
