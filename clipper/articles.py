@@ -14,8 +14,10 @@ from clipper.storage import articles as store
 from clipper.storage import notes as note_store
 from clipper.storage import passages as passage_store
 from clipper.storage import tags as tag_store
+from clipper.text.controls import clean_field
 
 NEAR_DUPLICATE_THRESHOLD = 0.7
+METADATA_FIELDS = ("title", "dek", "outlet", "agency", "author", "language")  # cleaned by clean_field
 
 
 @dataclass
@@ -110,12 +112,12 @@ class Articles:
         from clipper.dedup import signature
         from clipper.text.normalize import content_hash
 
-        title = (draft.title or "").strip()
+        title = clean_field(draft.title)
         text = (draft.text or "").strip()
         if not text:
             raise InputError(f"{draft.source or 'input'}: no article text found")
         if not title:
-            title = text.split("\n", 1)[0][:120]
+            title = clean_field(text.split("\n", 1)[0][:120])
         chash = content_hash(text)
         draft_tags = _tag_names(draft.tags or [], strict=False)
         db = self.lib.db
@@ -146,9 +148,9 @@ class Articles:
                     stories = [store.story_of(db, m) for m in matches]
                     story_id = next((s for s in stories if s is not None), None) or min(matches)
                 aid = store.insert(
-                    db, title=title, text=text, dek=(draft.dek or "").strip(), outlet=draft.outlet,
-                    agency=draft.agency, author=draft.author, published=draft.published, url=draft.url or "",
-                    language=draft.language, source=draft.source, extra=draft.extra, content_hash=chash,
+                    db, title=title, text=text, dek=clean_field(draft.dek), outlet=clean_field(draft.outlet),
+                    agency=clean_field(draft.agency), author=clean_field(draft.author), published=draft.published,
+                    url=draft.url or "", language=clean_field(draft.language), source=draft.source, extra=draft.extra, content_hash=chash,
                     word_count=word_count(text), signature=sig, story_id=story_id)
                 versions.start(db, aid, text)
                 _keep_original(self.lib, aid, draft, text)
@@ -171,6 +173,7 @@ class Articles:
         unknown = set(fields) - set(store.EDITABLE)
         if unknown:
             raise InputError(f"cannot edit {', '.join(sorted(unknown))}")
+        fields.update({k: clean_field(fields[k]) for k in METADATA_FIELDS if k in fields})
         if "title" in fields and not fields["title"].strip():
             raise InputError("the title cannot be empty")
         if "url" in fields:

@@ -55,3 +55,7 @@ class SchemaTooNew(LibraryError):
 
 class DiskFull(LibraryError):
     """The disk (or the database's page limit) is full."""
+
+
+class LibraryReadOnly(LibraryError):
+    """The library folder (or its disk) cannot be written to."""

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
-from clipper.errors import Cancelled, ClipperError, InputError
+from clipper.errors import Cancelled, ClipperError, InputError, LibraryError
 from clipper.importers import ImportOptions, display_name, expand_sources, load_source_items
 from clipper.jobs import CancelToken, Job, Progress
 from clipper.models import ArticleDraft
@@ -49,10 +49,13 @@ class ImportReport:
     updated: list[dict] = field(default_factory=list)
     failed: list[dict] = field(default_factory=list)
     cancelled: bool = False
+    # The library became unusable part-way (disk full, locked): {"source", "error"}. What
+    # was stored before stays stored (each article is its own transaction) and is listed.
+    stopped: dict | None = None
 
     def to_dict(self) -> dict:
         return {"imported": self.imported, "duplicates": self.duplicates, "updated": self.updated,
-                "failed": self.failed, "cancelled": self.cancelled}
+                "failed": self.failed, "cancelled": self.cancelled, "stopped": self.stopped}
 
 
 def _load_items(source: str, options: ImportOptions, stdin: BinaryIO | None) -> list:
@@ -151,6 +154,9 @@ def import_sources(lib, sources: list[str], *, options: ImportOptions | None = N
                 except InputError as exc:
                     report.failed.append({"source": source, "error": str(exc)})
                     continue
+                except LibraryError as exc:  # disk full, locked: stop, keep the report
+                    report.stopped = {"source": item.source or source, "error": str(exc)}
+                    break
                 entry = {"source": item.source or source, "id": result.id, "title": result.title}
                 if result.status == "imported":
                     entry["related"] = result.related
@@ -162,7 +168,7 @@ def import_sources(lib, sources: list[str], *, options: ImportOptions | None = N
                     entry["reason"] = result.reason
                     report.duplicates.append(entry)
                 lib.maybe_flush_index()
-            if report.cancelled:
+            if report.cancelled or report.stopped:
                 break
     yield Progress(total if not report.cancelled else n, total, "done")
     return report

@@ -6,20 +6,24 @@ from clipper.models import Note
 from clipper.storage import articles as article_store
 from clipper.storage import notes as store
 from clipper.storage import passages as passage_store
+from clipper.text.controls import clean_field
 
 MAX_NOTE_LENGTH = 1_000_000
 
 
-def check_length(text: str) -> str:
+def check_length(text: str | None) -> str | None:
+    """The note as stored: controls and bidi overrides removed (clean_field, multi-line);
+    InputError when it is too long."""
     if text and len(text) > MAX_NOTE_LENGTH:
         raise InputError("a note can have at most 1,000,000 characters")
-    return text
+    return clean_field(text, multiline=True) if text else text
 
 
 def _check(text: str) -> str:
+    text = check_length(text)
     if text is None or not text.strip():
         raise InputError("a note cannot be empty")
-    return check_length(text)
+    return text
 
 
 class Notes:
@@ -41,7 +45,7 @@ class Notes:
 
     def set_passage_note(self, passage_id: int, text: str) -> Note | None:
         """Set (or with empty text, clear) a passage's note."""
-        check_length(text)
+        text = check_length(text)
         db = self.lib.db
         with self.lib.write() as changes:
             passage = passage_store.get(db, passage_id)

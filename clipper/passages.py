@@ -41,7 +41,7 @@ class Passages:
     def add(self, article_id: int, *, start: int | None = None, end: int | None = None, quote: str | None = None,
             occurrence: int | None = None, tags: list[str] = (), color: str | None = None,
             note: str = "") -> Passage:
-        check_length(note)
+        note = check_length(note)
         """Highlight a span given by offsets or by an exact quote (1-based ``occurrence``)."""
         names = [check_name(t) for t in tags]
         color = check_color(color) if color else None
@@ -102,7 +102,7 @@ class Passages:
 
     def update(self, passage_id: int, *, tags: list[str] | None = None, add_tags: list[str] = (),
                remove_tags: list[str] = (), color: str | None = None, note: str | None = None) -> Passage:
-        check_length(note)
+        note = check_length(note)
         db = self.lib.db
         with self.lib.write() as changes:
             passage = store.get(db, passage_id)

@@ -5,9 +5,16 @@ it checks the SQLite header (magic, page size, the page count against the file s
 ``-wal`` header, and that the schema and the articles table can be read. The full
 ``PRAGMA integrity_check`` is left to ``clipper check`` (it reads every page).
 
-A damaged database is never repaired in place, overwritten or deleted: ``set_aside`` renames
-it (with its ``-wal``/``-shm``) to ``library.db.damaged-<timestamp>``; ``restore_newest`` puts
-the newest automatic backup that passes verification in its place and rebuilds the index.
+Only damage is called damage: a full disk, a read-only folder or a lock held by another
+process raise their own LibraryError (DiskFull, LibraryReadOnly, LibraryLocked), which no
+``clipper recover`` can fix and which it refuses like any healthy database.
+
+A damaged database is never repaired in place, overwritten or deleted. ``recover`` first
+stages the newest verified automatic backup in a temporary file beside it (the backup's
+data copied into a fresh schema, then verified); only once that has fully succeeded is the
+damaged file kept aside as ``library.db.damaged-<timestamp>`` (a hard link where the file
+system allows, so ``library.db`` never goes missing) and the staged copy renamed over it.
+A failure at any step before that rename leaves the library folder as it was.
 
 ``auto_backup_if_due`` takes the rotating automatic snapshot at most every 12 hours.
 """
@@ -140,21 +147,25 @@ def check_on_open(folder) -> None:
 
 # ---------------------------------------------------------------------------- recovering
 
-def set_aside(folder) -> Path:
-    """Rename the database (and its -wal/-shm) to ``library.db.damaged-<timestamp>``.
-
-    Nothing is deleted or overwritten; returns the new path of the database file.
-    """
-    folder = Path(folder)
-    db_path = folder / paths.DB_NAME
-    if not db_path.exists():
-        raise LibraryError(f"no library database in {folder} to set aside")
+def _aside_name(folder: Path) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / f"{paths.DB_NAME}.damaged-{stamp}"
     n = 1
     while any(Path(str(target) + s).exists() for s in ("", *SIDE_SUFFIXES)):
         target = folder / f"{paths.DB_NAME}.damaged-{stamp}-{n}"
         n += 1
+    return target
+
+
+def set_aside(folder) -> Path:
+    """Rename the database (and its -wal/-shm) to ``library.db.damaged-<timestamp>``.
+
+    Nothing is deleted or overwritten; returns the new path of the database file."""
+    folder = Path(folder)
+    db_path = folder / paths.DB_NAME
+    if not db_path.exists():
+        raise LibraryError(f"no library database in {folder} to set aside")
+    target = _aside_name(folder)
     try:
         # Side files first: a crash in between leaves the database where it was.
         for suffix in SIDE_SUFFIXES:
@@ -167,14 +178,51 @@ def set_aside(folder) -> Path:
     return target
 
 
+def _swap_in(folder: Path, staged: Path) -> Path:
+    """Keep the damaged database (and its -wal/-shm) aside and rename ``staged`` over it.
+
+    The damaged file is first hard-linked to its aside name, so ``library.db`` exists at
+    every moment (a crash leaves either the damaged file or the restored one in place).
+    On any failure what was moved is moved back. Returns the aside path."""
+    db_path = folder / paths.DB_NAME
+    target = _aside_name(folder)
+    moved: list[tuple[Path, Path]] = []
+    linked = False
+    try:
+        try:
+            os.link(db_path, target)
+            linked = True
+        except OSError:
+            pass  # no hard links here: renamed below, after the side files
+        for suffix in SIDE_SUFFIXES:
+            side = Path(str(db_path) + suffix)
+            if side.exists():
+                os.rename(side, str(target) + suffix)
+                moved.append((Path(str(target) + suffix), side))
+        if not linked:
+            os.rename(db_path, target)
+            moved.append((target, db_path))
+        os.replace(staged, db_path)
+    except OSError as exc:
+        for src, dst in reversed(moved):
+            try:
+                os.rename(src, dst)
+            except OSError:
+                pass
+        if linked:
+            try:
+                target.unlink()
+            except OSError:
+                pass
+        raise LibraryError(f"cannot swap the restored database in ({exc.strerror or exc}); "
+                           "the library was left as it was") from None
+    return target
+
+
 def restore_newest(folder) -> Path | None:
     """Restore the newest verified automatic backup into ``folder`` (which must hold no
     database: set it aside first) and rebuild the search index. Returns the backup used,
     or None when there is no verified backup."""
-    from clipper.jobs import run_job
-    from clipper.library import Library
-    from clipper.maintenance import reindex
-
     folder = Path(folder)
     if (folder / paths.DB_NAME).exists():
         raise LibraryError(f"{folder} still holds a database; set it aside before restoring")
@@ -182,39 +230,66 @@ def restore_newest(folder) -> Path | None:
     if source is None:
         return None
     backup.restore_into(source, folder)
-    lib = Library.open(folder, create=False, repair_index=False)
-    try:
-        run_job(reindex(lib))
-    finally:
-        lib.close()
+    _rebuild_index(folder)
     return source
 
 
+def _rebuild_index(folder: Path) -> str | None:
+    """Rebuild the index of a freshly restored database; a failure leaves the drift marker
+    (the next open repairs it) and is returned as a warning."""
+    from clipper.jobs import run_job
+    from clipper.library import Library
+    from clipper.maintenance import reindex
+
+    marker = folder / paths.DIRTY_MARKER
+    try:
+        marker.touch()
+    except OSError:
+        pass
+    try:
+        lib = Library.open(folder, create=False, repair_index=False)
+    except ClipperError as exc:
+        return f"search index not rebuilt ({exc}); it is rebuilt when the library is next opened"
+    try:
+        run_job(reindex(lib))
+    except Exception as exc:  # noqa: BLE001 - the database is restored; the index is derived
+        return f"search index not rebuilt ({exc}); it is rebuilt when the library is next opened"
+    finally:
+        lib.close()
+    return None
+
+
 def recover(folder) -> dict:
-    """Diagnose; if damaged and a verified backup exists, set the database aside and restore
-    the backup. Returns a report dict. Raises LibraryError when there is nothing to restore."""
+    """Diagnose; if damaged and a verified backup exists, restore it in the damaged
+    database's place, keeping the damaged file aside. Returns a report dict.
+
+    Raises LibraryError when there is nothing to restore, when the library is not damaged
+    but unusable for another reason (disk full, read-only, locked), or when the restore
+    cannot be completed; in all those cases nothing in the folder was changed."""
     folder = Path(folder)
-    diagnosis = diagnose(folder, full=True)
+    try:
+        diagnosis = diagnose(folder, full=True)
+    except LibraryCorrupt:
+        raise
+    except LibraryError as exc:  # disk full, read-only, locked: not damage, nothing to restore
+        raise type(exc)(f"{exc}; recover changed nothing") from None
     report = {"library": str(folder), "damaged": not diagnosis.ok, "problem": diagnosis.problem,
               "detail": diagnosis.detail, "damaged_copy": None, "restored_from": None}
     if diagnosis.ok:
         return report
     if diagnosis.backup is None:
         raise LibraryError(f"{diagnosis.message}; nothing was changed")
-    report["damaged_copy"] = str(set_aside(folder))
-    restored = restore_newest(folder)
-    report["restored_from"] = str(restored) if restored else None
-    if restored is None:  # the backup failed verification in between
-        raise LibraryError(f"the damaged database was kept as {report['damaged_copy']}, "
-                           f"but no verified backup could be restored")
-    from clipper.storage import db as dbmod
-    from clipper.storage import articles as article_store
-
-    db = dbmod.connect(folder / paths.DB_NAME)
+    staged, articles = backup.stage(diagnosis.backup, folder)
     try:
-        report["articles"] = article_store.count(db)
-    finally:
-        db.conn.close()
+        report["damaged_copy"] = str(_swap_in(folder, staged))
+    except BaseException:
+        backup.discard(staged)
+        raise
+    report["restored_from"] = str(diagnosis.backup)
+    report["articles"] = articles
+    warning = _rebuild_index(folder)
+    if warning:
+        report["index_warning"] = warning
     return report
 
 

@@ -12,6 +12,7 @@ from clipper.models import Tag
 from clipper.storage import articles as article_store
 from clipper.storage import passages as passage_store
 from clipper.storage import tags as store
+from clipper.text.controls import clean_field
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_TAG_LENGTH = 80
@@ -24,14 +25,16 @@ def check_color(color: str) -> str:
 
 
 def check_name(name: str) -> str:
-    cleaned = " ".join((name or "").split())
-    if not cleaned:
+    """The tag name as stored, white space collapsed. InputError when it is empty, too
+    long, or holds what ``clean_field`` would remove (controls, direction overrides)."""
+    collapsed = " ".join((name or "").split())
+    if not collapsed:
         raise InputError("a tag name cannot be empty")
-    if len(cleaned) > MAX_TAG_LENGTH:
+    if len(collapsed) > MAX_TAG_LENGTH:
         raise InputError(f"a tag name can have at most {MAX_TAG_LENGTH} characters")
-    if any(ord(c) < 32 for c in cleaned):
-        raise InputError("a tag name cannot contain control characters")
-    return cleaned
+    if clean_field(collapsed) != collapsed:
+        raise InputError("a tag name cannot contain control characters or text-direction overrides")
+    return collapsed
 
 
 class Tags:

@@ -12,7 +12,7 @@ import sys
 import traceback
 
 from clipper import __version__
-from clipper.errors import ClipperError, LibraryError
+from clipper.errors import ClipperError, DiskFull, LibraryError
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_LIBRARY = 0, 1, 2, 3
 
@@ -116,7 +116,14 @@ def _dash_words(argv: list[str], parser) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from clipper.cli.common import safe_output
+
     argv = _join_dash_values(sys.argv[1:] if argv is None else list(argv))
+    with safe_output(debug="--debug" in argv):  # no control sequence in anything printed
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     debug = "--debug" in argv
     logging.basicConfig(level=logging.DEBUG if debug else logging.ERROR, format="clipper: %(levelname)s: %(message)s")
     try:
@@ -140,12 +147,30 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:
+        if _is_disk_full(exc):  # met outside the library's own checks (the search index...)
+            _report(DiskFull(f"disk full: {exc.strerror}; what was saved before stays saved "
+                                  "(free some space and try again)"), debug)
+            return EXIT_LIBRARY
+        return _unexpected(exc, debug)
     except Exception as exc:  # a bug: still one line for the user, the traceback with --debug
-        if debug:
-            traceback.print_exc()
-        print(f"clipper: error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)",
-              file=sys.stderr)
-        return EXIT_LIBRARY if _is_sqlite(exc) else EXIT_REJECTED
+        return _unexpected(exc, debug)
+
+
+def _unexpected(exc: Exception, debug: bool) -> int:
+    from clipper.cli.common import one_line
+
+    if debug:
+        traceback.print_exc()
+    print(f"clipper: error: unexpected {type(exc).__name__}: {one_line(exc)} (run with --debug for details)",
+          file=sys.stderr)
+    return EXIT_LIBRARY if _is_sqlite(exc) else EXIT_REJECTED
+
+
+def _is_disk_full(exc: OSError) -> bool:
+    import errno
+
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def _is_sqlite(exc: BaseException) -> bool:
@@ -155,7 +180,9 @@ def _is_sqlite(exc: BaseException) -> bool:
 
 
 def _report(exc: BaseException, debug: bool) -> None:
+    from clipper.cli.common import one_line
+
     if debug:
         traceback.print_exc()
-    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    message = one_line(str(exc).strip()) if str(exc).strip() else type(exc).__name__
     print(f"clipper: error: {message}", file=sys.stderr)

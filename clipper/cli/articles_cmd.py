@@ -4,7 +4,8 @@ from __future__ import annotations
 import sys
 import textwrap
 
-from clipper.cli.common import ProgressBar, emit, open_library, positive_int, print_json, record_id, wants_json
+from clipper.cli.common import (ProgressBar, emit, one_line, open_library, positive_int, print_json, record_id,
+                                wants_json)
 from clipper.errors import InputError
 
 
@@ -100,11 +101,16 @@ def cmd_import(args) -> int:
             print(f"updated {e['id']}: {e['title']} ({len(r.get('moved', []))} passages moved, "
                   f"{len(r.get('orphaned', []))} orphaned)")
         for e in report.duplicates:
-            print(f"duplicate of {e['id']}: {e['source']} ({e['reason']})")
+            print(f"duplicate of {e['id']}: {one_line(e['source'])} ({e['reason']})")
         for e in report.failed:
-            print(f"clipper: error: {e['error']}", file=sys.stderr)
+            print(f"clipper: error: {one_line(e['error'])}", file=sys.stderr)
         if report.cancelled:
             print("import cancelled", file=sys.stderr)
+    if report.stopped:  # the library became unusable part-way: what was saved is listed above
+        saved = len(report.imported) + len(report.updated)
+        print(f"clipper: error: {one_line(report.stopped['error'])}; import stopped at "
+              f"{one_line(report.stopped['source'])} ({saved} saved before it are kept)", file=sys.stderr)
+        return 3
     return 1 if report.failed else 0
 
 

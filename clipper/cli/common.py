@@ -1,7 +1,17 @@
-"""Helpers shared by the CLI command modules: opening the library, printing."""
+"""Helpers shared by the CLI command modules: opening the library, printing.
+
+Nothing a file, a feed or a page put in a title, a tag or a file name may drive the
+terminal: while a command runs, ``safe_output`` puts a ``SafeStream`` in front of stdout and
+stderr that writes control characters (ESC, CSI, OSC, BEL, CR, DEL, C1), bidi overrides,
+U+2028/U+2029 and unpaired surrogates as visible ``\\uXXXX`` escapes. Newline and tab pass,
+so multi-line output stays as it is; ``one_line`` also escapes those, for a line whose
+meaning depends on being one (an error, a file name). In JSON the escapes are JSON's own.
+"""
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from contextlib import contextmanager
 from typing import Iterator
@@ -17,7 +27,7 @@ def open_library(args, *, repair_index: bool = True) -> Iterator:
     try:
         yield lib
         if lib.index_warning:
-            print(f"clipper: warning: {lib.index_warning}", file=sys.stderr)
+            print(f"clipper: warning: {one_line(lib.index_warning)}", file=sys.stderr)
     finally:
         lib.close()
 
@@ -29,6 +39,56 @@ def library_folder(value: str) -> str:
     if not value.strip():
         raise argparse.ArgumentTypeError("needs a folder, not an empty name")
     return value
+
+
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape(match: re.Match) -> str:
+    return f"\\u{ord(match.group(0)):04x}"
+
+
+def escape(text: str) -> str:
+    """``text`` with terminal controls, bidi overrides and odd line breaks made visible."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def one_line(text) -> str:
+    """``escape`` plus newline and tab: a file name or message that stays one line."""
+    return _UNSAFE_LINE.sub(_escape, str(text))
+
+
+class SafeStream:
+    """A text stream that escapes what ``escape`` does before writing to ``raw``.
+
+    A forked worker process (the search index's parallel writers) inherits this object;
+    its writes (a traceback the parent also reports, in one line) are dropped unless
+    ``children`` is set (--debug)."""
+
+    def __init__(self, raw, *, children: bool = False):
+        self.raw = raw
+        self._pid = os.getpid()
+        self._children = children
+
+    def write(self, text: str) -> int:
+        if not self._children and os.getpid() != self._pid:
+            return len(text)
+        self.raw.write(escape(text))
+        return len(text)
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
+
+
+@contextmanager
+def safe_output(debug: bool = False) -> Iterator[None]:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(out, children=debug), SafeStream(err, children=debug)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
 
 
 def wants_json(args) -> bool:
@@ -59,22 +119,23 @@ class ProgressBar:
     def __init__(self, enabled: bool):
         self.enabled = enabled and sys.stderr.isatty()
         self._last = ""
+        self._stream = getattr(sys.stderr, "raw", sys.stderr)  # its own \r, labels escaped below
 
     def __call__(self, p: Progress) -> None:
         if not self.enabled or not p.total:
             return
         width = 30
         filled = int(width * p.done / p.total)
-        label = p.label[-40:]
+        label = one_line(p.label)[-40:]
         line = f"\r[{'#' * filled}{'.' * (width - filled)}] {p.done}/{p.total} {label}"
-        sys.stderr.write(line.ljust(len(self._last)))
-        sys.stderr.flush()
+        self._stream.write(line.ljust(len(self._last)))
+        self._stream.flush()
         self._last = line
 
     def close(self) -> None:
         if self.enabled and self._last:
-            sys.stderr.write("\r" + " " * len(self._last) + "\r")
-            sys.stderr.flush()
+            self._stream.write("\r" + " " * len(self._last) + "\r")
+            self._stream.flush()
 
 
 MAX_ID = 2 ** 63 - 1  # SQLite's largest integer: no row id is above it

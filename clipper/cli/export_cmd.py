@@ -15,7 +15,8 @@ def register(sub, common) -> None:
     p.add_argument("--page-size", choices=["A4", "Letter"], default="A4")
     p.add_argument("--title", help="title of the export")
     p.add_argument("--no-article-notes", action="store_true")
-    p.add_argument("-o", "--output", required=True, metavar="FILE")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="the file to write (- or /dev/stdout: standard output)")
     p.set_defaults(func=cmd_export)
 
 
@@ -23,13 +24,21 @@ def cmd_export(args) -> int:
     from pathlib import Path
 
     from clipper.cli.common import emit, open_library
-    from clipper.export import export
+    from clipper.export import export, write_to
     from clipper.export_scope import Scope, build_document
+    from clipper.output import is_stdout
 
     scope = Scope(articles=args.article, tags=args.tag, query=args.query, passages=args.passages)
     with open_library(args) as lib:
         doc = build_document(lib, scope, group_by=args.group_by, title=args.title,
                              include_article_notes=not args.no_article_notes)
+    if is_stdout(args.output):  # streamed in place: stdout holds the export, nothing else
+        import sys
+
+        sys.stdout.flush()
+        write_to(sys.stdout.buffer, doc, args.format, page_size=args.page_size)
+        sys.stdout.buffer.flush()
+        return 0
     path = export(doc, args.format, Path(args.output), page_size=args.page_size)
     n_passages = sum(len(a.passages) for a in doc.articles)
     return emit(args, {"output": str(path), "articles": len(doc.articles), "passages": n_passages},

@@ -1,9 +1,11 @@
 """clipper reindex | check | backup | restore"""
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 from clipper.cli.common import ProgressBar, emit, open_library, print_json, wants_json
+from clipper.errors import DiskFull
 
 
 def register(sub, common) -> None:
@@ -31,6 +33,11 @@ def cmd_reindex(args) -> int:
     with open_library(args, repair_index=False) as lib:
         try:
             result = run_job(reindex(lib), bar)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            raise DiskFull("disk full: the search index was not rebuilt; the old index is kept "
+                           "(free some space and try again)") from None
         finally:
             bar.close()
     return emit(args, result, f"reindexed {result['articles']} articles and {result['passages']} passages")

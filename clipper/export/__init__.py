@@ -2,7 +2,9 @@
 
 ``export(doc, fmt, path)`` writes the whole file to a temporary file in the target folder
 and moves it over ``path`` with :func:`os.replace`, so a failed export never leaves a
-half-written file (nor a stray temporary file) behind. The PDF renderer (the only module
+half-written file (nor a stray temporary file) behind. A target that is not a regular file
+(a symbolic link, a device such as /dev/null, a FIFO) is refused before anything is
+written (see clipper.output); ``write_to`` streams into an open file (standard output). The PDF renderer (the only module
 here that needs Qt) is imported only when a PDF is asked for.
 """
 from __future__ import annotations
@@ -25,6 +27,7 @@ from clipper.export.model import (
     group_by_tag,
     safe_filename,
 )
+from clipper.output import target_problem
 
 __all__ = [
     "FORMATS",
@@ -89,8 +92,11 @@ def export(doc: ExportDocument, fmt: str, path: Path | str, page_size: str = "A4
     if size is None:
         raise ExportError(f"Unknown page size {page_size!r} (choose A4 or Letter)")
     path = Path(path).expanduser()
-    if path.is_dir():
-        raise ExportError(f"Cannot write {path}: it is a folder")
+    problem = target_problem(path)
+    if problem is None and path.is_dir():
+        problem = "it is a folder"
+    if problem:
+        raise ExportError(f"Cannot write {path}: {problem}")
     folder = path.parent
     if not folder.is_dir():
         reason = "is not a folder" if folder.exists() else "does not exist"
@@ -116,6 +122,9 @@ def export(doc: ExportDocument, fmt: str, path: Path | str, page_size: str = "A4
             os.chmod(tmp, mode)
         except OSError:
             pass
+        problem = target_problem(path)  # made a link or a device while we wrote?
+        if problem:
+            raise ExportError(f"Cannot write {path}: {problem}")
         os.replace(tmp, path)
     except ClipperError:
         _discard(tmp)

@@ -4,11 +4,18 @@
 - ``transaction(db)`` starts with ``BEGIN IMMEDIATE``: the write lock is taken up front, so a
   read-then-write transaction never fails half-way with "database is locked".
 - sqlite3 errors that mean "the library is unusable" become LibraryError subclasses with a
-  clear message (locked, disk full, damaged).
+  clear message. Only SQLite's own verdict (SQLITE_CORRUPT, SQLITE_NOTADB) is called damage;
+  an I/O error is told apart by looking at the folder: a full disk (DiskFull), a read-only
+  folder or disk (LibraryReadOnly), another process holding the lock (LibraryLocked).
+- ``uri(path)`` builds every SQLite URI: the path is quoted, so a folder named ``50%20off``,
+  ``a#b`` or ``why?`` is the folder meant (an f-string would cut the path at ``#``/``?``).
 """
 from __future__ import annotations
 
+import os
 import sqlite3
+import urllib.parse
+import urllib.request
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,27 +23,89 @@ from typing import Iterator
 
 import sqlite_utils
 
-from clipper.errors import DiskFull, LibraryCorrupt, LibraryLocked, LibraryError
+from clipper.errors import (
+    DiskFull,
+    LibraryCorrupt,
+    LibraryError,
+    LibraryLocked,
+    LibraryReadOnly,
+)
 
 BUSY_TIMEOUT_MS = 10_000
+LOW_SPACE_BYTES = 1024 * 1024  # an I/O error with less free space than this is a full disk
 
 
 def utcnow() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def translate_error(exc: sqlite3.Error) -> LibraryError | None:
-    """Map a sqlite3 error to the library error a user should see (None: not one of those)."""
-    msg = str(exc).lower()
-    if "database is locked" in msg or "database table is locked" in msg or "busy" in msg:
-        return LibraryLocked("the library is in use by another Clipper process (timed out waiting for it)")
-    if "database or disk is full" in msg or "disk is full" in msg:
-        return DiskFull("disk full: the change was not saved (free some space and try again)")
-    if "malformed" in msg or "not a database" in msg or "file is encrypted" in msg:
-        return LibraryCorrupt(f"the library database is damaged ({exc})")
-    if "disk i/o error" in msg or "unable to open database" in msg or "readonly" in msg:
-        return LibraryError(f"cannot use the library database ({exc})")
+def uri(path: Path | str, **params: str) -> str:
+    """The SQLite URI of the file ``path`` with query ``params`` (e.g. ``mode="ro"``).
+
+    The path is made absolute and percent-quoted (``pathname2url``), so ``%``, ``#``, ``?``
+    and spaces in it stay part of the file name."""
+    absolute = os.path.abspath(os.fspath(path))
+    if os.name == "nt":
+        quoted = urllib.request.pathname2url(absolute)
+    else:  # pathname2url's quoting, done on the bytes so undecodable names survive too
+        quoted = urllib.parse.quote(os.fsencode(absolute), safe="/")
+    query = urllib.parse.urlencode(params)
+    return f"file:{quoted}" + (f"?{query}" if query else "")
+
+
+def _code(exc: sqlite3.Error) -> str:
+    return getattr(exc, "sqlite_errorname", "") or ""
+
+
+def is_damage(exc: sqlite3.Error) -> bool:
+    """SQLite says the file itself is damaged or not a database (never a disk or lock problem)."""
+    code, msg = _code(exc), str(exc).lower()
+    return (code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+            or "malformed" in msg or "not a database" in msg or "file is encrypted" in msg)
+
+
+def storage_problem(path: Path | str | None) -> str | None:
+    """"read-only" or "disk-full" when the folder holding ``path`` cannot take a write, else None."""
+    if path is None:
+        return None
+    folder = Path(path)
+    folder = folder if folder.is_dir() else folder.parent
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):  # no statvfs (Windows): only the access check
+        st = None
+    if (st is not None and st.f_flag & getattr(os, "ST_RDONLY", 1)) or not os.access(folder, os.W_OK):
+        return "read-only"
+    if st is not None and st.f_bavail * st.f_frsize < LOW_SPACE_BYTES:
+        return "disk-full"
     return None
+
+
+def translate_error(exc: sqlite3.Error, path: Path | str | None = None) -> LibraryError | None:
+    """Map a sqlite3 error to the library error a user should see (None: not one of those).
+
+    ``path`` (the database file) lets an I/O error be told apart: a full disk, a read-only
+    folder, or something else, none of which is damage."""
+    msg, code = str(exc).lower(), _code(exc)
+    if (code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in msg
+            or "database table is locked" in msg):
+        return LibraryLocked("the library is in use by another process (timed out waiting for it)")
+    if code.startswith("SQLITE_FULL") or "database or disk is full" in msg or "disk is full" in msg:
+        return DiskFull("disk full: the change was not saved (free some space and try again)")
+    if is_damage(exc):
+        return LibraryCorrupt(f"the library database is damaged ({exc})")
+    io = (code.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_READONLY"))
+          or "disk i/o error" in msg or "unable to open database" in msg or "readonly" in msg)
+    if not io:
+        return None
+    where = Path(path).parent if path is not None else None
+    problem = storage_problem(path)
+    if problem == "disk-full":
+        return DiskFull(f"disk full: no space left in {where} for the library (free some space and try again)")
+    if problem == "read-only" or code.startswith("SQLITE_READONLY") or "readonly" in msg:
+        place = f"the library folder {where}" if where is not None else "the library"
+        return LibraryReadOnly(f"{place} is read-only: Clipper cannot write there ({exc})")
+    return LibraryError(f"cannot use the library database ({exc})")
 
 
 def connect(path: Path | str, *, timeout_ms: int | None = None) -> sqlite_utils.Database:
@@ -46,6 +115,7 @@ def connect(path: Path | str, *, timeout_ms: int | None = None) -> sqlite_utils.
     """
     if timeout_ms is None:
         timeout_ms = BUSY_TIMEOUT_MS
+    conn = None
     try:
         conn = sqlite3.connect(str(path), timeout=timeout_ms / 1000, isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
@@ -55,7 +125,9 @@ def connect(path: Path | str, *, timeout_ms: int | None = None) -> sqlite_utils.
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.Error as exc:
-        raise (translate_error(exc) or LibraryCorrupt(f"cannot open the library database ({exc})")) from None
+        if conn is not None:
+            conn.close()
+        raise (translate_error(exc, path) or LibraryCorrupt(f"cannot open the library database ({exc})")) from None
     return sqlite_utils.Database(conn)
 
 
@@ -63,6 +135,21 @@ def memory() -> sqlite_utils.Database:
     conn = sqlite3.connect(":memory:", isolation_level=None)
     conn.execute("PRAGMA foreign_keys = ON")
     return sqlite_utils.Database(conn)
+
+
+def file_of(conn: sqlite3.Connection) -> str | None:
+    """The file behind the connection's main database (None: in memory, or unknown)."""
+    try:
+        for _seq, name, file in conn.execute("PRAGMA database_list"):
+            if name == "main":
+                return file or None
+    except sqlite3.Error:
+        pass
+    return None
+
+
+def _translated(exc: sqlite3.Error, conn: sqlite3.Connection) -> LibraryError | None:
+    return translate_error(exc, file_of(conn))
 
 
 @contextmanager
@@ -79,14 +166,14 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as exc:
-        raise (translate_error(exc) or LibraryError(str(exc))) from None
+        raise (_translated(exc, conn) or LibraryError(str(exc))) from None
     try:
         yield db
     except BaseException as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         if isinstance(exc, sqlite3.Error):
-            translated = translate_error(exc)
+            translated = _translated(exc, conn)
             if translated is not None:
                 raise translated from exc
         raise
@@ -96,15 +183,19 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            raise (translate_error(exc) or LibraryError(str(exc))) from exc
+            raise (_translated(exc, conn) or LibraryError(str(exc))) from exc
 
 
 def integrity_check(db: sqlite_utils.Database) -> list[str]:
-    """PRAGMA integrity_check; returns [] when the database is fine."""
+    """PRAGMA integrity_check, foreign keys, and schema objects Clipper did not create
+    (or that differ from Clipper's definition); returns [] when the database is fine."""
+    from clipper.storage import health
+
     rows = [r[0] for r in db.execute("PRAGMA integrity_check").fetchall()]
     problems = [r for r in rows if r != "ok"]
     fk = db.execute("PRAGMA foreign_key_check").fetchall()
     problems += [f"foreign key violation in {r[0]} row {r[1]}" for r in fk]
+    problems += health.schema_differences(db.conn)
     return problems
 
 
@@ -124,40 +215,73 @@ def copy_into(source: sqlite3.Connection, target: Path | str) -> list[str]:
         dest.close()
 
 
-def copy_file(source: Path | str, target: Path | str) -> list[str]:
-    """``copy_into`` from a database file opened read-only."""
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+def open_readonly(path: Path | str, *, timeout: float = 10) -> sqlite3.Connection:
+    return sqlite3.connect(uri(path, mode="ro"), uri=True, timeout=timeout)
+
+
+def file_content_count(path: Path | str, *, seconds: float = 30) -> int:
+    """Articles plus tags stored in the Clipper library file ``path`` (0 for an empty one).
+
+    Raises sqlite3.Error for a damaged file, and ValueError naming the first difference
+    when the file is not a Clipper library (it is then none of Clipper's to remove)."""
+    from clipper.storage import health
+
+    conn = open_readonly(path)
     try:
-        return copy_into(src, target)
-    finally:
-        src.close()
-
-
-def verify_file(path: Path | str) -> bool:
-    """True when ``path`` is a readable SQLite database passing integrity_check that has
-    an ``articles`` table."""
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            rows = conn.execute("PRAGMA integrity_check").fetchall()
-            conn.execute("SELECT COUNT(*) FROM articles").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False
-    return rows == [("ok",)]
-
-
-def file_content_count(path: Path | str) -> int:
-    """Articles plus tags stored in the database file ``path`` (0 for an empty library or
-    a database without those tables)."""
-    conn = sqlite3.connect(str(path))
-    try:
-        total = 0
-        for table in ("articles", "tags"):
-            if conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-                            [table]).fetchone()[0]:
-                total += conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-        return total
+        with health.bounded(conn, seconds):
+            if health.table_names(conn):
+                differences = health.schema_differences(conn)
+                if differences:
+                    raise ValueError(differences[0])
+            total = 0
+            for table in ("articles", "tags"):
+                if table in health.table_names(conn):
+                    total += conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+            return total
     finally:
         conn.close()
+
+
+def copy_library(source: Path | str, target: Path | str, *, seconds: float) -> int:
+    """Copy the data of the verified library file ``source`` into a new file ``target``
+    whose schema is created afresh (Clipper's own definitions at the source's version),
+    so nothing of the source's schema is adopted. Returns the number of articles.
+
+    Raises sqlite3.Error (interrupted past ``seconds``) or ValueError (the copy does not
+    verify)."""
+    from clipper.storage import health
+
+    dest = sqlite3.connect(uri(target, mode="rwc"), uri=True, isolation_level=None)
+    try:
+        with health.bounded(dest, seconds):
+            dest.execute("PRAGMA journal_mode = DELETE")
+            dest.execute("ATTACH DATABASE ? AS src", [uri(source, mode="ro")])
+            version = dest.execute("PRAGMA src.user_version").fetchone()[0]
+            objects = health.expected_schema(version)
+            present = {r[0] for r in dest.execute("SELECT name FROM src.sqlite_master WHERE type = 'table'")}
+            carried = [o for o in health.backup_extras() if o.type == "table" and o.name in present]
+            dest.execute("BEGIN IMMEDIATE")
+            tables = [o for o in objects if o.type == "table" and not o.name.startswith("sqlite_")] + carried
+            for o in tables:
+                dest.execute(o.sql)
+            for o in tables:
+                cols = ", ".join(f'"{r[1]}"' for r in dest.execute(f'PRAGMA main.table_info("{o.name}")'))
+                dest.execute(f'INSERT INTO main."{o.name}" ({cols}) SELECT {cols} FROM src."{o.name}"')
+            if any(o.name == "sqlite_sequence" for o in objects):  # AUTOINCREMENT counters
+                dest.execute("DELETE FROM main.sqlite_sequence")
+                dest.execute("INSERT INTO main.sqlite_sequence SELECT * FROM src.sqlite_sequence")
+            for o in objects:
+                if o.type != "table" and o.sql:
+                    dest.execute(o.sql)
+            dest.execute(f"PRAGMA user_version = {int(version)}")
+            dest.execute("COMMIT")
+            dest.execute("DETACH DATABASE src")
+            problems = [r[0] for r in dest.execute("PRAGMA integrity_check") if r[0] != "ok"]
+            problems += [f"foreign key violation in {r[0]} row {r[1]}"
+                         for r in dest.execute("PRAGMA foreign_key_check")]
+            problems += health.schema_differences(dest, extras=health.backup_extras())
+            if problems:
+                raise ValueError(problems[0])
+            return dest.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    finally:
+        dest.close()

@@ -6,7 +6,8 @@ import sqlite3
 
 import pytest
 
-from clipper.errors import DiskFull, LibraryCorrupt, LibraryError, LibraryLocked, NotFound, SchemaTooNew
+from clipper.errors import (DiskFull, LibraryCorrupt, LibraryError, LibraryLocked, LibraryReadOnly, NotFound,
+                            SchemaTooNew)
 from clipper.models import Passage
 from clipper.storage import articles, db as dbmod, docs, notes, passages, schema, tags
 
@@ -98,7 +99,8 @@ def test_connect_to_garbage_is_library_corrupt(tmp_path):
     ("database or disk is full", DiskFull),
     ("database disk image is malformed", LibraryCorrupt),
     ("file is not a database", LibraryCorrupt),
-    ("attempt to write a readonly database", LibraryError),
+    ("attempt to write a readonly database", LibraryReadOnly),
+    ("disk I/O error", LibraryError),  # no folder to look at: not damage, not a guess
 ])
 def test_translate_error(message, kind):
     translated = dbmod.translate_error(sqlite3.OperationalError(message))
@@ -366,3 +368,33 @@ def test_article_docs_stream_in_batches(mdb):
 def test_models_roundtrip():
     p = Passage(id=1, article_id=2, start=3, end=4, quote="q")
     assert p.to_dict()["quote"] == "q"
+
+
+def _io_error(name: str = "SQLITE_IOERR_SHMSIZE") -> sqlite3.OperationalError:
+    exc = sqlite3.OperationalError("disk I/O error")
+    exc.sqlite_errorname = name
+    return exc
+
+
+def test_translate_error_tells_io_errors_apart_by_the_folder(tmp_path, monkeypatch):
+    """An I/O error is damage only if SQLite says so: with little space left it is a full
+    disk, on a read-only folder it is read-only, else a plain error naming the cause."""
+    import os
+
+    from clipper.errors import LibraryReadOnly
+
+    db_path = tmp_path / "library.db"
+    assert type(dbmod.translate_error(_io_error(), db_path)) is LibraryError
+    real = os.statvfs
+
+    class St:
+        def __init__(self, st, free, flag):
+            self.f_frsize, self.f_bavail, self.f_flag = st.f_frsize, free // st.f_frsize, st.f_flag | flag
+
+    monkeypatch.setattr(os, "statvfs", lambda p: St(real(p), 16 * 1024, 0))
+    assert type(dbmod.translate_error(_io_error(), db_path)) is DiskFull
+    monkeypatch.setattr(os, "statvfs", lambda p: St(real(p), 10 ** 9, os.ST_RDONLY))
+    assert type(dbmod.translate_error(_io_error("SQLITE_CANTOPEN"), db_path)) is LibraryReadOnly
+    corrupt = sqlite3.DatabaseError("database disk image is malformed")
+    corrupt.sqlite_errorname = "SQLITE_CORRUPT"
+    assert type(dbmod.translate_error(corrupt, db_path)) is LibraryCorrupt
