@@ -12,6 +12,7 @@ import sys
 import traceback
 
 from clipper import __version__
+from clipper.cli.common import one_line, safe_output
 from clipper.errors import ClipperError, DiskFull, LibraryError
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_LIBRARY = 0, 1, 2, 3
@@ -116,8 +117,6 @@ def _dash_words(argv: list[str], parser) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from clipper.cli.common import safe_output
-
     argv = _join_dash_values(sys.argv[1:] if argv is None else list(argv))
     with safe_output(debug="--debug" in argv):  # no control sequence in anything printed
         return _main(argv)
@@ -134,7 +133,7 @@ def _main(argv: list[str]) -> int:
             return EXIT_USAGE
         return args.func(args) or EXIT_OK
     except UsageError as exc:
-        print(f"clipper: error: {exc} (see 'clipper --help')", file=sys.stderr)
+        print(f"clipper: error: {one_line(exc)} (see 'clipper --help')", file=sys.stderr)
         return EXIT_USAGE
     except LibraryError as exc:
         _report(exc, debug)
@@ -158,8 +157,6 @@ def _main(argv: list[str]) -> int:
 
 
 def _unexpected(exc: Exception, debug: bool) -> int:
-    from clipper.cli.common import one_line
-
     if debug:
         traceback.print_exc()
     print(f"clipper: error: unexpected {type(exc).__name__}: {one_line(exc)} (run with --debug for details)",
@@ -180,8 +177,6 @@ def _is_sqlite(exc: BaseException) -> bool:
 
 
 def _report(exc: BaseException, debug: bool) -> None:
-    from clipper.cli.common import one_line
-
     if debug:
         traceback.print_exc()
     message = one_line(str(exc).strip()) if str(exc).strip() else type(exc).__name__
