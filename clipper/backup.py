@@ -25,7 +25,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from clipper import paths
+from clipper import leftovers, paths
 from clipper.errors import ClipperError, DiskFull, InputError, LibraryError
 from clipper.output import is_stdout, target_problem
 from clipper.storage import db as dbmod
@@ -154,16 +154,6 @@ def before_migration(db: sqlite_utils.Database, folder: Path) -> Path:
 STAGE_PREFIX = ".clipper-restore-"
 
 
-def _clear_stale_stages(folder: Path, age: float = 3600) -> None:
-    """Staged restores left by a process that was killed (never a live one's)."""
-    for stray in Path(folder).glob(f"{STAGE_PREFIX}*.tmp"):
-        try:
-            if time.time() - stray.stat().st_mtime > age:
-                stray.unlink()
-        except OSError:
-            pass
-
-
 def stage(source: Path, folder: Path, *, verified: bool = False) -> tuple[Path, int]:
     """Copy the backup ``source`` into a new verified database file in ``folder`` (beside
     ``library.db``, so it can be renamed over it). Returns (the staged file, its articles).
@@ -173,7 +163,7 @@ def stage(source: Path, folder: Path, *, verified: bool = False) -> tuple[Path, 
     source = Path(source)
     if not verified:
         _check_source(source)
-    _clear_stale_stages(folder)
+    leftovers.clean_library(folder)  # a staged restore a killed process left, among others
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=STAGE_PREFIX, suffix=".tmp", dir=folder)
     except OSError as exc:
