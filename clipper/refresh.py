@@ -160,6 +160,8 @@ def refresh(lib, article_ids: list[int], *, delay: float = DEFAULT_DELAY, limit:
             if draft is None:
                 first = next((i for i in items if isinstance(i, InputError)), None)
                 raise first or InputError(f"{url}: no article text found")
+            if draft.capture is not None and draft.capture.entry is not None:
+                raise InputError(f"{url}: is now a feed or a list of articles, not an article page")
             result = lib.articles.apply_version(aid, draft, "refresh")
             headers = draft.capture.headers if draft.capture is not None else {}
             with lib.write():

@@ -422,3 +422,52 @@ def test_changed_and_has_versions_query_fields(lib):
     lib.passages.add(edited, quote="a quarter")
     lib.passages.add(same, quote="a tenth")
     assert [h.article_id for h in lib.search("changed:>-7d", passages=True).hits] == [edited]
+
+
+def test_version_commands_report_bad_ids_in_one_line(run_cli, cli_json, write):
+    from clipper_testkit import one_error_line
+
+    aid = cli_json("import", write("moss.txt", "Moss survey\n\nVolunteers counted moss species on the old churchyard wall.\n"))[
+        "imported"][0]["id"]
+    for args in (("versions", "999"), ("diff", str(aid), "1", "3"), ("capture", "999"), ("verify", "999"),
+                 ("show", str(aid), "--version", "2")):
+        code, out, err = run_cli(*args)
+        assert code == 1 and out == "", args
+        assert one_error_line(err), args
+    code, _, err = run_cli("original", str(aid), "--capture", "99")
+    assert code == 1 and "no capture 99" in err
+    single = cli_json("diff", str(aid))
+    assert (single["from"], single["to"]) == (1, 1) and {r["op"] for r in single["body"]} == {"equal"}
+
+
+def test_refresh_refuses_a_url_that_became_a_feed(cli_json, run_cli):
+    with LocalServer() as server:
+        server.body("/page", PAGE_V1.encode())
+        aid = cli_json("import", server.url("/page"))["imported"][0]["id"]
+        server.body("/page", FEED.encode(), ctype="application/rss+xml")
+        code, out, _ = run_cli("refresh", str(aid), "--delay", "0", "--json")
+    assert code == 1
+    failed = json.loads(out)["failed"]
+    assert [f["id"] for f in failed] == [aid] and "feed" in failed[0]["error"]
+    assert len(cli_json("versions", str(aid))["versions"]) == 1
+
+
+def test_article_from_before_versions_gets_its_version_1_when_it_changes(lib):
+    from clipper import versions
+    from clipper.models import ArticleDraft
+
+    aid = lib.articles.add(ArticleDraft(title="Weir repair", text="The weir will be repaired in May.")).id
+    p = lib.passages.add(aid, quote="repaired in May")
+    conn = lib.db.conn  # as a library from before versions: no version rows, passages without a version
+    conn.execute("DELETE FROM article_versions")
+    conn.execute("UPDATE passages SET version = NULL")
+    assert lib.articles.full(aid)["version"] == 1 and versions.list_versions(lib, aid)[0]["current"]
+    lib.articles.edit(aid, text="The weir will be repaired in June.")
+    vs = versions.list_versions(lib, aid)
+    assert [v["version"] for v in vs] == [1, 2]
+    assert versions.get_version(lib, aid, 1)["text"] == "The weir will be repaired in May."
+    full = lib.articles.full(aid)
+    assert full["passages"][0]["version"] == 1 and full["passages"][0]["id"] == p.id
+    from clipper.captures import verify
+
+    assert verify(lib)["mismatches"] == []
