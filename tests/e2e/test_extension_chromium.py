@@ -30,6 +30,7 @@ from clipper.connector.server import ConnectorServer
 from clipper.connector.token import ensure_token
 from clipper.library import Library
 from clipper_testkit import ROOT, LocalServer, news_page
+from e2e_testkit import SELECT, SELECT_CAPTION, SEND, TAB_ID, wait_until
 
 EXTENSION = ROOT / "resources" / "extension"
 
@@ -76,32 +77,7 @@ def extension_id(driver) -> str:
 
 
 def wait_for(driver, script: str, *, timeout: float = 30, what: str = ""):
-    deadline = time.monotonic() + timeout
-    value = None
-    while time.monotonic() < deadline:
-        value = driver.execute_script(script)
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what or script}: last {value!r}")
-
-
-SEND = """
-const done = arguments[arguments.length - 1];
-chrome.runtime.sendMessage(arguments[0]).then(done, (e) => done({ok: false, error: String(e)}));
-"""
-
-SELECT = """
-const p = [...document.querySelectorAll('article p')].find((el) => el.textContent.includes(arguments[0]));
-const node = p.firstChild, start = node.data.indexOf(arguments[0]);
-const range = document.createRange();
-range.setStart(node, start);
-range.setEnd(node, start + arguments[0].length);
-const sel = window.getSelection();
-sel.removeAllRanges();
-sel.addRange(range);
-return sel.toString();
-"""
+    return wait_until(driver.execute_script, script, timeout=timeout, what=what)
 
 
 def test_extension_pairs_saves_the_page_clips_a_selection_and_shows_the_badge(browser, tmp_path):
@@ -143,9 +119,7 @@ def test_extension_pairs_saves_the_page_clips_a_selection_and_shows_the_badge(br
                 driver.save_screenshot(str(Path(shots) / "extension-options.png"))
             options_tab = driver.current_window_handle
 
-            tab_id = driver.execute_async_script(
-                "const done = arguments[arguments.length - 1];"
-                "chrome.tabs.query({url: arguments[0]}).then((tabs) => done(tabs[0].id));", page_url)
+            tab_id = driver.execute_async_script(TAB_ID, page_url)
             badge = driver.execute_async_script(SEND, {"cmd": "badge", "tabId": tab_id})
             assert badge["ok"] and badge["result"]["text"] == ""  # not in the library yet
 
@@ -196,9 +170,7 @@ def test_extension_pairs_saves_the_page_clips_a_selection_and_shows_the_badge(br
 
             # ---- a selection outside the article body is kept, orphaned
             driver.switch_to.window(article_tab)
-            driver.execute_script(
-                "const c = document.querySelector('figcaption'); const r = document.createRange();"
-                "r.selectNodeContents(c); getSelection().removeAllRanges(); getSelection().addRange(r);")
+            driver.execute_script(SELECT_CAPTION)
             driver.switch_to.window(popup_tab)
             answer = driver.execute_async_script(SEND, {"cmd": "clipSelection", "tabId": tab_id})
             assert answer["ok"] and answer["result"]["orphaned"] is True
@@ -219,9 +191,7 @@ def test_unpaired_extension_says_so(browser, tmp_path):
         ext = extension_id(browser)
         browser.switch_to.new_window("tab")
         browser.get(f"chrome-extension://{ext}/options.html")
-        tab_id = browser.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "chrome.tabs.query({url: arguments[0]}).then((tabs) => done(tabs[0].id));", web.url("/a.html"))
+        tab_id = browser.execute_async_script(TAB_ID, web.url("/a.html"))
         browser.get(f"chrome-extension://{ext}/popup.html?tab={tab_id}")
         status = wait_for(browser, "const t = document.getElementById('status').textContent;"
                                    "return t.startsWith('Not paired') ? t : null", what="unpaired message")
