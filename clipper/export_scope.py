@@ -55,10 +55,10 @@ def _collect(lib, scope: Scope) -> tuple[set[int], set[int]]:
     picked.update(scope.passage_ids)
     if scope.query:
         if scope.passages:
-            result = lib.index.search(scope.query, passages=True, limit=1_000_000, snippets=False)
+            result = lib.search(scope.query, passages=True, limit=1_000_000, snippets=False)
             picked.update(h.passage_id for h in result.hits)
         else:
-            whole.update(lib.index.article_ids(scope.query))
+            whole.update(lib.article_ids(scope.query))
     return whole, picked
 
 

@@ -4,11 +4,11 @@
     lib.articles.get(1); lib.passages.add(...); lib.tags.rename(...); lib.notes.add(...)
     lib.search("iran AND missile*")
 
-Every write goes through ``lib.write()``: one ``BEGIN IMMEDIATE`` transaction in SQLite,
-then the search index is brought up to date for exactly what the transaction touched (a
-``Changes`` record). SQLite is the truth: if the index update fails, the database stays
-committed, a marker file records the drift and the next open (or ``check --repair``)
-repairs it.
+Every write goes through ``lib.write()``: one ``BEGIN IMMEDIATE`` transaction in SQLite
+that also appends what it touched (a ``Changes`` record) to the change log. The search index
+is derived: the index lane (``clipper.index_lane``) replays the log after each write, off
+the caller's path, and a search waits (bounded) until its own Library's writes are in.
+An index behind the log, damaged or of unknown state is caught up on the next open.
 
 A Library object and its connection belong to the thread that opened it; other threads
 open their own Library on the same folder.
@@ -28,16 +28,22 @@ import sqlite_utils
 
 from clipper import leftovers, paths
 from clipper.changes import Changes
-from clipper.errors import LibraryError
+from clipper import index_lane
+from clipper.errors import LibraryError, LibraryLocked
+from clipper.jobs import run_job
+from clipper.storage import changelog
 from clipper.storage import db as dbmod
 from clipper.storage import schema
 
 log = logging.getLogger(__name__)
 
-BULK_THRESHOLD = 200  # new articles indexed at once above which the bulk (multi-process) path is used
 INDEX_FLUSH_EVERY = 500  # deferred changes indexed in one go (bulk imports without a background indexer)
 BACKGROUND_BATCH = 50  # new articles handed to the background indexer at a time
 BACKGROUND_LAG = 2000  # storing waits when the background indexer is this many articles behind
+INDEX_LOCK_WAIT = 10.0  # seconds a repair or bulk job waits for the lane lock
+READ_YOUR_WRITES_WAIT = 5.0  # seconds a search waits for the index to hold this Library's writes
+CLOSE_DRAIN = 10.0  # seconds closing waits for the lane to apply this Library's writes
+BULK_FOLLOW_WAIT = 600.0  # a bulk job that could not be the lane waits this long for the one that is
 
 
 class Library:
@@ -45,12 +51,14 @@ class Library:
         self.folder = folder
         self.db = db
         self.index_warning: str | None = None
-        self._deferred: Changes | None = None
-        self._background_wanted = False  # deferred_index(background=True) is open
-        self._background = None  # its BackgroundIndexer, once started
-        self._index_stale = False  # an index update failed: keep the drift marker until repaired
+        self._bulk: dict | None = None  # deferred_index's state while a bulk job runs
+        self._lane = None  # the IndexLane thread, started by the first write
+        self._lane_db = None
+        self._last_seq = 0  # the last change-log entry this Library wrote
+        self._seen_seq = 0  # ... and the last one its searches are known to see
+        self._refreshed_at: int | None = None
+        self._index_stale = False
         self._backup_in_background = False
-        self._background_broke = False  # a background indexer failed in this Library's life
         self._writing: Changes | None = None  # the open write's record (nested writes join it)
         self._backup_checked = time.monotonic()  # automatic backups: see recovery.auto_backup_if_due
         from clipper.articles import Articles
@@ -66,12 +74,15 @@ class Library:
     # ---- opening -------------------------------------------------------------------------
     @classmethod
     def open(cls, folder: str | os.PathLike | None = None, *, create: bool = True, repair_index: bool = True,
-             backup_in_background: bool = False) -> "Library":
+             backup_in_background: bool = False, index_in_background: bool = False) -> "Library":
         """Open (creating on first use) the library at ``folder`` (see clipper.paths).
 
         ``backup_in_background`` (the desktop app): the automatic 12-hourly snapshot is
         taken by a thread with its own connection instead of delaying the open (and
-        later writes); it is written to a temporary file and renamed when verified."""
+        later writes); it is written to a temporary file and renamed when verified.
+        ``index_in_background`` (the desktop app): an index that must catch up (even a
+        whole rebuild) does so in the index lane while the library is already usable;
+        ``index_catching_up`` reports its progress."""
         folder = paths.resolve_library_dir(folder)
         db_path = folder / paths.DB_NAME
         created = not db_path.exists()
@@ -115,14 +126,23 @@ class Library:
             recovery.auto_backup_in_background(db_path, folder)
         # A new library gets its (empty) index at once, so even `check` on first use is clean.
         if (repair_index or created) and lib.index_needs_repair():
-            try:
-                lib.repair_index()
-            except Exception as exc:  # the database is fine; search will be repaired later
-                lib.index_warning = f"search index could not be repaired: {exc}"
-                log.warning(lib.index_warning)
+            if index_in_background and not created:
+                lib._notify_lane()
+            else:
+                try:
+                    lib.repair_index()
+                except LibraryLocked:
+                    lib.index_warning = ("the search index is being updated by another Clipper "
+                                         "process; results may miss the newest changes")
+                except Exception as exc:  # the database is fine; search will be repaired later
+                    lib.index_warning = f"search index could not be repaired: {exc}"
+                    log.warning(lib.index_warning)
         return lib
 
     def close(self) -> None:
+        lane, self._lane = self._lane, None
+        if lane is not None:
+            lane.stop(drain=CLOSE_DRAIN if self._last_seq > lane.applied else 0)
         if "index" in self.__dict__:
             try:
                 self.index.close()
@@ -163,37 +183,47 @@ class Library:
         return SearchIndex(self.index_path, text_loader=lambda ids: texts(self.db, ids))
 
     def index_needs_repair(self) -> bool:
-        if self.dirty_marker.exists():
-            return True
+        """The index is behind the change log, damaged, missing or of unknown state."""
+        from clipper import index_lane
+
         if not self.index_path.exists():
             return True
-        return self.index.needs_rebuild
+        if self.dirty_marker.exists():  # left by a Clipper before the change log
+            return True
+        self.index.reload_state()
+        return index_lane.needs_catch_up(self.db, self.index)
 
     def repair_index(self) -> dict:
+        """Catch the index up with the database now (replay the log, or rebuild)."""
         from clipper import maintenance
 
+        if self.dirty_marker.exists():
+            self.index.forget_applied()  # compare every document with the database
         return maintenance.repair(self)
 
     # ---- writing -------------------------------------------------------------------------
     @contextmanager
     def write(self) -> Iterator[Changes]:
-        """A write transaction; on success the index is updated for what it touched.
+        """A write transaction. What it touched is appended to the change log in the same
+        transaction; the index lane applies it after the commit (the caller never waits
+        for the index: a later ``search`` does, bounded, so it sees the write).
 
-        A nested ``write()`` joins the open one: its changes are indexed when the outer
-        transaction commits, never before (a rollback must not leave them in the index)."""
+        A nested ``write()`` joins the open one."""
         if self._writing is not None:
             yield self._writing
             return
         changes = self._writing = Changes()
+        seq = None
         try:
             with dbmod.transaction(self.db):
                 yield changes
+                seq = changelog.append(self.db, changes)
         finally:
             self._writing = None
-        if self._deferred is not None:
-            self._deferred.merge(changes)
-        else:
-            self.sync_index(changes)
+        if seq is not None:
+            self._last_seq = seq
+            if self._bulk is None:
+                self._notify_lane(seq)
         if time.monotonic() - self._backup_checked > 600 and not self.db.conn.in_transaction:
             from clipper import recovery
 
@@ -203,181 +233,259 @@ class Library:
             else:
                 recovery.auto_backup_if_due(self.db, self.folder)  # at most every 12 h while in use
 
-    @contextmanager
-    def deferred_index(self, background: bool = False, expected: int = 0) -> Iterator[None]:
-        """Batch index updates (bulk imports): every write inside is indexed at ``flush_index``
-        or at the end, in one go. The database commits per write as usual.
+    # ---- the index lane ------------------------------------------------------------------
+    def _notify_lane(self, seq: int | None = None) -> None:
+        if self._lane is None:
+            from clipper.index import SearchIndex
+            from clipper.index_lane import IndexLane
+            from clipper.storage.texts import texts
 
-        With ``background``, new articles are indexed by a second process while the caller
-        goes on (``clipper.index.background``), in batches of ``BACKGROUND_BATCH``. It
-        starts at once when ``expected`` (the number of articles the caller expects to
-        store) makes a batch, else with the first full batch, so small imports never pay
-        for it. The block returns once everything is indexed and searchable; if the second
-        process fails, the index is caught up from the database before it returns."""
-        if self._deferred is not None:
-            yield
-            return
-        self._deferred = Changes()
-        self._background_wanted = background
-        broke_before = self._background_broke
-        if background and expected >= BACKGROUND_BATCH:
-            self._start_background()
+            def open_db():
+                self._lane_db = dbmod.connect(self.db_path)
+                return self._lane_db
+
+            self._lane = IndexLane(
+                self.folder, open_db=open_db,
+                open_index=lambda: SearchIndex(self.index_path,
+                                               text_loader=lambda ids: texts(self._lane_db, ids)))
+        self._lane.notify(seq)
+
+    @contextmanager
+    def index_lane_lock(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the lane lock (the one writer of the index, across processes)."""
+        from clipper.index_lane import LaneLock
+
+        lock = LaneLock(self.folder)
+        if not lock.acquire(INDEX_LOCK_WAIT if timeout is None else timeout):
+            raise LibraryLocked("the search index is being updated by another Clipper process")
         try:
             yield
         finally:
+            lock.release()
+
+    def settle(self, timeout: float = CLOSE_DRAIN) -> bool:
+        """Wait (bounded) until the index lane applied this Library's writes; sets
+        ``index_warning`` when it could not (a command then says search is behind)."""
+        lane = self._lane
+        if lane is None or lane.applied >= self._last_seq:
+            return True
+        if lane.wait(self._last_seq, timeout):
+            return True
+        if lane.error:
+            self._index_update_failed(RuntimeError(lane.error))
+        else:
+            self.index_warning = "the search index is catching up; it will hold the newest changes shortly"
+        return False
+
+    def wait_for_index(self, timeout: float = READ_YOUR_WRITES_WAIT) -> bool:
+        """Read your writes: wait (bounded) until the index holds every write this Library
+        made, then show the index's latest commit. False (with ``index_warning`` set) when
+        the index is still catching up after ``timeout``."""
+        lane = self._lane
+        caught_up = True
+        if lane is not None:
+            if self._last_seq > self._seen_seq:
+                caught_up = self.settle(timeout)
+            applied = lane.applied
+        else:
+            applied = None
+        index = self.index
+        if applied is None or applied != self._refreshed_at:
+            index.reload_state()
+            index.refresh()
+            self._refreshed_at = applied
+        if caught_up:
+            self._seen_seq = max(self._seen_seq, self._last_seq)
+        return caught_up
+
+    @property
+    def index_catching_up(self):
+        """The lane's Progress while it catches up a long way (a rebuild), else None."""
+        return self._lane.progress if self._lane is not None else None
+
+    @contextmanager
+    def deferred_index(self, background: bool = False, expected: int = 0) -> Iterator[None]:
+        """A bulk job (imports): this Library becomes the index lane for its duration and
+        indexes what the log holds in batches (``flush_index``) instead of after each write.
+
+        With ``background``, new articles are indexed by a second process while the caller
+        goes on (``clipper.index.background``), in batches of ``BACKGROUND_BATCH``; other
+        changes (also those of other processes, read from the log) are applied here after
+        that process committed. The watermark moves only over what was committed. The
+        block returns once everything is indexed and searchable (when another process
+        holds the lane, once that process has applied this job's writes)."""
+        if self._bulk is not None:
+            yield
+            return
+        from clipper.index_lane import LaneLock
+
+        lock = LaneLock(self.folder)
+        owner = lock.acquire(INDEX_LOCK_WAIT)
+        self._bulk = {"owner": owner, "background": background and owner, "lock": lock,
+                      "child": None, "seen": 0, "sent_upto": None, "broke": False}
+        try:
+            if owner:
+                self.index.reload_state()
+                self.index.refresh()
+                if index_lane.needs_catch_up(self.db, self.index):
+                    run_job(index_lane.catch_up(self.db, self.index))
+                self._bulk["seen"] = self.index.applied_seq or 0
+                if self._bulk["background"] and expected >= BACKGROUND_BATCH:
+                    self._start_background()
+            yield
+        finally:
+            bulk = self._bulk
             try:
-                self.flush_index()
+                if bulk["owner"]:
+                    try:
+                        self.flush_index()
+                    finally:
+                        self._finish_background()
+                    if bulk["broke"]:
+                        self.index_warning = ("the background indexing process failed; the search "
+                                              "index was repaired from the database")
+                        self.flush_index()
+            except Exception as exc:  # noqa: BLE001 - the log keeps it: the next open replays
+                self._index_update_failed(exc)
             finally:
-                self._finish_background()
-                self._deferred = None
-                self._background_wanted = False
-                if self._background_broke and not broke_before:
-                    self._repair_now()
+                self._bulk = None
+                lock.release()
+            if not bulk["owner"]:
+                self._notify_lane(self._last_seq)
+                if not self._lane.wait(self._last_seq, BULK_FOLLOW_WAIT):
+                    self.index_warning = "the search index is catching up (another Clipper process is indexing)"
 
     def maybe_flush_index(self) -> None:
-        """Inside ``deferred_index``: index what is pending once it makes a batch."""
-        pending = self._deferred
-        if pending is None:
+        """Inside ``deferred_index``: index what the log holds once it makes a batch."""
+        bulk = self._bulk
+        if bulk is None or not bulk["owner"]:
             return
-        if self._background_wanted:
-            if len(pending.created_articles) >= BACKGROUND_BATCH:
-                self.flush_index()
-        elif (len(pending.articles) + len(pending.passages) + len(pending.deleted_articles)
-              + len(pending.deleted_passages)) >= INDEX_FLUSH_EVERY:
+        pending = changelog.count_after(self.db, bulk["seen"])
+        if pending >= (BACKGROUND_BATCH if bulk["background"] else INDEX_FLUSH_EVERY):
             self.flush_index()
 
     def flush_index(self) -> None:
-        if self._deferred is None or not self._deferred:
+        """Inside ``deferred_index`` (as the lane): apply the log after what was applied."""
+        bulk = self._bulk
+        if bulk is None or not bulk["owner"]:
             return
-        pending, self._deferred = self._deferred, Changes()
-        if self._background_wanted:
-            created = pending.created_articles - pending.deleted_articles
-            if created and (self._background is not None or len(created) >= BACKGROUND_BATCH):
+        top = changelog.max_seq(self.db)
+        if top <= bulk["seen"]:
+            return
+        touched = changelog.touched(self.db, bulk["seen"], top)
+        rest = touched
+        if bulk["background"]:
+            created = touched.created_articles
+            if created and (bulk["child"] is not None or len(created) >= BACKGROUND_BATCH):
                 if self._send_to_background(sorted(created)):
-                    pending.created_articles -= created
-                    pending.articles -= created
-            if self._background is not None and (pending.articles or pending.passages
-                                                 or pending.deleted_articles
-                                                 or pending.deleted_passages):
-                # Whatever else changed is written here, after the background commit,
-                # so an article created and then edited in one import ends up edited.
+                    rest = changelog.Touched(touched.first, touched.last,
+                                             articles=touched.articles - created,
+                                             passages=touched.passages)
+            if bulk["child"] is not None and len(rest):
+                # Whatever else changed is written here, after the background commit, so
+                # an article created and then edited in one import ends up edited.
                 self._commit_background()
-        self.sync_index(pending)
+        if bulk["seen"] != touched.first:  # the child failed: all it had not committed, here
+            rest = changelog.touched(self.db, bulk["seen"], top)
+        try:
+            run_job(index_lane.replay(self.db, self.index, rest))
+        except Exception as exc:  # noqa: BLE001
+            self._index_update_failed(exc)
+            return
+        bulk["seen"] = top
+        if bulk["child"] is None or bulk["child"].sent == bulk["child"].committed:
+            self.index.set_applied(top)
+            bulk["sent_upto"] = None
+        else:
+            bulk["sent_upto"] = top  # applied once the child commits it
 
     def _send_to_background(self, ids: list[int]) -> bool:
         """Hand new articles to the background indexer (started on first use). False if
         it cannot run: the caller then indexes them here."""
         from clipper.storage import docs
 
+        bulk = self._bulk
         try:
-            if self._background is None:
+            if bulk["child"] is None:
                 self._start_background()
-                if self._background is None:
+                if bulk["child"] is None:
                     return False
-            self._background.add(self.index.article_fields_for(docs.article_docs(self.db, ids)))
-            self._background.wait_until_behind(BACKGROUND_LAG)
+            bulk["child"].add(self.index.article_fields_for(docs.article_docs(self.db, ids)))
+            bulk["child"].wait_until_behind(BACKGROUND_LAG)
             return True
-        except Exception as exc:  # noqa: BLE001 - the database is fine; the index is repaired later
+        except Exception as exc:  # noqa: BLE001 - the database is fine; replayed from the log
             self._background_failed(exc)
             return False
 
     def _start_background(self) -> None:
         """Start the background indexer; if it cannot start, index here as usual."""
         try:
-            self.dirty_marker.touch()
-            self._background = self.index.background_indexer()
+            self._bulk["child"] = self.index.background_indexer()
         except Exception as exc:  # noqa: BLE001 - nothing was sent: no drift, just slower
-            self._background_wanted = False
+            self._bulk["background"] = False
             log.warning("background indexing unavailable (%s: %s)", type(exc).__name__, exc)
 
     def _commit_background(self) -> None:
+        bulk = self._bulk
         try:
-            self._background.commit()
+            bulk["child"].commit()
         except Exception as exc:  # noqa: BLE001
             self._background_failed(exc)
+            return
+        self._child_committed()
+
+    def _child_committed(self) -> None:
+        bulk = self._bulk
+        self.index.refresh()
+        if bulk["sent_upto"] is not None:
+            self.index.set_applied(bulk["sent_upto"])
+            bulk["sent_upto"] = None
 
     def _background_failed(self, exc: Exception) -> None:
-        self._background_broke = True
-        background, self._background = self._background, None
-        self._background_wanted = False  # the rest of this import is indexed here
-        if background is not None:
-            background.abort()
-        self._index_update_failed(exc)
-        try:
-            self.dirty_marker.touch()
-        except OSError:
-            pass
+        bulk = self._bulk
+        bulk["broke"] = True
+        child, bulk["child"] = bulk["child"], None
+        bulk["background"] = False  # the rest of this import is indexed here
+        bulk["sent_upto"] = None
+        bulk["seen"] = self.index.applied_seq or 0  # replay what the child had not committed
+        if child is not None:
+            child.abort()
+        log.warning("background indexer failed (%s: %s); indexing here", type(exc).__name__, exc)
 
     def _finish_background(self) -> None:
-        background, self._background = self._background, None
-        if background is None:
+        bulk = self._bulk
+        child = bulk["child"]
+        if child is None:
             return
         try:
-            background.finish()
-            self.index.refresh()
+            child.finish()
         except Exception as exc:  # noqa: BLE001
-            self._background = background
             self._background_failed(exc)
             return
-        self._index_current()
-
-    def _repair_now(self) -> None:
-        """After a failed background indexer: catch the index up from the database at once
-        (what the next open would do), so the import's articles are searchable now."""
-        try:
-            self.index.refresh()
-            self.repair_index()
-        except Exception as exc:  # noqa: BLE001 - the marker stays; the next open repairs
-            log.warning("index repair after a failed background indexer: %s", exc)
-            return
-        self.index_warning = ("the background indexing process failed; the search index "
-                              "was repaired from the database")
-
-    def _index_current(self) -> None:
-        """The index holds everything the database does (as far as this Library knows)."""
-        if self._index_stale or self._background is not None:
-            return
-        self.dirty_marker.unlink(missing_ok=True)
+        bulk["child"] = None
+        self._child_committed()
 
     def index_repaired(self) -> None:
         """Called by the repair/rebuild code once the index matches the database again."""
         self._index_stale = False
         self.dirty_marker.unlink(missing_ok=True)
 
-    def sync_index(self, changes: Changes) -> None:
-        """Bring the index up to date for ``changes``. Failures leave a drift marker, never raise."""
-        if not (changes.articles or changes.passages or changes.deleted_articles or changes.deleted_passages):
-            return
-        from clipper.storage import docs
-
-        try:
-            self.dirty_marker.touch()
-            created = changes.created_articles - changes.deleted_articles
-            if len(created) >= BULK_THRESHOLD:
-                self.index.add_bulk(docs.article_docs(self.db, sorted(created)), ())
-            else:
-                created = set()
-            article_ids = sorted(changes.articles - changes.deleted_articles - created)
-            passage_ids = sorted(changes.passages - changes.deleted_passages)
-            self.index.update(
-                articles=list(docs.article_docs(self.db, article_ids)),
-                passages=list(docs.passage_docs(self.db, passage_ids)),
-                delete_articles=sorted(changes.deleted_articles),
-                delete_passages=sorted(changes.deleted_passages),
-            )
-        except Exception as exc:
-            self._index_update_failed(exc)
-            return
-        self._index_current()
-
     def _index_update_failed(self, exc: Exception) -> None:
-        """The database is committed but the index missed it: say so, keep the drift marker."""
+        """The database is committed but the index missed it: say so (the change log keeps
+        what was missed, replayed by the next catch-up)."""
         self._index_stale = True
-        self.index_warning = (f"search index update failed ({type(exc).__name__}: {exc}); "
-                              "it will be repaired on next start")
+        what = str(exc) if isinstance(exc, RuntimeError) else f"{type(exc).__name__}: {exc}"
+        self.index_warning = f"search index update failed ({what}); it will be repaired on next start"
         log.warning(self.index_warning)
 
     # ---- searching -----------------------------------------------------------------------
     def search(self, query: str, **kwargs):
-        """Search articles (or passages with passages=True); see clipper.index.query for the language."""
+        """Search articles (or passages with passages=True); see clipper.index.query for
+        the language. Sees every write this Library made (``wait_for_index``)."""
+        self.wait_for_index()
         return self.index.search(query, **kwargs)
+
+    def article_ids(self, query: str) -> list[int]:
+        """Every article matching ``query`` (no ranking, no snippets)."""
+        self.wait_for_index()
+        return self.index.article_ids(query)

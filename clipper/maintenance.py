@@ -6,46 +6,31 @@ The index is disposable; the database is the truth. ``check`` compares what the 
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 
-from clipper.jobs import CancelToken, Job, Progress, run_job
+from clipper import index_lane
+from clipper.index_lane import Drift, apply_drift, drift_of, rebuild_index
+from clipper.jobs import CancelToken, Job, run_job
 from clipper.storage import articles as article_store
+from clipper.storage import changelog
 from clipper.storage import db as dbmod
-from clipper.storage import docs
 from clipper.storage import passages as passage_store
 
-
-@dataclass
-class Drift:
-    missing_articles: list[int] = field(default_factory=list)
-    extra_articles: list[int] = field(default_factory=list)
-    stale_articles: list[int] = field(default_factory=list)
-    missing_passages: list[int] = field(default_factory=list)
-    extra_passages: list[int] = field(default_factory=list)
-    stale_passages: list[int] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return sum(len(v) for v in asdict(self).values())
-
-
-def _diff(db_revs: dict[int, int], stamps: dict[int, str]) -> tuple[list[int], list[int], list[int]]:
-    missing = sorted(set(db_revs) - set(stamps))
-    extra = sorted(set(stamps) - set(db_revs))
-    stale = sorted(i for i in set(db_revs) & set(stamps) if str(db_revs[i]) != str(stamps[i]))
-    return missing, extra, stale
+__all__ = ["Drift", "apply_drift", "check", "drift", "drift_of", "rebuild_index", "reindex", "repair",
+           "repair_drift"]
 
 
 def drift(lib) -> Drift:
-    a_stamps, p_stamps = lib.index.stamps()
-    ma, ea, sa = _diff(article_store.revs(lib.db), a_stamps)
-    mp, ep, sp = _diff(passage_store.revs(lib.db), p_stamps)
-    return Drift(ma, ea, sa, mp, ep, sp)
+    lib.wait_for_index()
+    return drift_of(lib.db, lib.index)
 
 
 def check(lib, repair: bool = False, deep: bool = False) -> dict:
     """Database integrity and index drift; with ``deep``, also read back the whole index
-    (every posting block is checksummed). With ``repair``, fix the drift or rebuild."""
+    (every posting block is checksummed). With ``repair``, fix the drift or rebuild.
+
+    Without ``repair`` nothing is written: an index found missing or damaged stays marked
+    for a rebuild at the next open."""
     problems = dbmod.integrity_check(lib.db)
     report = {
         "database": {"ok": not problems, "problems": problems},
@@ -57,14 +42,21 @@ def check(lib, repair: bool = False, deep: bool = False) -> dict:
         report["index"]["damaged"] = lib.index.verify()
     needs_rebuild = lib.index.needs_rebuild
     d = drift(lib)
+    behind = changelog.max_seq(lib.db) - (lib.index.applied_seq or 0)
     report["index"].update(asdict(d))
     report["index"]["needs_rebuild"] = needs_rebuild
+    report["index"]["applied_seq"] = lib.index.applied_seq
+    report["index"]["log_behind"] = max(0, behind)
     report["index"]["ok"] = d.total == 0 and not needs_rebuild
-    if repair and not report["index"]["ok"]:
-        fixed = repair_drift(lib, d) if not needs_rebuild else None
-        if fixed is None:
-            run_job(reindex(lib))
-            report["index"]["rebuilt"] = True
+    if repair and not (report["index"]["ok"] and lib.index.applied_seq is not None and behind <= 0):
+        with lib.index_lane_lock():
+            if needs_rebuild or d.total > 5000:
+                run_job(reindex(lib))
+                report["index"]["rebuilt"] = True
+            else:
+                top = changelog.max_seq(lib.db)
+                apply_drift(lib.db, lib.index, d)
+                lib.index.set_applied(top)
         report["index"]["repaired"] = True
         after = drift(lib)
         report["index"]["ok_after_repair"] = after.total == 0
@@ -73,47 +65,23 @@ def check(lib, repair: bool = False, deep: bool = False) -> dict:
 
 
 def repair_drift(lib, d: Drift) -> int:
-    """Apply exactly the missing/stale/extra documents to the index."""
-    if d.total == 0:
-        return 0
-    lib.index.update(
-        articles=list(docs.article_docs(lib.db, d.missing_articles + d.stale_articles)),
-        passages=list(docs.passage_docs(lib.db, d.missing_passages + d.stale_passages)),
-        delete_articles=d.extra_articles,
-        delete_passages=d.extra_passages,
-    )
-    return d.total
+    return apply_drift(lib.db, lib.index, d)
 
 
 def repair(lib) -> dict:
-    """Called on open when the index is missing, damaged or marked dirty."""
-    if lib.index.needs_rebuild:
-        run_job(reindex(lib))
-        result = {"rebuilt": True}
-    else:
-        d = drift(lib)
-        # A big drift is cheaper to rebuild than to patch document by document.
-        if d.total > 5000:
-            run_job(reindex(lib))
-            result = {"rebuilt": True}
-        else:
-            result = {"repaired": repair_drift(lib, d)}
+    """Bring the index up to the database (on open, when it is behind, damaged or of
+    unknown state): replay the change log, or rebuild. Holds the lane lock."""
+    with lib.index_lane_lock():
+        lib.index.reload_state()
+        lib.index.refresh()
+        result = run_job(index_lane.catch_up(lib.db, lib.index))
     lib.index_repaired()
-    return result
+    return {"rebuilt": True} if result.rebuilt else {"repaired": result.replayed}
 
 
 def reindex(lib, cancel: CancelToken | None = None) -> Job[dict]:
     """Rebuild the whole index from the database (a job yielding Progress)."""
-    n_articles = article_store.count(lib.db)
-    n_passages = passage_store.count(lib.db)
-    yield Progress(0, n_articles + n_passages, "rebuilding search index")
-    job = lib.index.rebuild(docs.article_docs(lib.db), docs.passage_docs(lib.db),
-                            total=n_articles + n_passages, cancel=cancel)
-    while True:
-        try:
-            progress = next(job)
-        except StopIteration:
-            break
-        yield progress
+    with lib.index_lane_lock():
+        result = yield from rebuild_index(lib.db, lib.index, cancel=cancel)
     lib.index_repaired()
-    return {"articles": n_articles, "passages": n_passages}
+    return result

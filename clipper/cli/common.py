@@ -26,6 +26,7 @@ def open_library(args, *, repair_index: bool = True) -> Iterator:
     lib = Library.open(getattr(args, "library", None), repair_index=repair_index)
     try:
         yield lib
+        lib.settle()
         if lib.index_warning:
             print(f"clipper: warning: {one_line(lib.index_warning)}", file=sys.stderr)
     finally:

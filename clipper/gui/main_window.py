@@ -299,7 +299,7 @@ class MainWindow(QMainWindow):
             refresh_index(lib)
             phrase = " ".join(str(value).replace('"', " ").split())
             try:
-                ids = lib.index.article_ids(f'outlet:"{phrase}"')
+                ids = lib.article_ids(f'outlet:"{phrase}"')
             except ClipperError:
                 ids = []
             return [r["id"] for r in lib.articles.summaries(ids=ids) if (r["outlet"] or "") == value]

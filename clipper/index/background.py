@@ -212,7 +212,7 @@ def serve(part_dir: str, writer_timeout: float, commit_every: int, stdin, stdout
     from whoosh import index as windex
 
     from clipper.index.bulkwriter import BulkSegmentWriter
-    from clipper.index.searchindex import _merge_small as merge_small
+    from clipper.index.merging import commit_merge as merge_small
 
     writer = reader = None
     pending = total = 0

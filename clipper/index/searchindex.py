@@ -6,10 +6,10 @@ is recreated empty with ``needs_rebuild`` set; the library then rebuilds it.
 
 Speed notes (measured, see benchmarks/search_bench.py):
 
-- Interactive updates commit without merging into the big segments (only small segments
-  are merged, once there are more than ``MAX_SEGMENTS``), and the searcher is reopened
-  reusing the readers of unchanged segments: adding an article costs a small segment, not
-  a merge and a reopen of everything.
+- Commits merge only small segments (``clipper.index.merging``: a tiered policy; big
+  merges happen in the index lane when it is idle), and the searcher is reopened reusing
+  the readers of unchanged segments: adding an article costs a small segment, not a merge
+  and a reopen of everything.
 - Snippets re-read the ~20 shown texts (``text_loader``, else stored text) instead of
   storing character offsets in every posting.
 - "Did you mean" uses the article index's own lexicon (no second index to keep).
@@ -43,7 +43,7 @@ from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
 from clipper.errors import LibraryCorrupt, LibraryLocked, QueryError
-from clipper.index import vector
+from clipper.index import merging, vector
 from clipper.index.bulkwriter import BulkSegmentWriter
 from clipper.index.codec import ClipperCodec, read_blocks
 from clipper.index.collectors import (
@@ -77,7 +77,7 @@ SORTS = {"published", "-published", "imported", "-imported", "title", "-title"}
 _WORD_RE = re.compile(WORD_PATTERN)
 _TEXT_FIELDS = {"title", "text", "body", "note", "notes", "quote"}
 TextLoader = Callable[[list[int]], dict[int, str]]
-MAX_SEGMENTS = 8  # more small segments than this are merged at the next commit
+STATE_FILE = "lane.json"  # the watermark: the last change-log sequence applied
 # What reading a damaged index raises (Whoosh and Clipper's codec): "rebuild the index".
 _DAMAGE = (OSError, EOFError, ValueError, KeyError, IndexError, struct.error, zlib.error,
            pickle.UnpicklingError, CorruptIndexError)
@@ -93,36 +93,6 @@ def _leaf_readers(reader) -> list:
     if isinstance(reader, EmptyReader):
         return []
     return [r for r, _ in reader.leaf_readers()]
-
-
-def _merge_small(writer, segments):
-    """Merge policy for interactive and bulk commits: never touch the big segments.
-
-    With at most ``MAX_SEGMENTS`` segments nothing is merged. Beyond that the smallest
-    segments are merged together while their total stays small (at most 2,000 documents
-    or a tenth of the index), so a commit never rewrites the bulk of the index.
-    """
-    if len(segments) <= MAX_SEGMENTS:
-        return segments
-    ordered = sorted(segments, key=lambda s: s.doc_count_all())
-    total = sum(s.doc_count_all() for s in segments)
-    budget = max(2000, total // 10)
-    merge, size = [], 0
-    for seg in ordered:
-        n = seg.doc_count_all()
-        if len(merge) >= 2 and size + n > budget:
-            break
-        merge.append(seg)
-        size += n
-    if len(merge) < 2:
-        return segments
-    for seg in merge:
-        reader = SegmentReader(writer.storage, writer.schema, seg)
-        try:
-            writer.add_reader(reader)
-        finally:
-            reader.close()
-    return [s for s in segments if s not in merge]
 
 
 class _Part:
@@ -275,6 +245,7 @@ class SearchIndex:
         # Word, boolean and prefix queries are scored with numpy (clipper.index.vector);
         # False: always Whoosh's collector (the tests compare the two).
         self.vectorised = True
+        self._applied: int | None = None
         self._open()
 
     # ---------------------------------------------------------------- open/create
@@ -311,6 +282,65 @@ class SearchIndex:
                 p.close()
             raise
         self._articles, self._passages = parts
+        self.reload_state()
+
+    # ---------------------------------------------------------------- watermark
+
+    @property
+    def applied_seq(self) -> int | None:
+        """The last change-log sequence this index holds (None: unknown, e.g. an index
+        made before the change log, or recreated empty: compare it with the database)."""
+        return self._applied
+
+    def reload_state(self) -> None:
+        """Re-read the watermark (another process or thread may have moved it)."""
+        try:
+            state = json.loads((self.path / STATE_FILE).read_text("utf-8"))
+            seq = state.get("applied_seq")
+            self._applied = int(seq) if isinstance(seq, int) else None
+        except (OSError, ValueError, AttributeError):
+            self._applied = None
+
+    def forget_applied(self) -> None:
+        """The watermark cannot be trusted: the next catch-up compares every document."""
+        (self.path / STATE_FILE).unlink(missing_ok=True)
+        self._applied = None
+
+    def set_applied(self, seq: int) -> None:
+        """Record that the index holds every change up to ``seq`` (after its commit)."""
+        self._write_state(self.path, seq)
+        self._applied = seq
+
+    @staticmethod
+    def _write_state(folder: Path, seq: int) -> None:
+        tmp = folder / f"{STATE_FILE}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps({"applied_seq": int(seq)}), "utf-8")
+        os.replace(tmp, folder / STATE_FILE)
+
+    def merge_step(self) -> bool:
+        """Run one due merge of the tiered policy (``clipper.index.merging``), if any,
+        in whichever part needs it; False when nothing is due."""
+        self._require_open()
+        for part in (self._articles, self._passages):
+            if merging.choose(part.ix._segments(), merging.MAX_MERGED):
+                try:
+                    w = part.ix.writer(timeout=self.writer_timeout, codec=ClipperCodec())
+                except LockError:
+                    return False
+                try:
+                    w.commit(mergetype=merging.idle_merge)
+                except BaseException:
+                    w.cancel()
+                    raise
+                part.refresh()
+                return True
+        return False
+
+    def segment_sizes(self) -> tuple[list[int], list[int]]:
+        """Documents per segment (deleted ones included) of each part."""
+        self._require_open()
+        return tuple([s.doc_count_all() for s in part.ix._segments()]
+                     for part in (self._articles, self._passages))
 
     @staticmethod
     def _create_empty(path: Path) -> None:
@@ -423,7 +453,7 @@ class SearchIndex:
             w.cancel()
             raise
         if isinstance(w, SegmentWriter):
-            w.commit(mergetype=_merge_small)
+            w.commit(mergetype=merging.commit_merge)
         else:  # the multi-process writer merges its own sub-segments only
             w.commit(merge=False)
         part.refresh()
@@ -507,7 +537,8 @@ class SearchIndex:
         return {"limitmb": self.limitmb}
 
     def rebuild(self, articles: Iterable[ArticleDoc], passages: Iterable[PassageDoc],
-                total: int | None = None, cancel: CancelToken | None = None) -> Job[None]:
+                total: int | None = None, cancel: CancelToken | None = None,
+                applied_seq: int | None = None) -> Job[None]:
         """Build a fresh index beside the live one and swap it in at the end.
 
         ``total`` is the number of articles (for progress). A cancelled or failed rebuild
@@ -554,6 +585,8 @@ class SearchIndex:
                     raise
                 w.commit()
                 ix.close()
+            if applied_seq is not None:
+                self._write_state(tmp, applied_seq)
             self._swap_in(tmp)
             swapped = True
             yield Progress(done, total if total is not None else done, "Index rebuilt")

@@ -12,6 +12,8 @@ Overview (see README "Design notes"):
   status (anchored|orphaned), rev.
 - notes: Markdown notes on an article (many) or on a passage (one).
 - meta: key/value facts about the library.
+- changelog: one row per article/passage each write touched, replayed by the search index
+  (clipper/storage/changelog.py).
 """
 from __future__ import annotations
 
@@ -160,7 +162,22 @@ def _v2_captures_and_versions(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2_captures_and_versions]
+def _v3_changelog(db: sqlite_utils.Database) -> None:
+    """The change log the search index replays (clipper/storage/changelog.py)."""
+    db.executescript(
+        """
+        CREATE TABLE changelog (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('article', 'passage')),
+            op TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete')),
+            ref INTEGER NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2_captures_and_versions, _v3_changelog]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

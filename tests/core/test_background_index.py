@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from clipper import importing, maintenance
+from clipper import importing, index_lane, maintenance
 from clipper import library as library_mod
 from clipper.index import searchindex
 from clipper.index.background import BackgroundIndexer, BackgroundIndexError
 from clipper.jobs import run_job
 from clipper.library import Library
 from clipper.models import ArticleDraft
+from clipper.storage import changelog
 
 TOPICS = ["harbour", "lantern", "orchard", "glacier", "railway", "vineyard", "monsoon"]
 
@@ -95,32 +96,43 @@ def test_article_created_then_edited_in_one_deferred_block_is_indexed_edited(
     assert not lib.dirty_marker.exists()
 
 
-def test_a_failing_indexer_keeps_the_drift_marker_and_the_next_open_repairs(
-        tmp_path, lib_dir, small_batches, monkeypatch):
+def test_a_failing_indexer_is_replaced_by_indexing_here(tmp_path, lib_dir, small_batches, monkeypatch):
     def broken(self):
         # A child pointed at a folder that is not an index: it fails on its first batch.
         return BackgroundIndexer(tmp_path / "not-an-index", writer_timeout=1.0)
 
     monkeypatch.setattr(searchindex.SearchIndex, "background_indexer", broken)
     _write_articles(tmp_path / "in", 17)
-    lib = Library.open(lib_dir)
-    try:
-        monkeypatch.setattr(library_mod.Library, "repair_index",
-                            lambda self: (_ for _ in ()).throw(OSError("disk busy")))
+    with Library.open(lib_dir) as lib:
+        report = run_job(importing.import_sources(lib, [str(tmp_path / "in")]))
+        assert len(report.imported) == 17
+        assert "repaired" in lib.index_warning
+        assert lib.search("railway").total == len([i for i in range(17) if i % 7 == 4])
+        assert maintenance.drift(lib).total == 0
+
+
+def test_when_indexing_fails_altogether_the_log_keeps_it_for_the_next_open(
+        tmp_path, lib_dir, small_batches, monkeypatch):
+    def broken(self):
+        return BackgroundIndexer(tmp_path / "not-an-index", writer_timeout=1.0)
+
+    def replay_fails(*args, **kwargs):
+        raise OSError("disk busy")
+        yield  # a job
+
+    monkeypatch.setattr(searchindex.SearchIndex, "background_indexer", broken)
+    monkeypatch.setattr(index_lane, "replay", replay_fails)
+    _write_articles(tmp_path / "in", 17)
+    with Library.open(lib_dir) as lib:
         report = run_job(importing.import_sources(lib, [str(tmp_path / "in")]))
         assert len(report.imported) == 17  # the database has everything
         assert lib.index_warning and "repaired on next start" in lib.index_warning
-        assert lib.dirty_marker.exists()  # the immediate repair failed too
-    finally:
-        lib.close()
+        assert lib.index.applied_seq < changelog.max_seq(lib.db)  # the watermark stayed behind
     monkeypatch.undo()
-    lib = Library.open(lib_dir)  # repairs from the database
-    try:
-        assert not lib.dirty_marker.exists()
+    with Library.open(lib_dir) as lib:  # replays the log
+        assert lib.index.applied_seq == changelog.max_seq(lib.db)
         assert lib.search("railway").total == len([i for i in range(17) if i % 7 == 4])
         assert maintenance.drift(lib).total == 0
-    finally:
-        lib.close()
 
 
 def test_a_killed_indexer_is_reported_not_hung(tmp_path, lib, small_batches, monkeypatch):

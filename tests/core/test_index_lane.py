@@ -1,0 +1,301 @@
+"""The write lane and the index lane (issue: instant writes at any size).
+
+What must hold: a write's change-log rows commit with it (and roll back with it); a write
+never waits for the index; a search sees the writes its Library made; the index can never
+silently fall behind (a missed change is replayed on the next open, an index of unknown
+state is compared with the database); two writers cannot leave an older version in the
+index; merges converge (each document rewritten a bounded number of times); the URL
+duplicate lookup uses an index.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+import pytest
+
+from clipper_testkit import BUDGET_ARTICLE, FESTIVAL_ARTICLE, MISSILE_ARTICLE
+from clipper import index_lane, maintenance
+from clipper.importers.plaintext import parse_text
+from clipper.index import SearchIndex, merging
+from clipper.index.documents import ArticleDoc
+from clipper.index_lane import LaneLock
+from clipper.library import Library
+from clipper.storage import changelog
+
+
+def _add(lib, text=MISSILE_ARTICLE, source="m"):
+    return lib.articles.add(parse_text(text, source=source)).id
+
+
+def _search_equals_database(lib) -> None:
+    assert maintenance.drift(lib).total == 0
+    assert lib.index.applied_seq == changelog.max_seq(lib.db)
+
+
+# ---------------------------------------------------------------- the log
+
+
+def test_each_write_logs_what_it_touched_in_its_own_transaction(lib):
+    aid = _add(lib)
+    pid = lib.passages.add(aid, quote="two missiles", tags=["arms"]).id
+    rows = lib.db.execute("SELECT kind, op, ref FROM changelog ORDER BY seq").fetchall()
+    assert ("article", "create", aid) in rows
+    assert ("passage", "update", pid) in rows
+    before = changelog.max_seq(lib.db)
+    with pytest.raises(RuntimeError):
+        with lib.write() as changes:
+            lib.articles.edit(aid, title="Changed then rolled back")
+            changes.articles.add(aid)
+            raise RuntimeError("rolled back")
+    assert changelog.max_seq(lib.db) == before  # no log row without its change
+    lib.articles.delete(aid)
+    assert ("article", "delete", aid) in lib.db.execute(
+        "SELECT kind, op, ref FROM changelog").fetchall()
+
+
+def test_search_sees_every_write_of_its_library(lib):
+    aid = _add(lib)
+    for i in range(15):
+        lib.passages.add(aid, quote="routine exercise", note=f"zorblatt{i} check")
+        assert lib.search(f"zorblatt{i}").total == 1
+    lib.articles.edit(aid, title="Quintessa drills resume")
+    assert [h.id for h in lib.search("quintessa").hits] == [aid]
+    lib.articles.delete(aid)
+    assert lib.search("quintessa").total == 0  # a deleted thing never shows stale
+    _search_equals_database(lib)
+
+
+def test_a_write_while_another_holds_the_index_returns_at_once_and_is_indexed_later(lib):
+    aid = _add(lib)
+    assert lib.wait_for_index()
+    other = LaneLock(lib.folder)  # as a bulk import in another process would
+    assert other.acquire(timeout=5)
+    try:
+        started = time.perf_counter()
+        lib.passages.add(aid, quote="two missiles", note="plumbrick")
+        assert time.perf_counter() - started < 0.5
+        assert not lib.wait_for_index(timeout=0.3)  # not yet: the index is someone else's
+        assert lib.index.search("plumbrick").total == 0
+    finally:
+        other.release()
+    assert lib.search("plumbrick").total == 1  # the lane got the lock and applied it
+
+
+def test_a_failed_index_update_is_retried_and_replayed_on_next_open(lib_dir, monkeypatch):
+    with Library.open(lib_dir) as lib:
+        aid = _add(lib)
+        assert lib.wait_for_index()
+        monkeypatch.setattr(SearchIndex, "update", lambda self, **kw: (_ for _ in ()).throw(OSError("full")))
+        lib.articles.edit(aid, title="Lumbertoft rename")
+        assert lib.search("lumbertoft").total == 0 and "repaired on next start" in lib.index_warning
+        monkeypatch.undo()
+    with Library.open(lib_dir) as lib:
+        assert [h.id for h in lib.search("lumbertoft").hits] == [aid]
+        _search_equals_database(lib)
+
+
+# ---------------------------------------------------------------- never silently behind
+
+
+def test_a_write_whose_process_dies_before_indexing_is_replayed_on_next_open(lib_dir, monkeypatch):
+    with Library.open(lib_dir) as lib:
+        aid = _add(lib)
+        assert lib.wait_for_index()
+    # The process "dies" right after COMMIT: its lane never runs.
+    monkeypatch.setattr(Library, "_notify_lane", lambda self, seq=None: None)
+    lib = Library.open(lib_dir)
+    lib.articles.edit(aid, title="Vantablue summit")
+    lib.articles.delete(_add(lib, BUDGET_ARTICLE, "b"))
+    lib.db.conn.close()  # no close(): nothing else runs
+    monkeypatch.undo()
+    with Library.open(lib_dir) as lib:
+        assert [h.id for h in lib.search("vantablue").hits] == [aid]
+        assert lib.search("council").total == 0
+        _search_equals_database(lib)
+
+
+@pytest.mark.parametrize("state", ["missing", "damaged", "old-schema", "no-watermark"])
+def test_check_without_repair_never_blesses_an_empty_index(lib_dir, run_cli, state):
+    with Library.open(lib_dir) as lib:
+        ids = [_add(lib, t, str(i)) for i, t in enumerate((MISSILE_ARTICLE, BUDGET_ARTICLE, FESTIVAL_ARTICLE))]
+        assert lib.wait_for_index()
+    index = lib_dir / "index"
+    if state == "missing":
+        import shutil
+
+        shutil.rmtree(index)
+    elif state == "damaged":
+        (index / "clipper-index.json").write_text("{not json", "utf-8")
+    elif state == "old-schema":
+        (index / "clipper-index.json").write_text('{"schema_version": 1}', "utf-8")
+    else:
+        (index / "lane.json").unlink()
+    code, out, err = run_cli("check")
+    assert code == (0 if state == "no-watermark" else 1), out + err
+    with Library.open(lib_dir) as lib:  # the next open catches up
+        assert sorted(h.id for h in lib.search("*", limit=10).hits) == sorted(ids)
+        _search_equals_database(lib)
+
+
+def test_a_rebuild_stopped_half_way_is_finished_by_the_next_open(lib_dir):
+    with Library.open(lib_dir) as lib:
+        ids = [_add(lib, t, str(i)) for i, t in enumerate((MISSILE_ARTICLE, BUDGET_ARTICLE, FESTIVAL_ARTICLE))]
+        lib.wait_for_index()
+    import shutil
+
+    shutil.rmtree(lib_dir / "index")  # as a restore leaves it before its reindex
+    lib = Library.open(lib_dir, repair_index=False)
+    job = maintenance.reindex(lib)
+    next(job)
+    next(job)  # ... stopped here: the rebuild's folder is never swapped in
+    job.close()  # (a kill would also free the lane lock)
+    lib.db.conn.close()
+    with Library.open(lib_dir) as lib:
+        assert sorted(h.id for h in lib.search("*", limit=10).hits) == sorted(ids)
+        _search_equals_database(lib)
+
+
+def test_two_writers_cannot_leave_an_older_version_in_the_index(lib_dir, monkeypatch):
+    """Writer A's lane read the article, then paused before applying; writer B changed it
+    and waited for the lane lock. The newest version must win."""
+    with Library.open(lib_dir) as setup:
+        aid = _add(setup)
+        setup.wait_for_index()
+    paused, go = threading.Event(), threading.Event()
+    real_update = SearchIndex.update
+
+    def slow_update(self, **kw):
+        if any("Quillfeather" in d.title for d in kw.get("articles", ())) and not go.is_set():
+            paused.set()
+            go.wait(10)
+        return real_update(self, **kw)
+
+    monkeypatch.setattr(SearchIndex, "update", slow_update)
+    a, b = Library.open(lib_dir), Library.open(lib_dir)
+    try:
+        a.articles.edit(aid, title="Quillfeather first")
+        assert paused.wait(10)  # A's lane holds the lock with the old version in hand
+        b.articles.edit(aid, title="Marrowgate second")
+        assert not b.wait_for_index(timeout=0.3)
+        go.set()
+        assert b.wait_for_index(timeout=10)
+        assert a.wait_for_index(timeout=10)
+        assert [h.id for h in b.search("marrowgate").hits] == [aid]
+        assert a.search("quillfeather").total == 0
+        _search_equals_database(b)
+    finally:
+        go.set()
+        a.close()
+        b.close()
+
+
+def test_search_sees_writes_made_during_a_bulk_import_by_another_library(lib_dir, tmp_path, monkeypatch):
+    from clipper import importing
+    from clipper import library as library_mod
+    from clipper.jobs import run_job
+
+    monkeypatch.setattr(library_mod, "BACKGROUND_BATCH", 10)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(150):
+        (folder / f"{i:03d}.txt").write_text(
+            f"Ferry report {i}\n\nThe ferry crews counted {i} boats in the harbour on Monday.\n\n"
+            f"Officials said the count of {i} would be repeated next week by volunteers.\n", "utf-8")
+    with Library.open(lib_dir) as lib:
+        aid = _add(lib)
+        lib.wait_for_index()
+        done = threading.Event()
+
+        def run_import():  # a Library belongs to the thread that opened it
+            try:
+                with Library.open(lib_dir) as importer:
+                    run_job(importing.import_sources(importer, [str(folder)]))
+            finally:
+                done.set()
+
+        thread = threading.Thread(target=run_import)
+        thread.start()
+        seen = 0
+        try:
+            for i in range(20):
+                lib.passages.add(aid, quote="two missiles", note=f"grindleworth{i}")
+                result = lib.search(f"grindleworth{i}")
+                seen += result.total
+                if done.is_set():
+                    break
+        finally:
+            thread.join(60)
+        assert seen == i + 1  # every write was found by the search that followed it
+        assert lib.search("ferry", limit=1).total == 150
+        _search_equals_database(lib)
+
+
+# ---------------------------------------------------------------- merging
+
+
+def test_tiered_merges_converge_over_a_thousand_single_document_commits(tmp_path, monkeypatch):
+    rewritten = []
+    real_merge = merging._merge
+
+    def counting(writer, segments, max_docs):
+        left = real_merge(writer, segments, max_docs)
+        rewritten.extend(s.doc_count_all() for s in segments if s not in left)
+        return left
+
+    monkeypatch.setattr(merging, "_merge", counting)
+    index = SearchIndex(tmp_path / "i")
+    n = 1000
+    most = 0
+    for i in range(1, n + 1):
+        index.update(articles=[ArticleDoc(id=i, title=f"note {i}", text="kelp forest", stamp="1")])
+        most = max(most, len(index.segment_sizes()[0]))
+    while index.merge_step():  # what the lane does when idle
+        pass
+    levels = math.ceil(math.log(n, merging.FACTOR)) + 1
+    assert most <= merging.FACTOR * levels  # never more than FACTOR segments per tier
+    assert len(index.segment_sizes()[0]) <= merging.FACTOR * levels
+    assert sum(rewritten) <= n * levels  # each document rewritten at most once per tier
+    assert index.search("kelp", limit=1).total == n
+    index.close()
+
+
+def test_commits_of_writes_never_merge_big_segments():
+    class Seg:
+        def __init__(self, n):
+            self.n = n
+
+        def doc_count(self):
+            return self.n
+
+        def doc_count_all(self):
+            return self.n
+
+    big = [Seg(2000) for _ in range(merging.FACTOR + 3)]
+    assert merging.choose(big, merging.INLINE_DOCS) == []  # left to the idle lane
+    assert len(merging.choose(big, merging.MAX_MERGED)) == merging.FACTOR
+    small = [Seg(1) for _ in range(merging.FACTOR)]
+    assert merging.choose(big + small, merging.INLINE_DOCS) == small
+
+
+# ---------------------------------------------------------------- storage
+
+
+def test_url_duplicate_lookup_uses_an_index(lib):
+    plan = " ".join(str(r[-1]) for r in lib.db.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM articles WHERE url = ? AND url != '' ORDER BY id LIMIT 1",
+        ["https://x.test/a"]))  # the query of storage.articles.find_by_url
+    assert "USING" in plan and "INDEX articles_url" in plan, plan
+
+
+def test_catch_up_replays_an_old_index_without_a_watermark_by_comparing_stamps(lib):
+    aid = _add(lib)
+    assert lib.wait_for_index()
+    lib.index.forget_applied()
+    result = index_lane.catch_up(lib.db, lib.index)
+    from clipper.jobs import run_job
+
+    assert run_job(result).replayed == 0
+    assert lib.index.applied_seq == changelog.max_seq(lib.db)
+    assert lib.search("missiles").hits[0].id == aid
