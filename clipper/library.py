@@ -54,6 +54,7 @@ class Library:
         self._bulk: dict | None = None  # deferred_index's state while a bulk job runs
         self._lane = None  # the IndexLane thread, started by the first write
         self._lane_db = None
+        self._lane_lock = None  # index_lane_lock() while held
         self._last_seq = 0  # the last change-log entry this Library wrote
         self._seen_seq = 0  # ... and the last one its searches are known to see
         self._refreshed_at: int | None = None
@@ -255,12 +256,17 @@ class Library:
         """Hold the lane lock (the one writer of the index, across processes)."""
         from clipper.index_lane import LaneLock
 
+        if self._lane_lock is not None:  # held by this Library already (re-entrant)
+            yield
+            return
         lock = LaneLock(self.folder)
         if not lock.acquire(INDEX_LOCK_WAIT if timeout is None else timeout):
             raise LibraryLocked("the search index is being updated by another Clipper process")
+        self._lane_lock = lock
         try:
             yield
         finally:
+            self._lane_lock = None
             lock.release()
 
     def settle(self, timeout: float = CLOSE_DRAIN) -> bool:
@@ -320,7 +326,7 @@ class Library:
         from clipper.index_lane import LaneLock
 
         lock = LaneLock(self.folder)
-        owner = lock.acquire(INDEX_LOCK_WAIT)
+        owner = self._lane_lock is not None or lock.acquire(INDEX_LOCK_WAIT)
         self._bulk = {"owner": owner, "background": background and owner, "lock": lock,
                       "child": None, "seen": 0, "sent_upto": None, "broke": False}
         try:
