@@ -24,6 +24,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from clipper.index import merging
 from clipper.jobs import CancelToken, Job, Progress, run_job
 from clipper.storage import articles as article_store
 from clipper.storage import changelog
@@ -232,6 +233,15 @@ def rebuild_index(db, index, *, applied_seq: int | None = None,
     return {"articles": n_articles, "passages": n_passages}
 
 
+def _checkpoint(db) -> None:
+    """Fold the WAL into the database here, off the writers' path (writers' connections
+    only checkpoint past ``WRITER_CHECKPOINT_PAGES``, so their commits stay short)."""
+    try:
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except Exception:  # noqa: BLE001 - a busy database: the next round
+        pass
+
+
 class IndexLane:
     """A thread that keeps the index of one library caught up and merged.
 
@@ -251,7 +261,7 @@ class IndexLane:
         self._applied = -1
         self._stopping = False
         self._last_write = time.monotonic()
-        self._merge_pending = True
+        self._merge_pending = False  # set by writes: merges run only after some
         self.error: str | None = None  # the last failure, until a catch-up succeeds
         self._retry_at = 0.0
         self.progress: Progress | None = None  # while catching up a long way
@@ -308,6 +318,7 @@ class IndexLane:
         try:
             db = self._open_db()
             index = self._open_index()
+            index.defer_merges = True
             with self._cond:
                 self._applied = index.applied_seq if index.applied_seq is not None else -1
                 self._target = max(self._target, changelog.max_seq(db))
@@ -394,8 +405,12 @@ class IndexLane:
             result = run_job(job, on_progress=self._progress)
             self.progress = None
             self._set_applied(result.applied)
+            _checkpoint(db)
             with self._cond:
                 self._target = max(self._target, changelog.max_seq(db))
+                quiet = self._applied >= self._target
+            if quiet:  # nothing waits: fold the small segments in now (tier 0, bounded)
+                index.merge_step(merging.INLINE_DOCS)
         finally:
             lock.release()
 
@@ -410,7 +425,7 @@ class IndexLane:
         try:
             index.reload_state()
             while not self._stopping and self._applied >= self._target:
-                if not index.merge_step():
+                if not index.merge_step(merging.IDLE_DOCS):
                     break
         finally:
             lock.release()

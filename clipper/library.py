@@ -40,9 +40,11 @@ log = logging.getLogger(__name__)
 INDEX_FLUSH_EVERY = 500  # deferred changes indexed in one go (bulk imports without a background indexer)
 BACKGROUND_BATCH = 50  # new articles handed to the background indexer at a time
 BACKGROUND_LAG = 2000  # storing waits when the background indexer is this many articles behind
+WRITER_CHECKPOINT_PAGES = 8000  # ~32 MB of WAL
 INDEX_LOCK_WAIT = 10.0  # seconds a repair or bulk job waits for the lane lock
 READ_YOUR_WRITES_WAIT = 5.0  # seconds a search waits for the index to hold this Library's writes
 CLOSE_DRAIN = 10.0  # seconds closing waits for the lane to apply this Library's writes
+BULK_MERGE_MIN, BULK_MERGE_SHARE = 10.0, 0.33  # merging at the end of a bulk job: its budget
 BULK_FOLLOW_WAIT = 600.0  # a bulk job that could not be the lane waits this long for the one that is
 
 
@@ -118,6 +120,9 @@ class Library:
             db.conn.close()
             translated = dbmod.translate_error(exc) if isinstance(exc, sqlite3.Error) else None
             raise (translated or LibraryError(f"cannot open the library: {exc}")) from None
+        # Commits of writes stay short: the index lane folds the WAL in after its rounds
+        # (clipper.index_lane._checkpoint); a writer checkpoints only past this size.
+        db.execute(f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}")
         lib = cls(folder, db)
         leftovers.clean_library(folder)  # what killed processes left behind (clipper.leftovers)
         lib._backup_in_background = backup_in_background
@@ -328,7 +333,8 @@ class Library:
         lock = LaneLock(self.folder)
         owner = self._lane_lock is not None or lock.acquire(INDEX_LOCK_WAIT)
         self._bulk = {"owner": owner, "background": background and owner, "lock": lock,
-                      "child": None, "seen": 0, "sent_upto": None, "broke": False}
+                      "child": None, "seen": 0, "sent_upto": None, "broke": False,
+                      "started": time.monotonic()}
         try:
             if owner:
                 self.index.reload_state()
@@ -351,6 +357,7 @@ class Library:
                         self.index_warning = ("the background indexing process failed; the search "
                                               "index was repaired from the database")
                         self.flush_index()
+                    self._merge_after_bulk(time.monotonic() - bulk["started"])
             except Exception as exc:  # noqa: BLE001 - the log keeps it: the next open replays
                 self._index_update_failed(exc)
             finally:
@@ -368,6 +375,10 @@ class Library:
             return
         pending = changelog.count_after(self.db, bulk["seen"])
         if pending >= (BACKGROUND_BATCH if bulk["background"] else INDEX_FLUSH_EVERY):
+            self.flush_index()
+        elif pending and changelog.count_after(self.db, bulk["seen"], edits_only=True):
+            # Someone's edit (another process, or the user beside the import): apply it now,
+            # so their search sees it, whatever the batch.
             self.flush_index()
 
     def flush_index(self) -> None:
@@ -404,6 +415,17 @@ class Library:
             bulk["sent_upto"] = None
         else:
             bulk["sent_upto"] = top  # applied once the child commits it
+
+    def _merge_after_bulk(self, took: float) -> None:
+        """The big merges of the tiered policy, at the end of a bulk job (which the user
+        waits for anyway), for at most a third of the job's time (at least 10 s): the rest
+        at the end of the next one. Nothing else can write the index meanwhile."""
+        deadline = time.monotonic() + max(BULK_MERGE_MIN, BULK_MERGE_SHARE * took)
+        try:
+            while time.monotonic() < deadline and self.index.merge_step():
+                pass
+        except Exception as exc:  # noqa: BLE001 - merging is an optimisation
+            log.warning("merging index segments failed: %s", exc)
 
     def _send_to_background(self, ids: list[int]) -> bool:
         """Hand new articles to the background indexer (started on first use). False if

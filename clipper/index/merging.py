@@ -9,8 +9,10 @@ once per commit. Segments above ``MAX_MERGED`` documents are never merged again 
 cost is bounded), and a segment that is mostly deletions is rewritten on its own.
 
 Commits made by writes (``commit_merge``) merge only small tiers (at most ``INLINE_DOCS``
-documents in all, a few milliseconds); bigger merges are left to the index lane when it is
-idle (``idle_merge``), so an interactive write never rewrites a large segment.
+documents in all); merges up to ``IDLE_DOCS`` are left to the index lane of an open app when
+it is idle, and the big ones (up to ``MAX_MERGED``) to the end of bulk jobs (imports,
+rebuilds), which the user already waits for; an interactive write never rewrites a large
+segment, and a search never waits behind a long merge.
 """
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ import math
 FACTOR = 8
 FLOOR = 64
 MAX_MERGED = 100_000
-INLINE_DOCS = 1_000
+INLINE_DOCS = 256  # commits of writes, and the lane right after a round (tier 0)
+IDLE_DOCS = 4_000  # the lane of an open app, between writes (a merge of this size: ~2 s)
 DELETED_SHARE = 0.5  # a segment with more deletions than this is rewritten on its own
 
 
@@ -69,9 +72,9 @@ def commit_merge(writer, segments):
     return _merge(writer, segments, INLINE_DOCS)
 
 
-def idle_merge(writer, segments):
-    """Whoosh ``mergetype`` for the lane's idle merges: one due merge of any tier."""
-    return _merge(writer, segments, MAX_MERGED)
+def merge_up_to(max_docs: int):
+    """A Whoosh ``mergetype`` running one due merge of at most ``max_docs`` documents."""
+    return lambda writer, segments: _merge(writer, segments, max_docs)
 
 
 def no_merge(writer, segments):

@@ -246,6 +246,8 @@ class SearchIndex:
         # False: always Whoosh's collector (the tests compare the two).
         self.vectorised = True
         self._applied: int | None = None
+        # The index lane merges between its rounds instead of inside a write's commit.
+        self.defer_merges = False
         self._open()
 
     # ---------------------------------------------------------------- open/create
@@ -317,18 +319,18 @@ class SearchIndex:
         tmp.write_text(json.dumps({"applied_seq": int(seq)}), "utf-8")
         os.replace(tmp, folder / STATE_FILE)
 
-    def merge_step(self) -> bool:
-        """Run one due merge of the tiered policy (``clipper.index.merging``), if any,
-        in whichever part needs it; False when nothing is due."""
+    def merge_step(self, max_docs: int = merging.MAX_MERGED) -> bool:
+        """Run one due merge of the tiered policy (``clipper.index.merging``) of at most
+        ``max_docs`` documents, if any, in whichever part needs it; False when none is due."""
         self._require_open()
         for part in (self._articles, self._passages):
-            if merging.choose(part.ix._segments(), merging.MAX_MERGED):
+            if merging.choose(part.ix._segments(), max_docs):
                 try:
                     w = part.ix.writer(timeout=self.writer_timeout, codec=ClipperCodec())
                 except LockError:
                     return False
                 try:
-                    w.commit(mergetype=merging.idle_merge)
+                    w.commit(mergetype=merging.merge_up_to(max_docs))
                 except BaseException:
                     w.cancel()
                     raise
@@ -453,7 +455,7 @@ class SearchIndex:
             w.cancel()
             raise
         if isinstance(w, SegmentWriter):
-            w.commit(mergetype=merging.commit_merge)
+            w.commit(mergetype=merging.no_merge if self.defer_merges else merging.commit_merge)
         else:  # the multi-process writer merges its own sub-segments only
             w.commit(merge=False)
         part.refresh()

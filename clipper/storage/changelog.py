@@ -86,5 +86,7 @@ def touched(db: sqlite_utils.Database, after: int, upto: int | None = None,
     return out
 
 
-def count_after(db: sqlite_utils.Database, after: int) -> int:
-    return db.execute("SELECT COUNT(*) FROM changelog WHERE seq > ?", [after]).fetchone()[0]
+def count_after(db: sqlite_utils.Database, after: int, *, edits_only: bool = False) -> int:
+    """Entries after ``after``; with ``edits_only``, those that are not new articles."""
+    sql = "SELECT COUNT(*) FROM changelog WHERE seq > ?" + (" AND op != 'create'" if edits_only else "")
+    return db.execute(sql, [after]).fetchone()[0]

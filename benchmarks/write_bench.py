@@ -1,0 +1,226 @@
+"""Interactive writes at real library sizes (the write lane).
+
+    .venv/bin/python benchmarks/write_bench.py                   # 1k and 20k
+    .venv/bin/python benchmarks/write_bench.py --sizes 1000 20000 50000 250000 --writes 200
+    .venv/bin/python benchmarks/write_bench.py --sizes 20000 --keep /tmp/wb   # reuse libraries
+
+For each size: a library made by one bulk import of generated news-like .txt files (the
+search benchmark's corpus), then 200 mixed interactive writes one after another, as a user
+makes them: a highlight with tags, a note, a tag renamed on up to 1,000 passages, a passage
+edit, a metadata edit. For each kind and overall: p50 / p99 / max of the call's time, and
+the time until a search sees the write (the search that follows each write, read-your-
+writes included). Then the same while another process imports ``--concurrent`` files.
+
+Baseline, measured in the same run: the same write made the way Clipper made it before the
+write lane, with the index updated inside the call (here: the call, then waiting until the
+index holds it), so the ratio is what a user no longer waits for.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from search_bench import make_corpus  # noqa: E402
+
+from clipper import importing  # noqa: E402
+from clipper.jobs import run_job  # noqa: E402
+from clipper.library import Library  # noqa: E402
+
+KINDS = ("highlight", "note", "rename", "passage-edit", "metadata-edit")
+
+
+def write_txt(articles, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for d in articles:
+        body = "\n\n".join([d.title, d.dek, d.text])
+        (folder / f"{d.id:08d}.txt").write_text(body + "\n", encoding="utf-8")
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
+
+
+def build(size: int, folder: Path, seed: int) -> float:
+    """A library of ``size`` articles by one bulk import; returns the import's seconds."""
+    src = folder.parent / f"src-{size}"
+    if not src.exists():
+        write_txt(make_corpus(size, seed=seed)[0], src)
+    started = time.perf_counter()
+    with Library.open(folder) as lib:
+        run_job(importing.import_sources(lib, [str(src)]))
+        # Tag some passages so renames have work (≤ 1,000 passages on the renamed tag).
+        ids = lib.articles.ids()[:1200]
+        for i, aid in enumerate(ids):
+            words = lib.articles.get(aid).text.split()
+            lib.passages.add(aid, quote=" ".join(words[5:9]), tags=[f"topic{i % 3}"])
+        lib.wait_for_index(timeout=600)
+    return time.perf_counter() - started
+
+
+class Writer:
+    """Makes the mixed writes and checks each one with a search."""
+
+    def __init__(self, lib: Library, rng: random.Random):
+        self.lib = lib
+        self.rng = rng
+        self.ids = lib.articles.ids()
+        self.n = 0
+        names = [t.name for t in lib.tags.all()]
+        self.renamed = {f"topic{i}": next(n for n in names if n.startswith(f"topic{i}")) for i in range(3)}
+
+    def word(self) -> str:
+        self.n += 1
+        digits = []
+        n = self.n
+        while True:
+            n, r = divmod(n, 20)
+            digits.append("bcdfghjklmnpqrstvwx"[r % 19])
+            if not n:
+                break
+        return "zq" + "o".join(digits) + "ux"
+
+    def one(self, kind: str) -> tuple[float, str]:
+        lib, rng = self.lib, self.rng
+        word = self.word()
+        aid = rng.choice(self.ids)
+        started = time.perf_counter()
+        if kind == "highlight":
+            words = lib.articles.get(aid).text.split()
+            at = rng.randrange(0, max(1, len(words) - 6))
+            lib.passages.add(aid, quote=" ".join(words[at:at + 4]), tags=[f"bench{self.n % 7}"],
+                             note=f"seen {word}")
+            query = f"note:{word}"
+        elif kind == "note":
+            lib.notes.add(aid, f"Follow {word} tomorrow")
+            query = f"note:{word}"
+        elif kind == "rename":
+            old_key = rng.choice(sorted(self.renamed))
+            old = self.renamed[old_key]
+            lib.tags.rename(old, f"{old_key}{word}")
+            self.renamed[old_key] = f"{old_key}{word}"
+            query = f"tag:{old_key}{word}"
+        elif kind == "passage-edit":
+            ps = lib.passages.for_article(aid)
+            if not ps:
+                words = lib.articles.get(aid).text.split()
+                ps = [lib.passages.add(aid, quote=" ".join(words[3:6]))]
+            lib.passages.update(ps[0].id, note=f"edited {word}")
+            query = f"note:{word}"
+        else:
+            lib.articles.edit(aid, title=f"Revised {word} headline")
+            query = f"title:{word}"
+        return time.perf_counter() - started, query
+
+    def run(self, writes: int, baseline: bool = False) -> dict:
+        calls: dict[str, list[float]] = {k: [] for k in KINDS}
+        seen: list[float] = []
+        missed = 0
+        for i in range(writes):
+            kind = KINDS[i % len(KINDS)]
+            took, query = self.one(kind)
+            started = time.perf_counter()
+            if baseline:  # the old way: the call returns once the index has it
+                self.lib.wait_for_index(timeout=120)
+                took += time.perf_counter() - started
+                calls[kind].append(took)
+                continue
+            calls[kind].append(took)
+            result = self.lib.search(query, limit=1, snippets=False)
+            seen.append(took + time.perf_counter() - started)
+            missed += result.total == 0
+        return {"calls": calls, "seen": seen, "missed": missed}
+
+
+def line(label: str, values: list[float], extra: str = "") -> str:
+    ms = [v * 1000 for v in values]
+    return (f"  {label:<16} p50 {pct(ms, 50):8.1f}  p99 {pct(ms, 99):8.1f}  max {max(ms):8.1f} ms"
+            f"  (n={len(ms)}){extra}")
+
+
+def report(title: str, result: dict, base: dict | None) -> None:
+    print(title)
+    every = [v for vs in result["calls"].values() for v in vs]
+    for kind, values in result["calls"].items():
+        if values:
+            print(line(kind, values))
+    ratio = ""
+    if base is not None:
+        b = [v for vs in base["calls"].values() for v in vs]
+        ratio = f"   baseline (index inside the call) p50 {pct(b, 50) * 1000:.1f} / p99 {pct(b, 99) * 1000:.1f} ms" \
+                f" → ratio p99 {pct(every, 99) / pct(b, 99):.2f}×"
+    print(line("all writes", every, ratio))
+    seen = [v * 1000 for v in result["seen"]]
+    print(f"  seen by search   p50 {pct(seen, 50):8.1f}  p95 {pct(seen, 95):8.1f}  max {max(seen):8.1f} ms"
+          f"  (searches that missed their write: {result['missed']})")
+    ok = pct(every, 99) < 0.050 and max(every) < 0.150 and pct(seen, 95) < 250
+    print(f"  targets (p99 < 50 ms, max < 150 ms, seen p95 < 250 ms): {'met' if ok else 'NOT met'}")
+
+
+def concurrent_import(folder: Path, n: int, seed: int) -> subprocess.Popen:
+    src = folder.parent / f"concurrent-{n}"
+    if src.exists():
+        shutil.rmtree(src)
+    arts = make_corpus(n, seed=seed + 1)[0]
+    for d in arts:  # distinct from the library's articles
+        d.id += 10_000_000
+    write_txt(arts, src)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen([sys.executable, "-m", "clipper", "--library", str(folder), "import", str(src), "--json"],
+                            cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 20000])
+    ap.add_argument("--writes", type=int, default=200)
+    ap.add_argument("--concurrent", type=int, default=20000, help="files imported by another process (0: skip)")
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--keep", type=Path, help="keep the libraries here and reuse them")
+    args = ap.parse_args(argv)
+    root = args.keep or Path(tempfile.mkdtemp(prefix="clipper-write-bench-"))
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        for size in args.sizes:
+            folder = root / f"lib-{size}"
+            if not (folder / "library.db").exists():
+                took = build(size, folder, args.seed)
+                print(f"\n{size:,} articles: bulk import {took:.0f} s ({size / took:.0f} articles/s)")
+            else:
+                print(f"\n{size:,} articles (kept library)")
+            with Library.open(folder) as lib:
+                lib.wait_for_index(timeout=600)
+                writer = Writer(lib, random.Random(args.seed))
+                base = writer.run(min(args.writes, 50), baseline=True)
+                result = writer.run(args.writes)
+                report(f"{size:,} articles, {args.writes} writes one after another:", result, base)
+                if args.concurrent:
+                    proc = concurrent_import(folder, args.concurrent, args.seed)
+                    time.sleep(3)  # the import is storing and indexing
+                    result = writer.run(args.writes)
+                    running = proc.poll() is None
+                    report(f"{size:,} articles, {args.writes} writes while another process imports "
+                           f"{args.concurrent:,} files (still running at the end: {running}):", result, None)
+                    proc.wait()
+        return 0
+    finally:
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
