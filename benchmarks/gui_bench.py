@@ -12,7 +12,9 @@
    (the longest UI-thread stall). The same stall probe runs during an import of 300 files.
 4. Sorting the whole list by Outlet, Passages, Title and Date (header click): time for the
    call to return, until the new order is shown, and the longest UI stall meanwhile.
-5. Peak memory (ru_maxrss).
+5. Tagging: 100 highlights made through the tag palette (keyboard selection, Ctrl+T, 1):
+   time per highlight and the longest UI-thread stall (target < 50 ms).
+6. Peak memory (ru_maxrss).
 Targets: interactive < 2 s; no UI stall > 100 ms.
 """
 from __future__ import annotations
@@ -219,6 +221,8 @@ def typing_and_import(folder: Path, tmp: Path) -> dict:
         sorts[name] = (returned, time.perf_counter() - t, probe.stop())
         w.model.sort_finished.disconnect(slot)
 
+    tagging = tag_highlights(app, w, probe, 100)
+
     src = tmp / "import"
     src.mkdir()
     rng = random.Random(7)
@@ -237,7 +241,45 @@ def typing_and_import(folder: Path, tmp: Path) -> dict:
     w.close()
     lib.close()
     return {"latencies": latencies, "typing_stall": typing_stall, "import_stall": import_stall, "sorts": sorts,
-            "import_s": import_s, "imported": n_imported, "hits": hits}
+            "import_s": import_s, "imported": n_imported, "hits": hits, "tagging": tagging}
+
+
+def tag_highlights(app, w, probe, n: int) -> dict:
+    """``n`` highlights made as a user makes them: keyboard selection in the reader
+    (Ctrl+Home, Ctrl+Right to the spot, Ctrl+Shift+Right over three words), Ctrl+T for the
+    tag palette, the digit 1. Measures each from the palette's key to the passage stored,
+    and the longest UI-thread stall over all of them."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    w.table.setFocus()
+    wait_until(app, lambda: w.current_article is not None, timeout=30)
+    if not w.lib.tags.all():
+        w.lib.tags.create("bench")
+    times = []
+    probe.start()
+    for i in range(n):
+        if i % 20 == 0:  # a new article now and then
+            QTest.keyClick(w.table, Qt.Key_Down)
+            wait_until(app, lambda: w.current_article is not None, timeout=30)
+        aid = w.current_article.id
+        before = len(w.lib.passages.for_article(aid))
+        w.reader.setFocus()
+        QTest.keyClick(w.reader, Qt.Key_Home, Qt.ControlModifier)
+        for _ in range((i % 20) * 3):
+            QTest.keyClick(w.reader, Qt.Key_Right, Qt.ControlModifier)
+        for _ in range(3):
+            QTest.keyClick(w.reader, Qt.Key_Right, Qt.ControlModifier | Qt.ShiftModifier)
+        w.act_tag.trigger()
+        if not w.tag_palette.isVisible():
+            continue
+        t = time.perf_counter()
+        QTest.keyClick(w.tag_palette.edit, Qt.Key_1)
+        wait_until(app, lambda: len(w.lib.passages.for_article(aid)) > before, timeout=30)
+        times.append(time.perf_counter() - t)
+        app.processEvents()
+    stall = probe.stop()
+    return {"times": times, "stall": stall}
 
 
 def main() -> None:
@@ -280,6 +322,12 @@ def main() -> None:
           f"   target <= 100 ms: {'OK' if r['typing_stall'] <= 0.1 else 'MISSED'}")
     print(f"  while importing {r['imported']} files ({r['import_s']:.1f} s): max {r['import_stall'] * 1000:.0f} ms"
           f"   target <= 100 ms: {'OK' if r['import_stall'] <= 0.1 else 'MISSED'}")
+    tg = r["tagging"]
+    if tg["times"]:
+        times = sorted(tg["times"])
+        print(f"Tagging ({len(times)} highlights: keyboard selection, Ctrl+T, digit 1): per highlight p50"
+              f" {statistics.median(times) * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms; longest UI-thread stall"
+              f" {tg['stall'] * 1000:.0f} ms   target < 50 ms: {'OK' if tg['stall'] < 0.05 else 'MISSED'}")
     print("Sorting the whole list (header click; the order is computed on a worker thread):")
     for name, (returned, total, stall) in r["sorts"].items():
         print(f"  by {name:<8} call returns in {returned * 1000:.1f} ms, new order shown after {total * 1000:.0f} ms,"

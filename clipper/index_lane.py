@@ -24,6 +24,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from clipper.errors import Cancelled
 from clipper.index import merging
 from clipper.jobs import CancelToken, Job, Progress, run_job
 from clipper.storage import articles as article_store
@@ -44,6 +45,7 @@ REPLAY_CHUNK = 2000  # articles read and indexed per commit while replaying a lo
 REBUILD_SHARE = 0.5  # replaying more than this share of the library: rebuild instead
 REBUILD_MIN = 5000  # ... but never rebuild for fewer touched articles than this
 IDLE_MERGE_AFTER = 2.0  # seconds without writes before the lane merges segments
+LONG_CATCH_UP = 500  # documents from which a catch-up reports its progress (the app shows it)
 RETRY_AFTER = 5.0  # seconds before a failed catch-up is tried again (a new write: at once)
 
 
@@ -336,6 +338,14 @@ class IndexLane:
                         self._catch_up_round(db, index, lock)
                     else:
                         self._merge_round(index, lock)
+                except Cancelled:  # the user stopped a long catch-up: resume at the next write
+                    lock.release()
+                    self.progress = None
+                    self.cancel = CancelToken()
+                    with self._cond:
+                        self.error = "cancelled"
+                        self._retry_at = float("inf")
+                        self._cond.notify_all()
                 except Exception as exc:  # noqa: BLE001 - the log keeps it; retried, and on next open
                     lock.release()
                     self._failed(exc)
@@ -415,7 +425,8 @@ class IndexLane:
             lock.release()
 
     def _progress(self, p: Progress) -> None:
-        self.progress = p
+        if p.total and p.total >= LONG_CATCH_UP:  # a rebuild or a long replay: shown
+            self.progress = p
 
     def _merge_round(self, index, lock: LaneLock) -> None:
         with self._cond:

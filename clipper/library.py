@@ -30,6 +30,7 @@ from clipper import leftovers, paths
 from clipper.changes import Changes
 from clipper import index_lane
 from clipper.errors import LibraryError, LibraryLocked
+from clipper.index import state as index_state
 from clipper.jobs import run_job
 from clipper.storage import changelog
 from clipper.storage import db as dbmod
@@ -196,6 +197,8 @@ class Library:
             return True
         if self.dirty_marker.exists():  # left by a Clipper before the change log
             return True
+        if "index" not in self.__dict__ and index_state.known_current(self.index_path, changelog.max_seq(self.db)):
+            return False  # known without opening the index (commands that never search)
         self.index.reload_state()
         return index_lane.needs_catch_up(self.db, self.index)
 
@@ -288,31 +291,52 @@ class Library:
             self.index_warning = "the search index is catching up; it will hold the newest changes shortly"
         return False
 
-    def wait_for_index(self, timeout: float = READ_YOUR_WRITES_WAIT) -> bool:
+    @property
+    def last_seq(self) -> int:
+        """The change-log sequence of this Library's last write (0: none yet)."""
+        return self._last_seq
+
+    def wait_for_index(self, timeout: float = READ_YOUR_WRITES_WAIT, *, seq: int = 0) -> bool:
         """Read your writes: wait (bounded) until the index holds every write this Library
-        made, then show the index's latest commit. False (with ``index_warning`` set) when
-        the index is still catching up after ``timeout``."""
+        made (and, with ``seq``, the writes up to ``seq`` another Library made: the desktop
+        app's search thread passes the window's), then show the index's latest commit.
+        False when the index is still catching up after ``timeout``."""
         lane = self._lane
         caught_up = True
-        if lane is not None:
-            if self._last_seq > self._seen_seq:
-                caught_up = self.settle(timeout)
-            applied = lane.applied
-        else:
-            applied = None
+        if lane is not None and max(self._last_seq, seq) > self._seen_seq:
+            caught_up = self.settle(timeout) if self._last_seq >= seq else lane.wait(seq, timeout)
+        elif lane is None and seq > self._seen_seq:
+            caught_up = self._follow_watermark(seq, timeout)
+        applied = lane.applied if lane is not None else None
         index = self.index
         if applied is None or applied != self._refreshed_at:
             index.reload_state()
             index.refresh()
             self._refreshed_at = applied
         if caught_up:
-            self._seen_seq = max(self._seen_seq, self._last_seq)
+            self._seen_seq = max(self._seen_seq, self._last_seq, seq)
         return caught_up
+
+    def _follow_watermark(self, seq: int, timeout: float) -> bool:
+        """Without a lane of our own: until the index's watermark reaches ``seq``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.index.reload_state()
+            if (self.index.applied_seq or 0) >= seq:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
 
     @property
     def index_catching_up(self):
         """The lane's Progress while it catches up a long way (a rebuild), else None."""
         return self._lane.progress if self._lane is not None else None
+
+    def cancel_index_catch_up(self) -> None:
+        """Stop a long catch-up (a rebuild): the old index stays; the next open resumes."""
+        if self._lane is not None:
+            self._lane.cancel.cancel()
 
     @contextmanager
     def deferred_index(self, background: bool = False, expected: int = 0) -> Iterator[None]:

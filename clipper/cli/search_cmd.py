@@ -11,10 +11,15 @@ SORTS = ["relevance", "published", "-published", "imported", "-imported", "title
 
 
 def _query_help() -> str:
+    """The query language's reference: ``clipper.index.query``'s docstring, read from its
+    source so that building the parser never loads the search engine."""
     try:
-        from clipper.index import query
+        import ast
+        from importlib.util import find_spec
 
-        return query.__doc__ or ""
+        origin = find_spec("clipper.index.query").origin
+        with open(origin, encoding="utf-8") as f:
+            return ast.get_docstring(ast.parse(f.read()), clean=False) or ""
     except Exception:  # the help must never fail
         return ""
 

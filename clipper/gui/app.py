@@ -65,7 +65,7 @@ class AppController:
 
         folder = create_sample_library()
         self.temp_folders.append(folder.parent)
-        return self.open(Library.open(folder, backup_in_background=True))
+        return self.open(Library.open(folder, backup_in_background=True, index_in_background=True))
 
     def cleanup(self) -> None:
         for w in self.windows:
@@ -89,7 +89,7 @@ def run(library=None, sample: bool = False) -> int:
         if sample:
             controller.open_sample()
         else:
-            controller.open(Library.open(library, backup_in_background=True))
+            controller.open(Library.open(library, backup_in_background=True, index_in_background=True))
     except ClipperError as exc:
         from clipper.gui.util import tell
 

@@ -30,6 +30,7 @@ from clipper.gui.tag_manager import TagManagerDialog
 from clipper.gui.tag_palette import TagPalette
 from clipper.gui.util import ask, elide, make_settings, plain_label
 from clipper.gui.window_state import WindowState
+from clipper.gui.index_status import IndexStatus
 from clipper.gui.workers import SearchService, SortService, refresh_index
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Clipper — {lib.folder}")
         self.setAcceptDrops(True)
         self.ops = LibraryOps(lib, self)
-        self.search_service = SearchService(lib.folder, self)
+        self.search_service = SearchService(lib.folder, self, written=lambda: lib.last_seq)
         self.current_article = None
         self.current_view: tuple[str, object] = ("all", None)
         self._pending_span: tuple[int, int, int] | None = None
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self._show_article(None)
         self._open_first_row()
         self.statusBar().showMessage(lib.index_warning or "", 10_000)
+        self.statusBar().addPermanentWidget(IndexStatus(lib, self))
 
     def _open_first_row(self) -> None:
         """On open, show the first article so the reader is not empty, and put the focus

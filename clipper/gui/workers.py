@@ -113,6 +113,7 @@ class SearchRequest:
     limit: int = 100
     sort: str | None = None
     facets: bool = False
+    after_seq: int = 0  # the window's last write: the search must see it (read your writes)
 
 
 class _SearchWorker(QObject):
@@ -139,6 +140,7 @@ class _SearchWorker(QObject):
             return  # the user typed on: a newer request is queued
         try:
             lib = self._library()
+            lib.wait_for_index(seq=req.after_seq)
             result = lib.search(req.query, limit=req.limit, passages=req.passages, sort=req.sort)
         except ClipperError as exc:
             self.failed.emit(req.id, str(exc))
@@ -219,8 +221,9 @@ class SearchService(_LatestRequestService):
     _request = Signal(object)
     _facets = Signal()
 
-    def __init__(self, folder, parent: QObject | None = None):
+    def __init__(self, folder, parent: QObject | None = None, written: Callable[[], int] = lambda: 0):
         super().__init__(parent)
+        self._written = written  # the window Library's last change-log sequence
         self._start_worker("clipper-search", lambda latest: _SearchWorker(folder, latest))
         self._request.connect(self._worker.search)
         self._facets.connect(self._worker.facets)
@@ -229,7 +232,7 @@ class SearchService(_LatestRequestService):
 
     def search(self, query: str, *, passages: bool = False, limit: int = 100, sort: str | None = None) -> int:
         rid = self._next_id()
-        self._request.emit(SearchRequest(rid, query, passages, limit, sort))
+        self._request.emit(SearchRequest(rid, query, passages, limit, sort, after_seq=self._written()))
         return rid
 
     def request_facets(self) -> None:

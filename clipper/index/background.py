@@ -211,7 +211,7 @@ def serve(part_dir: str, writer_timeout: float, commit_every: int, stdin, stdout
     Leaves without committing when its input ends before "finish"."""
     from whoosh import index as windex
 
-    from clipper.index.bulkwriter import BulkSegmentWriter
+    from clipper.index import engine
     from clipper.index.merging import commit_merge as merge_small
 
     writer = reader = None
@@ -235,7 +235,7 @@ def serve(part_dir: str, writer_timeout: float, commit_every: int, stdin, stdout
             kind = message[0]
             if kind == "add":
                 if writer is None:
-                    writer = BulkSegmentWriter(ix, timeout=writer_timeout)
+                    writer = engine.writer(ix, bulk=True, timeout=writer_timeout)
                     reader = ix.reader()
                 for fields in message[1]:
                     key = fields["key"]

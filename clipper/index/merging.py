@@ -55,6 +55,10 @@ def choose(segments, max_docs: int) -> list:
 def _merge(writer, segments, max_docs: int):
     from whoosh.reading import SegmentReader
 
+    from clipper.index import engine
+
+    if not engine.FAST:
+        return engine.stock_merge(writer, segments)
     merge = choose(segments, max_docs)
     if not merge:
         return segments

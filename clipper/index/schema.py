@@ -23,7 +23,7 @@ from whoosh import fields
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, Token
 from whoosh.support.charset import accent_map
 
-INDEX_SCHEMA_VERSION = 4  # 4: changed (newest version) and has:versions
+from clipper.index.state import INDEX_SCHEMA_VERSION  # noqa: E402,F401 - bump it there
 
 # Combining marks that belong inside words: Latin diacritics written as separate marks,
 # Hebrew points and cantillation, Arabic short vowels and Quranic marks. Python's ``\w``

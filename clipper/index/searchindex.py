@@ -43,9 +43,8 @@ from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
 from clipper.errors import LibraryCorrupt, LibraryLocked, QueryError
-from clipper.index import merging, vector
-from clipper.index.bulkwriter import BulkSegmentWriter
-from clipper.index.codec import ClipperCodec, read_blocks
+from clipper.index import engine, merging, state, vector
+from clipper.index.codec import read_blocks
 from clipper.index.collectors import (
     _ArticleMatch,
     _column_ranges,
@@ -68,16 +67,14 @@ from clipper.index.schema import (
     passage_schema,
     text_analyzer,
 )
+from clipper.index.state import STATE_FILE, VERSION_FILE
 from clipper.index.snippets import find_fragments, lead_fragment, to_html
-from clipper.index.storage import open_index_dir
 from clipper.jobs import CancelToken, Job, Progress
 
-VERSION_FILE = "clipper-index.json"
 SORTS = {"published", "-published", "imported", "-imported", "title", "-title"}
 _WORD_RE = re.compile(WORD_PATTERN)
 _TEXT_FIELDS = {"title", "text", "body", "note", "notes", "quote"}
 TextLoader = Callable[[list[int]], dict[int, str]]
-STATE_FILE = "lane.json"  # the watermark: the last change-log sequence applied
 # What reading a damaged index raises (Whoosh and Clipper's codec): "rebuild the index".
 _DAMAGE = (OSError, EOFError, ValueError, KeyError, IndexError, struct.error, zlib.error,
            pickle.UnpicklingError, CorruptIndexError)
@@ -244,8 +241,9 @@ class SearchIndex:
         self._passage_query_schema = None
         # Word, boolean and prefix queries are scored with numpy (clipper.index.vector);
         # False: always Whoosh's collector (the tests compare the two).
-        self.vectorised = True
+        self.vectorised = engine.FAST
         self._applied: int | None = None
+        self._opened_id = None  # (device, inode) of the folder opened: a rebuild swaps it
         # The index lane merges between its rounds instead of inside a write's commit.
         self.defer_merges = False
         self._open()
@@ -270,7 +268,7 @@ class SearchIndex:
         parts = []
         try:
             for name in ("articles", "passages"):
-                ix = open_index_dir(self.path / name)
+                ix = engine.open_dir(self.path / name)
                 part = _Part(ix)
                 parts.append(part)
                 # Touch every segment so truncated files fail now, not mid-search (the
@@ -284,6 +282,7 @@ class SearchIndex:
                 p.close()
             raise
         self._articles, self._passages = parts
+        self._opened_id = self._folder_id()
         self.reload_state()
 
     # ---------------------------------------------------------------- watermark
@@ -296,12 +295,7 @@ class SearchIndex:
 
     def reload_state(self) -> None:
         """Re-read the watermark (another process or thread may have moved it)."""
-        try:
-            state = json.loads((self.path / STATE_FILE).read_text("utf-8"))
-            seq = state.get("applied_seq")
-            self._applied = int(seq) if isinstance(seq, int) else None
-        except (OSError, ValueError, AttributeError):
-            self._applied = None
+        self._applied = state.applied_seq(self.path)
 
     def forget_applied(self) -> None:
         """The watermark cannot be trusted: the next catch-up compares every document."""
@@ -324,9 +318,9 @@ class SearchIndex:
         ``max_docs`` documents, if any, in whichever part needs it; False when none is due."""
         self._require_open()
         for part in (self._articles, self._passages):
-            if merging.choose(part.ix._segments(), max_docs):
+            if merging.choose(engine.segments(part.ix), max_docs):
                 try:
-                    w = part.ix.writer(timeout=self.writer_timeout, codec=ClipperCodec())
+                    w = engine.writer(part.ix, timeout=self.writer_timeout)
                 except LockError:
                     return False
                 try:
@@ -341,7 +335,7 @@ class SearchIndex:
     def segment_sizes(self) -> tuple[list[int], list[int]]:
         """Documents per segment (deleted ones included) of each part."""
         self._require_open()
-        return tuple([s.doc_count_all() for s in part.ix._segments()]
+        return tuple([s.doc_count_all() for s in engine.segments(part.ix)]
                      for part in (self._articles, self._passages))
 
     @staticmethod
@@ -436,10 +430,7 @@ class SearchIndex:
     @contextmanager
     def _writer(self, part: _Part, bulk: bool = False, **kwargs):
         try:
-            if bulk and "procs" not in kwargs:
-                w = BulkSegmentWriter(part.ix, timeout=self.writer_timeout, **kwargs)
-            else:
-                w = part.ix.writer(timeout=self.writer_timeout, codec=ClipperCodec(), **kwargs)
+            w = engine.writer(part.ix, bulk=bulk, timeout=self.writer_timeout, **kwargs)
         except LockError:
             raise LibraryLocked(
                 f"the search index is being written by someone else "
@@ -562,7 +553,9 @@ class SearchIndex:
                 ("passages", passages, passage_fields, "Indexing passages"),
             ):
                 ix = windex.open_dir(str(tmp / name))
-                args = {"limitmb": self.limitmb, "codec": ClipperCodec()}
+                args = {"limitmb": self.limitmb}
+                if engine.codec() is not None:
+                    args["codec"] = engine.codec()
                 if self.procs > 1:
                     args.update(procs=self.procs, multisegment=True)
                 # Whoosh's writers: their pool spills to disk past limitmb, a whole rebuild fits.
@@ -637,10 +630,23 @@ class SearchIndex:
 
     def refresh(self) -> None:
         """Picks up commits made by another ``SearchIndex`` object or process (cheap
-        when nothing changed: only the segments that changed are opened)."""
+        when nothing changed: only the segments that changed are opened), and a whole
+        new index swapped in by someone else's rebuild."""
         self._require_open()
+        if self._folder_id() != self._opened_id:
+            self._close_parts()
+            self.needs_rebuild = False
+            self._open()
+            return
         for part in (self._articles, self._passages):
             part.refresh()
+
+    def _folder_id(self):
+        try:
+            st = os.stat(self.path)
+            return (st.st_dev, st.st_ino)
+        except OSError:
+            return None
 
     def doc_counts(self) -> tuple[int, int]:
         self._require_open()

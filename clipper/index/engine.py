@@ -1,0 +1,76 @@
+"""Which Whoosh code paths Clipper takes: its fast paths, or Whoosh's own.
+
+Clipper's fast paths (the posting codec ``codec.py``, the bulk segment writer
+``bulkwriter.py``, numpy scoring ``vector.py``/``phrase.py``/``collectors.py``, the mapped
+storage ``storage.py`` and the tiered merge policy's view of segments) are built on
+Whoosh's private classes and attributes. Those are checked against one released Whoosh:
+``KNOWN``. With any other version installed, Clipper takes Whoosh's public code paths
+instead — the default codec and writer, Whoosh's collectors and scoring, its file storage,
+its own merge rule — slower, never wrong. ``CLIPPER_STOCK_WHOOSH=1`` forces the stock
+paths (the tests compare both). Every decision about it is made here and nowhere else.
+"""
+from __future__ import annotations
+
+import os
+from importlib import metadata
+
+KNOWN = ("3.54.0",)  # whoosh3 releases the fast paths were written and tested against
+
+
+def whoosh_version() -> str:
+    try:
+        return metadata.version("whoosh3")
+    except metadata.PackageNotFoundError:  # another distribution of the "whoosh" module
+        import whoosh
+
+        return "other " + whoosh.versionstring()
+
+
+def fast_paths_enabled() -> bool:
+    return os.environ.get("CLIPPER_STOCK_WHOOSH") != "1" and whoosh_version() in KNOWN
+
+
+FAST = fast_paths_enabled()
+
+
+def codec():
+    """The codec to write segments with (None: Whoosh's default)."""
+    if not FAST:
+        return None
+    from clipper.index.codec import ClipperCodec
+
+    return ClipperCodec()
+
+
+def writer(ix, *, bulk: bool = False, **kwargs):
+    """A segment writer on ``ix``: Clipper's bulk writer or codec when allowed."""
+    if FAST and bulk and "procs" not in kwargs:
+        from clipper.index.bulkwriter import BulkSegmentWriter
+
+        return BulkSegmentWriter(ix, **kwargs)
+    c = codec()
+    if c is not None:
+        kwargs["codec"] = c
+    return ix.writer(**kwargs)
+
+
+def open_dir(path):
+    if FAST:
+        from clipper.index.storage import open_index_dir
+
+        return open_index_dir(path)
+    from whoosh import index as windex
+
+    return windex.open_dir(os.fspath(path))
+
+
+def segments(ix) -> list:
+    """The segments of ``ix``'s latest commit (Whoosh has no public name for them)."""
+    return list(ix._segments())
+
+
+def stock_merge(writer, segments):
+    """Whoosh's own merge rule (merge small segments), for the stock paths."""
+    from whoosh.writing import MERGE_SMALL
+
+    return MERGE_SMALL(writer, segments)

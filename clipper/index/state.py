@@ -1,0 +1,46 @@
+"""What the index folder says about itself, read without loading the search engine.
+
+- ``clipper-index.json``: the schema version the index was written with (analyzers and
+  fields; another version means a rebuild) and whether a search found it damaged.
+- ``lane.json``: the watermark, the last change-log sequence the index holds
+  (``clipper.index_lane``).
+
+``known_current`` lets a command that does not search (``list``, ``tag list``) confirm that
+the index needs nothing without importing Whoosh or numpy.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+# Changing fields or analyzers (clipper/index/schema.py) must bump this: an index written
+# with another version is recreated and rebuilt from the database.
+INDEX_SCHEMA_VERSION = 4  # 4: changed (newest version) and has:versions
+VERSION_FILE = "clipper-index.json"
+STATE_FILE = "lane.json"
+
+
+def read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def applied_seq(folder: Path) -> int | None:
+    seq = read_json(Path(folder) / STATE_FILE).get("applied_seq")
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+
+
+def known_current(folder: Path, max_seq: int) -> bool:
+    """True when the index folder is of this schema, not marked damaged, and holds every
+    change up to ``max_seq``. False means "open it and find out" (not "it is broken")."""
+    folder = Path(folder)
+    meta = read_json(folder / VERSION_FILE)
+    if meta.get("schema_version") != INDEX_SCHEMA_VERSION or meta.get("damaged"):
+        return False
+    if not ((folder / "articles").is_dir() and (folder / "passages").is_dir()):
+        return False
+    seq = applied_seq(folder)
+    return seq is not None and seq >= max_seq
