@@ -29,6 +29,7 @@ from clipper.index import merging
 from clipper.jobs import CancelToken, Job, Progress, run_job
 from clipper.storage import articles as article_store
 from clipper.storage import changelog
+from clipper.storage import db as dbmod
 from clipper.storage import docs
 from clipper.storage import passages as passage_store
 
@@ -239,7 +240,7 @@ def _checkpoint(db) -> None:
     """Fold the WAL into the database here, off the writers' path (writers' connections
     only checkpoint past ``WRITER_CHECKPOINT_PAGES``, so their commits stay short)."""
     try:
-        db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        dbmod.checkpoint(db)
     except Exception:  # noqa: BLE001 - a busy database: the next round
         pass
 

@@ -123,7 +123,7 @@ class Library:
             raise (translated or LibraryError(f"cannot open the library: {exc}")) from None
         # Commits of writes stay short: the index lane folds the WAL in after its rounds
         # (clipper.index_lane._checkpoint); a writer checkpoints only past this size.
-        db.execute(f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}")
+        dbmod.checkpoint_only_past(db, WRITER_CHECKPOINT_PAGES)
         lib = cls(folder, db)
         leftovers.clean_library(folder)  # what killed processes left behind (clipper.leftovers)
         lib._backup_in_background = backup_in_background

@@ -186,6 +186,16 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
             raise (_translated(exc, conn) or LibraryError(str(exc))) from exc
 
 
+def checkpoint(db: sqlite_utils.Database) -> None:
+    """Fold the WAL into the database file without waiting for readers (PASSIVE)."""
+    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def checkpoint_only_past(db: sqlite_utils.Database, pages: int) -> None:
+    """This connection's commits checkpoint only once the WAL holds ``pages`` pages."""
+    db.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
+
+
 def integrity_check(db: sqlite_utils.Database) -> list[str]:
     """PRAGMA integrity_check, foreign keys, and schema objects Clipper did not create
     (or that differ from Clipper's definition); returns [] when the database is fine."""
