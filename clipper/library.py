@@ -185,9 +185,13 @@ class Library:
     @cached_property
     def index(self):
         from clipper.index import SearchIndex
+        from clipper.index.schema import fold_tag
+        from clipper.index.tagnames import TagNames
+        from clipper.storage import tags as tag_store
         from clipper.storage.texts import texts
 
-        return SearchIndex(self.index_path, text_loader=lambda ids: texts(self.db, ids))
+        return SearchIndex(self.index_path, text_loader=lambda ids: texts(self.db, ids),
+                           tag_names=TagNames(lambda: tag_store.names_by_id(self.db), fold_tag))
 
     def index_needs_repair(self) -> bool:
         """The index is behind the change log, damaged, missing or of unknown state."""

@@ -83,7 +83,8 @@ class Tags:
             if other is not None and other.id != tag.id:
                 raise DuplicateError(f"a tag named {other.name!r} already exists; use 'tag merge {old} {other.name}'")
             store.rename(self.lib.db, tag.id, new)
-            self._touch(changes, tag.id)
+            # The index holds tags by id (clipper.index.tagnames): nothing to re-index.
+            changes.tags = True
         return self.get(new)
 
     def merge(self, src: str, dst: str) -> Tag:

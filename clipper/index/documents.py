@@ -23,6 +23,7 @@ class ArticleDoc:
     published: str | None = None  # ISO date or timestamp
     imported_at: str = ""  # ISO UTC timestamp
     tags: list[str] = field(default_factory=list)  # article tags AND its passages' tags
+    tag_ids: list[int] | None = None  # the same tags' ids: indexed instead of names when given
     quotes: list[str] = field(default_factory=list)  # its passages' quotes
     notes: list[str] = field(default_factory=list)  # article notes and passage notes
     passage_count: int = 0
@@ -39,6 +40,7 @@ class PassageDoc:
     article_id: int
     quote: str
     tags: list[str] = field(default_factory=list)
+    tag_ids: list[int] | None = None
     note: str = ""
     status: str = "anchored"
     color: str = ""

@@ -9,6 +9,7 @@ from whoosh.fields import DATETIME
 
 from clipper.index.dates import to_utc_naive
 from clipper.index.documents import ArticleDoc, PassageDoc
+from clipper.index.tagnames import token
 
 _DATETIME = DATETIME(sortable=True)  # the articles' column encoding, for passages
 _MISSING_DATE = 2**64 - 1  # what the articles' DATETIME column holds for "no date"
@@ -41,10 +42,17 @@ def _clean_tags(tags: Iterable[str]) -> list[str]:
     return [" ".join(t.replace(",", " ").split()) for t in tags if t and t.strip()]
 
 
-def _common(published: str | None, imported: str, tags: list[str], outlet: str,
+def _tag_field(names: list[str], ids: list[int] | None) -> str:
+    """Tags by id (``t17``: a rename changes nothing indexed) when the ids are known."""
+    if ids is not None:
+        return ",".join(token(i) for i in ids)
+    return ",".join(_clean_tags(names))
+
+
+def _common(published: str | None, imported: str, tags: str, outlet: str,
             agency: str, author: str, url: str, language: str, stamp: str) -> dict:
     d = {
-        "tag": ",".join(_clean_tags(tags)),
+        "tag": tags,
         "outlet": outlet or "",
         "agency": agency or "",
         "author": author or "",
@@ -74,11 +82,11 @@ def article_fields(doc: ArticleDoc, store_text: bool = True) -> dict:
         has.append("passages")
     if doc.note_count or doc.notes:
         has.append("notes")
-    if doc.tags:
+    if doc.tags or doc.tag_ids:
         has.append("tags")
     if doc.versions > 1:
         has.append("versions")
-    d = _common(doc.published, doc.imported_at, doc.tags, doc.outlet, doc.agency,
+    d = _common(doc.published, doc.imported_at, _tag_field(doc.tags, doc.tag_ids), doc.outlet, doc.agency,
                 doc.author, doc.url, doc.language, doc.stamp)
     d.update(
         key=str(doc.id),
@@ -103,7 +111,7 @@ def passage_fields(doc: PassageDoc) -> dict:
     has = ["passages"]
     if doc.note:
         has.append("notes")
-    if doc.tags:
+    if doc.tags or doc.tag_ids:
         has.append("tags")
     d = {
         "key": str(doc.id),
@@ -112,7 +120,7 @@ def passage_fields(doc: PassageDoc) -> dict:
         "article_key": str(doc.article_id),
         "quote": doc.quote or "",
         "note": doc.note or "",
-        "tag": ",".join(_clean_tags(doc.tags)),
+        "tag": _tag_field(doc.tags, doc.tag_ids),
         "has": " ".join(has),
         "is": "orphaned" if doc.status == "orphaned" else "",
         "title_sort": (doc.article_title or "").casefold().encode("utf-8"),

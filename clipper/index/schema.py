@@ -192,6 +192,12 @@ def tag_analyzer():
     )
 
 
+def fold_tag(name: str) -> str:
+    """A tag name as the tag field indexes it (one term)."""
+    terms = [t.text for t in tag_analyzer()(name)]
+    return terms[0] if terms else ""
+
+
 def keyword_analyzer():
     """Space-separated keywords, lower-cased (hosts, languages, presence flags)."""
     return RegexTokenizer(r"\S+") | LowercaseFilter()

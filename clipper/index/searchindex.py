@@ -227,12 +227,13 @@ class SearchIndex:
 
     def __init__(self, path: Path, *, writer_timeout: float = 10.0,
                  procs: int | None = None, limitmb: int = 128,
-                 text_loader: TextLoader | None = None):
+                 text_loader: TextLoader | None = None, tag_names=None):
         self.path = Path(path)
         self.writer_timeout = writer_timeout
         self.procs = procs if procs is not None else _default_procs()
         self.limitmb = limitmb
         self.text_loader = text_loader
+        self.tag_names = tag_names  # a clipper.index.tagnames.TagNames: tags indexed by id
         self.needs_rebuild = False
         self._articles: _Part | None = None
         self._passages: _Part | None = None
@@ -680,13 +681,26 @@ class SearchIndex:
         return keys
 
     def _parse(self, query: str, passages: bool, now: datetime) -> wq.Query:
+        if self.tag_names is not None:
+            self.tag_names.refresh()
         if not passages:
-            return _column_ranges(parse(query, self._articles.schema, passages=False,
-                                        now=now))
+            return _column_ranges(self._tag_ids(parse(query, self._articles.schema, passages=False,
+                                                      now=now)))
         if self._passage_query_schema is None:
             self._passage_query_schema = passage_query_schema()
-        q = parse(query, self._passage_query_schema, passages=True, now=now)
+        q = self._tag_ids(parse(query, self._passage_query_schema, passages=True, now=now))
         return self._resolve_article_clauses(q)
+
+    def _tag_ids(self, q: wq.Query) -> wq.Query:
+        return q if self.tag_names is None else self.tag_names.rewrite(q)
+
+    def _tag_display(self, stored: str) -> list[str]:
+        """Tag names of a stored ``tag`` field (ids when the index holds ids)."""
+        values = [t for t in stored.split(",") if t]
+        if self.tag_names is None:
+            return values
+        names = (self.tag_names.name_of(t) for t in values)
+        return sorted((n for n in names if n is not None), key=str.casefold)
 
     def _resolve_article_clauses(self, q: wq.Query) -> wq.Query:
         """Replaces each clause on article metadata by the passages of the articles the
@@ -819,7 +833,7 @@ class SearchIndex:
                 passage_id=int(stored["id"]),
                 article_id=int(stored["article_id"]),
                 quote=stored.get("quote", ""),
-                tags=[t for t in stored.get("tag", "").split(",") if t],
+                tags=self._tag_display(stored.get("tag", "")),
                 note=stored.get("note", ""),
                 score=_score(hit),
                 snippet=to_html(frags),
@@ -869,7 +883,11 @@ class SearchIndex:
         for term, ids in vector.term_doc_lists(searcher, "tag"):
             n = int(np.count_nonzero(mask[ids]))
             if n:
-                tags[term.decode("utf-8")] = n
+                text = term.decode("utf-8")
+                if self.tag_names is not None:
+                    text = self.tag_names.name_of(text)  # None: a deleted tag
+                if text is not None:
+                    tags[text] += n
         out["tag"] = dict(tags.most_common())
         rows = rows[rows >= 0]
         for name, column in columns:

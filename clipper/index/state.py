@@ -15,7 +15,7 @@ from pathlib import Path
 
 # Changing fields or analyzers (clipper/index/schema.py) must bump this: an index written
 # with another version is recreated and rebuilt from the database.
-INDEX_SCHEMA_VERSION = 4  # 4: changed (newest version) and has:versions
+INDEX_SCHEMA_VERSION = 5  # 4: changed (newest version) and has:versions; 5: tags by id
 VERSION_FILE = "clipper-index.json"
 STATE_FILE = "lane.json"
 

@@ -30,16 +30,16 @@ def _in(ids: Iterable[int]) -> tuple[str, list]:
 
 def _article_extras(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict]:
     cond, params = _in(ids)
-    extras: dict[int, dict] = {i: {"tags": set(), "quotes": [], "notes": [], "passages": 0, "orphans": 0, "note_count": 0}
+    extras: dict[int, dict] = {i: {"tags": {}, "quotes": [], "notes": [], "passages": 0, "orphans": 0, "note_count": 0}
                                for i in ids}
-    for aid, name in db.execute(
-            f"SELECT at.article_id, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id {cond}",
-            params):
-        extras[aid]["tags"].add(name)
-    for aid, name in db.execute(
-            "SELECT p.article_id, t.name FROM passage_tags pt JOIN passages p ON p.id = pt.passage_id "
+    for aid, tid, name in db.execute(
+            f"SELECT at.article_id, t.id, t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id "
+            f"WHERE at.article_id {cond}", params):
+        extras[aid]["tags"][tid] = name
+    for aid, tid, name in db.execute(
+            "SELECT p.article_id, t.id, t.name FROM passage_tags pt JOIN passages p ON p.id = pt.passage_id "
             f"JOIN tags t ON t.id = pt.tag_id WHERE p.article_id {cond}", params):
-        extras[aid]["tags"].add(name)
+        extras[aid]["tags"][tid] = name
     for aid, quote, status in db.execute(f"SELECT article_id, quote, status FROM passages WHERE article_id {cond} ORDER BY start",
                                          params):
         e = extras[aid]
@@ -76,7 +76,8 @@ def article_docs(db: sqlite_utils.Database, ids: Iterable[int] | None = None, ba
             yield ArticleDoc(
                 id=row[0], title=row[1], text=row[2], dek=row[3], outlet=row[4], agency=row[5], author=row[6],
                 url=row[7], language=row[8], published=row[9], imported_at=row[10],
-                tags=sorted(e["tags"], key=str.casefold), quotes=e["quotes"], notes=e["notes"],
+                tags=sorted(e["tags"].values(), key=str.casefold), tag_ids=sorted(e["tags"]),
+                quotes=e["quotes"], notes=e["notes"],
                 passage_count=e["passages"], note_count=e["note_count"], orphan_count=e["orphans"],
                 stamp=str(row[11]), versions=e.get("versions", (1, ""))[0], changed_at=e.get("versions", (1, ""))[1],
             )
@@ -86,8 +87,10 @@ def passage_docs(db: sqlite_utils.Database, ids: Iterable[int] | None = None, ba
     for chunk in _chunks(db, "passages", ids, batch):
         cond, params = _in(chunk)
         tag_map = tag_store.passage_tag_map(db, chunk)
+        id_map = tag_store.passage_tag_ids(db, chunk)
         for r in db.execute(f"{_PASSAGE_SQL} WHERE p.id {cond} ORDER BY p.id", params):
             yield PassageDoc(id=r[0], article_id=r[1], quote=r[2], note=r[3], status=r[4], color=r[5],
                              article_title=r[6], outlet=r[7], agency=r[8], author=r[9], url=r[10], language=r[11],
-                             published=r[12], imported_at=r[13], tags=tag_map.get(r[0], []), stamp=str(r[14]))
+                             published=r[12], imported_at=r[13], tags=tag_map.get(r[0], []),
+                             tag_ids=id_map.get(r[0], []), stamp=str(r[14]))
 

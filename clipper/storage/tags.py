@@ -115,6 +115,19 @@ def set_passage_tags(db: sqlite_utils.Database, passage_id: int, names: Iterable
         db.execute("INSERT OR IGNORE INTO passage_tags (passage_id, tag_id) VALUES (?, ?)", [passage_id, tag_id])
 
 
+def passage_tag_ids(db: sqlite_utils.Database, passage_ids: Iterable[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for pid, tid in db.execute(
+        "SELECT passage_id, tag_id FROM passage_tags WHERE passage_id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY tag_id", [json.dumps(list(passage_ids))]):
+        out.setdefault(pid, []).append(tid)
+    return out
+
+
+def names_by_id(db: sqlite_utils.Database) -> dict[int, str]:
+    return dict(db.execute("SELECT id, name FROM tags").fetchall())
+
+
 def passage_tag_map(db: sqlite_utils.Database, passage_ids: Iterable[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     for pid, name in db.execute(

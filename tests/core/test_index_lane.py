@@ -299,3 +299,27 @@ def test_catch_up_replays_an_old_index_without_a_watermark_by_comparing_stamps(l
     assert run_job(result).replayed == 0
     assert lib.index.applied_seq == changelog.max_seq(lib.db)
     assert lib.search("missiles").hits[0].id == aid
+
+
+# ---------------------------------------------------------------- tags by id
+
+
+def test_renaming_a_tag_reindexes_nothing_and_is_searchable_at_once(lib):
+    ids = [_add(lib, t, str(i)) for i, t in enumerate((MISSILE_ARTICLE, BUDGET_ARTICLE, FESTIVAL_ARTICLE))]
+    for aid in ids:
+        lib.passages.add(aid, quote=lib.articles.get(aid).text.split(".")[0][:30], tags=["Arms Race"])
+    assert lib.search("tag:arms*").total == 3
+    before = changelog.max_seq(lib.db)
+    lib.tags.rename("Arms Race", "Weapons")
+    assert changelog.max_seq(lib.db) == before  # no document changed
+    assert lib.search('tag:weapons').total == 3
+    assert lib.search('tag:"arms race"').total == 0
+    assert lib.search("weapons").total == 3  # a plain word matches tag names too
+    hit = lib.search("tag:weapons", passages=True).hits[0]
+    assert hit.tags == ["Weapons"]
+    assert lib.search("*", facets=True).facets["tag"] == {"Weapons": 3}
+    lib.tags.create("Arms Race")  # a new tag with the old name has none of them
+    assert lib.search('tag:"arms race"').total == 0
+    lib.tags.delete("Weapons")
+    assert lib.search("tag:weapons").total == 0
+    _search_equals_database(lib)
