@@ -147,7 +147,7 @@ def _selected(lib, args, *, web: bool) -> list[int]:
     for tag in args.tag if hasattr(args, "tag") else []:
         ids.extend(lib.articles.ids_with_tag(tag))
     if getattr(args, "query", None):
-        ids.extend(sorted(lib.index.article_ids(args.query)))
+        ids.extend(sorted(lib.article_ids(args.query)))
     if args.all:
         ids.extend(lib.articles.ids())
     if not (args.ids or getattr(args, "tag", []) or getattr(args, "query", None) or args.all):
