@@ -27,8 +27,9 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("list", parents=[common], help="list articles")
-    p.add_argument("--sort", default="-imported", choices=["imported", "-imported", "published", "-published", "title", "-title"])
-    p.add_argument("--limit", type=positive_int)
+    p.add_argument("--sort", default="-imported", choices=["imported", "-imported", "published", "-published", "title", "-title"],
+                   help="order (a leading minus: descending; default -imported, newest first)")
+    p.add_argument("--limit", type=positive_int, help="at most N articles")
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("show", parents=[common], help="print one article, its passages and notes")
@@ -41,7 +42,7 @@ def register(sub, common) -> None:
     p = sub.add_parser("edit", parents=[common], help="change an article's metadata or text (passages are re-anchored)")
     p.add_argument("id", type=record_id)
     for name in ("title", "dek", "outlet", "agency", "author", "url", "language"):
-        p.add_argument(f"--{name}")
+        p.add_argument(f"--{name}", help=f"set the article's {name}" + (" (http or https)" if name == "url" else ""))
     p.add_argument("--date", dest="published", help="published date (YYYY-MM-DD)")
     p.add_argument("--text-file", metavar="F", help="replace the text with the contents of F (- for stdin)")
     p.set_defaults(func=cmd_edit)

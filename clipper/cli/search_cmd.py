@@ -28,9 +28,9 @@ def register(sub, common) -> None:
     p = sub.add_parser("search", parents=[common], help="search articles (or passages) with the query language",
                        description=_query_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("query", nargs="+", metavar="QUERY")
-    p.add_argument("--limit", type=positive_int, default=20)
-    p.add_argument("--offset", type=positive_int, default=0)
-    p.add_argument("--sort", choices=SORTS, default="relevance")
+    p.add_argument("--limit", type=positive_int, default=20, help="at most N hits (default 20)")
+    p.add_argument("--offset", type=positive_int, default=0, help="skip the first N hits (paging)")
+    p.add_argument("--sort", choices=SORTS, default="relevance", help="order of the hits (default: relevance)")
     p.add_argument("--facets", action="store_true", help="counts by tag, outlet, agency and month")
     p.add_argument("--passages", action="store_true", help="search passages instead of articles")
     p.set_defaults(func=cmd_search)
