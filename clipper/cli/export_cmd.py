@@ -18,6 +18,26 @@ def register(sub, common) -> None:
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="the file to write (- or /dev/stdout: standard output)")
     p.set_defaults(func=cmd_export)
+    describe_options(p, OPTION_HELP)
+
+
+OPTION_HELP = {
+    "format": "the file format",
+    "article": "export this article (repeatable)",
+    "tag": "export the passages with tag T (repeatable)",
+    "query": "export what the search Q finds",
+    "group_by": "sections by article or by tag",
+    "page_size": "PDF page size",
+    "no_article_notes": "leave out the notes on whole articles",
+    "output": "the file to write (written whole or not at all)",
+}
+
+
+def describe_options(parser, helps: dict[str, str]) -> None:
+    """Give the options added above without a help text the one in ``helps``."""
+    for action in parser._actions:
+        if action.option_strings and not action.help and action.dest in helps:
+            action.help = helps[action.dest]
 
 
 def cmd_export(args) -> int:
