@@ -108,7 +108,7 @@ def needs_catch_up(db, index) -> bool:
     if index.needs_rebuild:
         return True
     applied = index.applied_seq
-    return applied is None or applied < changelog.max_seq(db)
+    return applied is None or applied != changelog.max_seq(db)
 
 
 def catch_up(db, index, *, cancel: CancelToken | None = None) -> Job[CatchUp]:
@@ -117,6 +117,10 @@ def catch_up(db, index, *, cancel: CancelToken | None = None) -> Job[CatchUp]:
     The watermark is moved only after the index committed what it covers."""
     top = changelog.max_seq(db)
     applied = index.applied_seq
+    if applied is not None and applied > top:
+        # The index is ahead of this database: the database was replaced (an older copy put
+        # back). Nothing in the log tells what differs: compare document by document.
+        applied = None
     if index.needs_rebuild:
         return (yield from _rebuild(db, index, cancel))
     if applied is None:

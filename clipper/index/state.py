@@ -43,4 +43,4 @@ def known_current(folder: Path, max_seq: int) -> bool:
     if not ((folder / "articles").is_dir() and (folder / "passages").is_dir()):
         return False
     seq = applied_seq(folder)
-    return seq is not None and seq >= max_seq
+    return seq == max_seq  # ahead of the database too means "find out" (a database put back)

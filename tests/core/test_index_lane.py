@@ -323,3 +323,23 @@ def test_renaming_a_tag_reindexes_nothing_and_is_searchable_at_once(lib):
     lib.tags.delete("Weapons")
     assert lib.search("tag:weapons").total == 0
     _search_equals_database(lib)
+
+
+def test_an_older_copy_of_the_database_put_back_is_not_trusted_to_match_the_index(lib_dir):
+    import shutil
+
+    with Library.open(lib_dir) as lib:
+        _add(lib)
+        lib.wait_for_index()
+    shutil.copy(lib_dir / "library.db", lib_dir.parent / "old.db")
+    with Library.open(lib_dir) as lib:
+        lib.articles.edit(1, title="Zephyrine headline")
+        _add(lib, BUDGET_ARTICLE, "b")
+        lib.wait_for_index()
+    for suffix in ("", "-wal", "-shm"):
+        (lib_dir / f"library.db{suffix}").unlink(missing_ok=True)
+    shutil.copy(lib_dir.parent / "old.db", lib_dir / "library.db")  # the index is now ahead
+    with Library.open(lib_dir) as lib:
+        assert lib.search("zephyrine").total == 0
+        assert lib.search("council").total == 0
+        _search_equals_database(lib)

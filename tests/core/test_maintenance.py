@@ -58,7 +58,7 @@ def test_drift_kinds_are_reported_and_repaired(three, index_down):
     lib.articles.edit(ids[1], title="Council budget passes")  # stale article (and no passages)
     lib.articles.delete(ids[2])  # extra article in the index
     new = lib.passages.add(ids[0], quote="routine exercise").id  # missing passage
-    lib.tags.rename("arms", "weapons")  # stale passage + stale article
+    lib.passages.update(pid, note="compare with June")  # stale passage + stale article
     lib.close()  # its index lane stops without having applied any of that
     lib = Library.open(lib.folder, repair_index=False)
     index_down.undo()
@@ -74,8 +74,8 @@ def test_drift_kinds_are_reported_and_repaired(three, index_down):
     assert report["index"]["repaired"] is True and report["index"]["ok_after_repair"] is True
     assert report["ok"] is True
     assert maintenance.drift(lib).total == 0
-    assert lib.search("tag:weapons", passages=True).total == 1
-    assert lib.search("tag:arms", passages=True).total == 0
+    assert lib.search("note:june", passages=True).total == 1
+    assert lib.search("tag:arms", passages=True).total == 1
     assert lib.search("title:council passes").total == 1
     assert lib.search("lantern").total == 0
 
