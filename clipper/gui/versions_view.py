@@ -172,7 +172,11 @@ class VersionsController(QObject):
         self.act_next = QAction("Next version", window)
         self.act_next.setShortcut(QKeySequence("Ctrl+Alt+Right"))
         self.act_next.triggered.connect(lambda: self._step(1))
-        for a in (self.act_track, self.act_original, self.act_prev, self.act_next):
+        self.act_refresh = QAction("Refresh from the web", window)
+        self.act_refresh.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        self.act_refresh.triggered.connect(self.refresh_current)
+        self._job = None
+        for a in (self.act_track, self.act_original, self.act_prev, self.act_next, self.act_refresh):
             window.addAction(a)
         self.bar.track.setDefaultAction(self.act_track)
         self.bar.original.setDefaultAction(self.act_original)
@@ -180,7 +184,7 @@ class VersionsController(QObject):
         menu = next((a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "View"), None)
         if menu is not None:
             menu.addSeparator()
-            for a in (self.act_prev, self.act_next, self.act_track, self.act_original):
+            for a in (self.act_prev, self.act_next, self.act_track, self.act_original, self.act_refresh):
                 menu.addAction(a)
 
     # ---- following the window ----------------------------------------------------------
@@ -194,6 +198,7 @@ class VersionsController(QObject):
         self.act_track.blockSignals(True)
         self.act_track.setChecked(False)
         self.act_track.blockSignals(False)
+        self.act_refresh.setEnabled(article is not None and (article.url or "").lower().startswith(("http://", "https://")))
         if article is None:
             self.versions = []
             self.bar.hide()
@@ -311,3 +316,44 @@ class VersionsController(QObject):
         path.write_bytes(data)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
         return path
+
+    # ---- refresh ------------------------------------------------------------------------
+    def refresh_current(self) -> None:
+        """Re-fetch the shown article (conditional request, on a worker thread); a changed
+        page becomes a new version, shown when it arrives."""
+        from clipper.gui.workers import JobThread
+        from clipper.refresh import refresh
+
+        article = self.window.current_article
+        if article is None or self._job is not None:
+            return
+        aid = article.id
+        status = self.window.statusBar()
+        job = JobThread(self.lib.folder, lambda lib, token: refresh(lib, [aid], delay=0.0, limit=1, cancel=token), self)
+        job.succeeded.connect(lambda report: self._refreshed(aid, report))
+        job.failed.connect(lambda message: status.showMessage(f"Refresh failed: {message}", 8000))
+        job.finished.connect(self._job_finished)
+        self._job = job
+        status.showMessage(f"Refreshing {article.url} …")
+        job.start()
+
+    def _job_finished(self) -> None:
+        job, self._job = self._job, None
+        if job is not None:
+            job.deleteLater()
+
+    def _refreshed(self, article_id: int, report) -> None:
+        from clipper.gui.workers import refresh_index
+
+        status = self.window.statusBar()
+        if report.failed:
+            status.showMessage(f"Refresh failed: {report.failed[0]['error']}", 8000)
+            return
+        if not report.changed:
+            status.showMessage("Unchanged since the last capture.", 5000)
+            return
+        refresh_index(self.lib)
+        status.showMessage(f"Changed: now version {report.versions[article_id]}.", 8000)
+        current = self.window.current_article
+        if current is not None and current.id == article_id:
+            self.window.open_article(article_id)

@@ -114,3 +114,26 @@ def test_single_version_without_original_has_no_bar(qtbot, lib, make_window):
     w.open_article(aid)
     assert not w.versions.bar.isVisible()
     assert not w.versions.act_original.isEnabled() and not w.versions.act_track.isEnabled()
+
+
+def test_refresh_from_the_web_shows_the_new_version(qtbot, lib, make_window):
+    from clipper_testkit import LocalServer
+
+    from clipper.importing import import_sources
+    from clipper.jobs import run_job
+
+    page = "<html><head><title>{t}</title></head><body><article><h1>{t}</h1><p>{p}</p></article></body></html>"
+    first = page.format(t="Ferry strike called off", p="The ferry crews called off their strike after talks on Sunday night, "
+                        "and boats will sail as usual from Monday morning, the union said in a short statement.")
+    second = first.replace("from Monday morning", "from Tuesday morning")
+    with LocalServer() as server:
+        server.body("/ferry", first.encode())
+        aid = run_job(import_sources(lib, [server.url("/ferry")])).imported[0]["id"]
+        w = make_window(lib)
+        w.open_article(aid)
+        assert w.versions.act_refresh.isEnabled()
+        server.body("/ferry", second.encode())
+        w.versions.act_refresh.trigger()
+        qtbot.waitUntil(lambda: w.versions.bar.combo.count() == 2, timeout=10000)
+    assert "Tuesday morning" in w.reader.toPlainText()
+    assert "version 2" in w.statusBar().currentMessage()
