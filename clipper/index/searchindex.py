@@ -32,8 +32,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-from rapidfuzz import process as fuzz_process
-from rapidfuzz.distance import Levenshtein
 from whoosh import collectors, sorting
 from whoosh import index as windex
 from whoosh import query as wq
@@ -62,12 +60,12 @@ from clipper.index.schema import (
     INDEX_SCHEMA_VERSION,
     WORD_PATTERN,
     article_schema,
-    fold_word,
     passage_query_schema,
     passage_schema,
     text_analyzer,
 )
 from clipper.index.state import STATE_FILE, VERSION_FILE
+from clipper.index.spelling import Speller
 from clipper.index.snippets import find_fragments, lead_fragment, to_html
 from clipper.jobs import CancelToken, Job, Progress
 
@@ -240,6 +238,7 @@ class SearchIndex:
         self._stem = text_analyzer()
         self._terms_cache: dict[str, tuple[str, ...]] = {}
         self._passage_query_schema = None
+        self._speller = Speller(self._stem, self._terms_of, self._texts)
         # Word, boolean and prefix queries are scored with numpy (clipper.index.vector);
         # False: always Whoosh's collector (the tests compare the two).
         self.vectorised = engine.FAST
@@ -952,117 +951,15 @@ class SearchIndex:
     # ------------------------------------------------------------- did you mean
 
     def suggest(self, query: str) -> str | None:
-        """A corrected query string ("did you mean"), or None."""
+        """A corrected query string ("did you mean"), or None (``clipper.index.spelling``)."""
         self._require_open()
         return self._suggest(query, self._articles)
 
     def _suggest(self, query: str, part: _Part) -> str | None:
-        """Each word of the query not found in the index (as typed: a word whose stem is
-        indexed but which never occurs in that spelling counts as not found) is replaced
-        by the closest indexed word within two edits, if there is one.
-
-        Candidates come from the article index's lexicon (stems, matched with rapidfuzz);
-        the spelling shown is the closest word of the texts that hold the candidate."""
-        if not isinstance(query, str) or len(query) > 1000:
-            return None
         try:
-            searcher = part.searcher
-            if searcher.doc_count() == 0:
-                return None
-            out, pos, changed = [], 0, False
-            for m in re.finditer(
-                r"(?<![\w:*~\-])(?:(\w+):)?([^\W\d_][\w']+)(?![\w*~:])", query
-            ):
-                word = m.group(2)
-                if m.group(1) and m.group(1).lower() not in _TEXT_FIELDS:
-                    continue
-                if word in ("AND", "OR", "NOT", "TO") or len(word) < 3:
-                    continue
-                better = self._correct(searcher, word)
-                if better is not None:
-                    out.append(query[pos:m.start(2)])
-                    out.append(better)
-                    pos = m.end(2)
-                    changed = True
+            return self._speller.suggest(query, part.searcher)
         except _DAMAGE:
             return None
-        if not changed:
-            return None
-        out.append(query[pos:])
-        return "".join(out)
-
-    _SPELL_FIELDS = ("title", "text", "quote", "note")
-
-    def _correct(self, searcher, word: str) -> str | None:
-        folded = fold_word(word)
-        stems = [t.text for t in self._stem(folded)]
-        if not folded or len(stems) != 1:
-            return None
-        stem = stems[0]
-        best = None
-        if self._live(searcher, stem):
-            # The stem is indexed: fine unless this spelling never occurs ("enginers"
-            # stems like "engineers").
-            surfaces = self._surfaces(searcher, stem)
-            if not surfaces or folded in surfaces:
-                return None
-            best = min(surfaces, key=lambda s: (Levenshtein.distance(folded, s),
-                                                -surfaces[s]))
-            if best.startswith(folded) or folded.startswith(best):
-                return None  # another inflection of a word that is there
-            if Levenshtein.distance(folded, best) > 2:
-                return None
-        else:
-            reader = searcher.reader()
-            candidates: Counter = Counter()
-            for f in self._SPELL_FIELDS:
-                if f not in reader.schema:
-                    continue
-                lexicon = [t.decode("utf-8") if isinstance(t, bytes) else t
-                           for t in reader.expand_prefix(f, stem[:1])]
-                for cand, dist, _ in fuzz_process.extract(
-                        stem, lexicon, scorer=Levenshtein.distance, score_cutoff=2,
-                        limit=8):
-                    if cand != stem:
-                        candidates[cand] = max(candidates[cand], 3 - dist)
-            for cand, _ in sorted(candidates.items(), key=lambda kv: (-kv[1], kv[0])):
-                if not self._live(searcher, cand):
-                    continue
-                surfaces = self._surfaces(searcher, cand)
-                if surfaces:
-                    best = min(surfaces, key=lambda s: (Levenshtein.distance(folded, s),
-                                                        -surfaces[s]))
-                    break
-        if best is None or best == folded:
-            return None
-        if word[:1].isupper():
-            best = best.upper() if word.isupper() and len(word) > 1 else best[:1].upper() + best[1:]
-        return best
-
-    def _live(self, searcher, stem: str) -> bool:
-        """Is the term in some live document (the lexicon keeps deleted ones)?"""
-        q = wq.Or([wq.Term(f, stem) for f in self._SPELL_FIELDS])
-        return next(iter(searcher.docs_for_query(q)), None) is not None
-
-    def _surfaces(self, searcher, stem: str, docs: int = 5) -> Counter:
-        """Folded words of a few live documents holding ``stem`` that index as it."""
-        q = wq.Or([wq.Term(f, stem) for f in self._SPELL_FIELDS])
-        docnums = []
-        for d in searcher.docs_for_query(q):
-            docnums.append(d)
-            if len(docnums) >= docs:
-                break
-        stored = {int(searcher.stored_fields(d)["id"]): searcher.stored_fields(d)
-                  for d in docnums}
-        texts = self._texts(list(stored), stored)
-        out: Counter = Counter()
-        for i, s in stored.items():
-            for text in (s.get("title", ""), texts.get(i, ""), s.get("quote", ""),
-                         s.get("note", "")):
-                for w in _WORD_RE.findall(text or ""):
-                    if stem in self._terms_of(w):
-                        out[fold_word(w)] += 1
-        return out
 
 
 def _published_text(pub: datetime | None) -> str | None:
