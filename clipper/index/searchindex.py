@@ -25,13 +25,11 @@ import re
 import shutil
 import struct
 import zlib
-from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
 from whoosh import collectors, sorting
 from whoosh import index as windex
 from whoosh import query as wq
@@ -41,13 +39,12 @@ from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
 from clipper.errors import LibraryCorrupt, LibraryLocked, QueryError
-from clipper.index import engine, merging, state, vector
+from clipper.index import engine, facets, merging, state, vector
 from clipper.index.codec import read_blocks
 from clipper.index.collectors import (
     _ArticleMatch,
     _column_ranges,
     _TopCounting,
-    segment_codes,
     segment_column,
 )
 from clipper.index.dates import to_utc_naive
@@ -98,6 +95,9 @@ class _Part:
         self.schema = ix.schema
         self.searcher = ix.searcher()
         self._columns: dict = {}
+
+    def leaf_readers(self) -> list:
+        return _leaf_readers(self.searcher.reader())
 
     def refresh(self):
         """Moves the searcher to the latest commit, reusing the readers of segments that
@@ -858,73 +858,15 @@ class SearchIndex:
     # ------------------------------------------------------------------ facets
 
     def _facets(self, part: _Part, docs) -> dict:
-        """Counts over the whole result set (``docs``: every matching document, in
-        ascending order). Ties keep Whoosh's order: tags in lexicon order, column values
-        in order of their first matching document."""
-        searcher = part.searcher
-        out: dict[str, dict[str, int]] = {"tag": {}, "outlet": {}, "agency": {}, "month": {}}
-        docs = np.asarray(docs, dtype=np.int64)
-        if not docs.size:
-            return out
-        reader = searcher.reader()
-        columns = (("outlet", "outlet_f"), ("agency", "agency_f"), ("month", "month"))
-        if part is self._articles:
-            rows = docs
-        else:
-            # Passages: their articles' outlet/agency/month, each passage counted.
+        """Counts by tag, outlet, agency and month over every matching document
+        (``clipper.index.facets``); passages count by their article's values."""
+        rows = None
+        if part is not self._articles:
             aids = self._passages.column("article_id")
             by_id = self._article_docnums()
-            rows = np.fromiter((by_id.get(aids[d], -1) for d in docs.tolist()),
-                               dtype=np.int64, count=docs.size)
-        mask = np.zeros(reader.doc_count_all(), dtype=bool)
-        mask[docs] = True  # live documents only: deleted postings never count
-        tags: Counter = Counter()
-        for term, ids in vector.term_doc_lists(searcher, "tag"):
-            n = int(np.count_nonzero(mask[ids]))
-            if n:
-                text = term.decode("utf-8")
-                if self.tag_names is not None:
-                    text = self.tag_names.name_of(text)  # None: a deleted tag
-                if text is not None:
-                    tags[text] += n
-        out["tag"] = dict(tags.most_common())
-        rows = rows[rows >= 0]
-        for name, column in columns:
-            codes, labels = self._column_codes(column)
-            if not len(labels):
-                continue
-            c = codes[rows]
-            c = c[c >= 0]
-            if not c.size:
-                continue
-            counts = np.bincount(c, minlength=len(labels))
-            first = np.full(len(labels), c.size, dtype=np.int64)
-            np.minimum.at(first, c, np.arange(c.size, dtype=np.int64))
-            present = np.flatnonzero(counts)
-            ordered = present[np.argsort(first[present], kind="stable")]
-            counter = Counter({labels[k]: int(counts[k]) for k in ordered.tolist()})
-            out[name] = dict(counter.most_common())
-        return out
-
-    def _column_codes(self, column: str) -> tuple[np.ndarray, list[str]]:
-        """An article column as integer codes (-1: no value) and their labels, cached
-        for the current searcher; built from each segment's codes (cached on its reader,
-        so a commit only codes its new segment)."""
-        part = self._articles
-        key = ("_codes", column)
-        cached = part._columns.get(key)
-        if cached is None:
-            index: dict = {}
-            parts = []
-            for r in _leaf_readers(part.searcher.reader()):
-                codes, values = segment_codes(r, column)
-                remap = np.fromiter((index.setdefault(v, len(index)) for v in values),
-                                    dtype=np.int64, count=len(values))
-                parts.append(np.append(remap, -1)[codes])  # -1 stays -1
-            codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-            cached = (codes, [k.decode("utf-8") for k in index])
-            part._columns[key] = cached
-        return cached
+            rows = lambda d: by_id.get(aids[d], -1)  # noqa: E731
+        tag_name = self.tag_names.name_of if self.tag_names is not None else None
+        return facets.counts(part.searcher, self._articles, docs, article_row=rows, tag_name=tag_name)
 
     def _article_docnums(self) -> dict[int, int]:
         part = self._articles
