@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import os
 import sqlite3
 import sys
 import tempfile

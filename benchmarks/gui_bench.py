@@ -124,7 +124,7 @@ def launch_time(folder: Path, runs: int = 3) -> float:
         env = dict(os.environ, CLIPPER_BENCH_T0=repr(time.time()))
         out = subprocess.run([sys.executable, __file__, "--child-launch", str(folder)], env=env,
                              capture_output=True, text=True, timeout=120)
-        line = next((l for l in out.stdout.splitlines() if l.startswith("READY")), None)
+        line = next((lt for lt in out.stdout.splitlines() if lt.startswith("READY")), None)
         if line is None:
             raise SystemExit(f"launch failed:\n{out.stdout}\n{out.stderr}")
         times.append(float(line.split()[1]))

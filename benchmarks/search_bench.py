@@ -59,7 +59,7 @@ def make_corpus(n: int, seed: int = 7):
     CACHE.mkdir(exist_ok=True)
     cached = CACHE / f"corpus-{n}-{seed}.pickle"
     if cached.exists():
-        return pickle.loads(cached.read_bytes())
+        return pickle.loads(cached.read_bytes())  # noqa: S301 - the benchmark's own cache
     rng = random.Random(seed)
     vocab = _vocabulary(rng)
     cum = list(itertools.accumulate(1.0 / (r + 1) ** 1.05 for r in range(len(vocab))))

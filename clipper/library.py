@@ -117,7 +117,7 @@ class Library:
         except LibraryError:
             db.conn.close()
             raise
-        except Exception as exc:  # sqlite3.DatabaseError on a damaged file
+        except Exception as exc:  # noqa: BLE001 - sqlite3.DatabaseError on a damaged file, any other: one clear error
             db.conn.close()
             translated = dbmod.translate_error(exc) if isinstance(exc, sqlite3.Error) else None
             raise (translated or LibraryError(f"cannot open the library: {exc}")) from None
@@ -141,7 +141,7 @@ class Library:
                 except LibraryLocked:
                     lib.index_warning = ("the search index is being updated by another Clipper "
                                          "process; results may miss the newest changes")
-                except Exception as exc:  # the database is fine; search will be repaired later
+                except Exception as exc:  # noqa: BLE001 - the database is fine; search is repaired later
                     lib.index_warning = f"search index could not be repaired: {exc}"
                     log.warning(lib.index_warning)
         return lib
@@ -153,12 +153,12 @@ class Library:
         if "index" in self.__dict__:
             try:
                 self.index.close()
-            except Exception:
+            except Exception:  # noqa: BLE001 - the index is derived; closing must not fail
                 pass
             del self.__dict__["index"]
         try:
             self.db.conn.close()
-        except Exception:
+        except Exception:  # noqa: BLE001 - closing must not fail
             pass
 
     def __enter__(self) -> "Library":

@@ -131,7 +131,7 @@ class _Stdin(io.TextIOWrapper):
 def run_cli(lib_dir, monkeypatch):
     from clipper.cli import main
 
-    def run(*args, input: str | bytes | None = None) -> tuple[int, str, str]:
+    def run(*args, input: str | bytes | None = None) -> tuple[int, str, str]:  # noqa: A002 - mirrors subprocess.run
         out, err = io.StringIO(), io.StringIO()
         data = input.encode("utf-8") if isinstance(input, str) else (input or b"")
         stdin = _Stdin(io.BytesIO(data), encoding="utf-8")
@@ -147,7 +147,7 @@ def run_cli(lib_dir, monkeypatch):
 
 @pytest.fixture
 def cli_json(run_cli):
-    def run(*args, input=None, expect: int = 0):
+    def run(*args, input=None, expect: int = 0):  # noqa: A002 - mirrors subprocess.run
         code, out, err = run_cli(*args, "--json", input=input)
         assert code == expect, f"exit {code}, stderr: {err}"
         return json.loads(out) if out.strip() or expect == 0 else None

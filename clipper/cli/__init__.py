@@ -152,7 +152,7 @@ def _main(argv: list[str]) -> int:
                                   "(free some space and try again)"), debug)
             return EXIT_LIBRARY
         return _unexpected(exc, debug)
-    except Exception as exc:  # a bug: still one line for the user, the traceback with --debug
+    except Exception as exc:  # a bug: still one line for the user, the traceback with --debug  # noqa: BLE001 - the last resort: one line, never a traceback
         return _unexpected(exc, debug)
 
 

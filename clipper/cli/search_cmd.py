@@ -20,7 +20,7 @@ def _query_help() -> str:
         origin = find_spec("clipper.index.query").origin
         with open(origin, encoding="utf-8") as f:
             return ast.get_docstring(ast.parse(f.read()), clean=False) or ""
-    except Exception:  # the help must never fail
+    except Exception:  # the help must never fail  # noqa: BLE001 - the help must never fail
         return ""
 
 

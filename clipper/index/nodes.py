@@ -26,7 +26,7 @@ from clipper.index.phrase import phrase_counts
 class _PhraseMatcher(ListMatcher):
     """A phrase's documents and scores, with a binary-search ``skip_to``."""
 
-    def skip_to(self, id):
+    def skip_to(self, id):  # noqa: A002 - Whoosh's matcher signature
         if self._i < len(self._ids) and self._ids[self._i] < id:
             self._i = bisect_left(self._ids, id, self._i)
 

@@ -114,7 +114,7 @@ def _decode_slow(values: list, fmt) -> tuple[np.ndarray, np.ndarray]:
     the format one by one if that fails."""
     try:
         bodies = [v[4:-1] if v.endswith(b".") else v[4:] for v in values]
-        lists = loads(b"\x80\x02(" + b"".join(bodies) + b"l.")
+        lists = loads(b"\x80\x02(" + b"".join(bodies) + b"l.")  # noqa: S301 - the index's own blocks
         if len(lists) != len(values) or not all(type(x) is list for x in lists):
             raise ValueError("unexpected positions value")
         counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))

@@ -79,7 +79,7 @@ def list_summaries(db: sqlite_utils.Database, *, sort: str = "-imported", limit:
         ids = list(ids)
         if not ids:
             return []
-        where = f"WHERE a.id IN (SELECT value FROM json_each(?))"
+        where = "WHERE a.id IN (SELECT value FROM json_each(?))"
         params.append(json.dumps(ids))
     sql = (
         "SELECT a.id, a.title, a.outlet, a.agency, a.author, a.published, a.url, a.imported_at, a.word_count, "

@@ -130,7 +130,7 @@ def test_two_objects_on_one_folder(tmp_path, ix):
         try:
             for i in range(5):
                 index.update(articles=[ArticleDoc(id=base + i, title=f"gull {base}", text="")])
-        except Exception as exc:  # pragma: no cover - reported below
+        except Exception as exc:  # pragma: no cover - reported below  # noqa: BLE001 - the test records any failure
             errors.append(exc)
 
     t = threading.Thread(target=write, args=(second, 100))

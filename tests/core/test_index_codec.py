@@ -78,7 +78,7 @@ def test_clipper_blocks_are_protocol_5_with_packed_values(tmp_path):
         raw = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
         data = zlib.decompress(raw) if m._compression else raw
         assert data[:2] == b"\x80\x05"
-        ids, weights, values, checksum = pickle.loads(data)
+        ids, weights, values, checksum = pickle.loads(data)  # noqa: S301 - blocks this test wrote
         assert ids.typecode in "BHI" and len(ids) == m._blocklength
         assert isinstance(checksum, int)
         # The positions stay compressed until a value is read.
@@ -186,7 +186,7 @@ def test_whole_number_weights_read_back_as_floats(tmp_path):
 def _block_extent(ix, word: bytes):
     with ix.reader() as r:
         m = raw_matcher(r, "text", word)
-        assert m._compression == 0 and isinstance(pickle.loads(
+        assert m._compression == 0 and isinstance(pickle.loads(  # noqa: S301 - blocks this test wrote
             m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset))[2], PackedValues)
         return m._dataoffset, m._nextoffset
 
