@@ -52,10 +52,14 @@ class ImportReport:
     # The library became unusable part-way (disk full, locked): {"source", "error"}. What
     # was stored before stays stored (each article is its own transaction) and is listed.
     stopped: dict | None = None
+    # Stored, but the user should look: {"source", "id", "title", "warning"} (text that
+    # still looks garbled after decoding, see clipper.text.encoding).
+    warnings: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"imported": self.imported, "duplicates": self.duplicates, "updated": self.updated,
-                "failed": self.failed, "cancelled": self.cancelled, "stopped": self.stopped}
+                "failed": self.failed, "cancelled": self.cancelled, "stopped": self.stopped,
+                "warnings": self.warnings}
 
 
 def _load_items(source: str, options: ImportOptions, stdin: BinaryIO | None) -> list:
@@ -158,6 +162,9 @@ def import_sources(lib, sources: list[str], *, options: ImportOptions | None = N
                     report.stopped = {"source": item.source or source, "error": str(exc)}
                     break
                 entry = {"source": item.source or source, "id": result.id, "title": result.title}
+                warning = (item.extra or {}).get("encoding_warning")
+                if warning and result.status != "duplicate":
+                    report.warnings.append({**entry, "warning": f"{entry['source']}: {warning}"})
                 if result.status == "imported":
                     entry["related"] = result.related
                     report.imported.append(entry)

@@ -105,6 +105,8 @@ def cmd_import(args) -> int:
             print(f"duplicate of {e['id']}: {one_line(e['source'])} ({e['reason']})")
         for e in report.failed:
             print(f"clipper: error: {one_line(e['error'])}", file=sys.stderr)
+        for e in report.warnings:
+            print(f"clipper: warning: article {e['id']}: {one_line(e['warning'])}", file=sys.stderr)
         if report.cancelled:
             print("import cancelled", file=sys.stderr)
     if report.stopped:  # the library became unusable part-way: what was saved is listed above

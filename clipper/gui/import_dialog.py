@@ -33,6 +33,10 @@ def summarize(report) -> str:
         lines.append("")
         lines.append("Failed:")
         lines += [f"  • {f.get('error')}" for f in report.failed[:100]]
+    if getattr(report, "warnings", None):
+        lines.append("")
+        lines.append("Imported, but check them (text may be garbled):")
+        lines += [f"  • {w.get('title') or w.get('source')} — {w.get('warning')}" for w in report.warnings[:100]]
     return "\n".join(lines)
 
 

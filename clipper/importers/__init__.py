@@ -5,13 +5,27 @@ Qt-free and storage-free. The library's import job calls ``expand_sources`` once
 (--title, --tag ...) and indexing are the library's business.
 
 What a source is decides the parser:
-- by suffix: .txt/.text/.md plain text (even if it holds HTML), .html/.htm saved page (or a
-  Pocket export), .mhtml/.mht single-file page, .xml/.rss/.atom feed, .csv Instapaper
-  export, .json wallabag export, .opml a feed reader's subscription list (expanded into
-  its feeds by ``expand_sources``);
+- by suffix, checked against the content: .txt/.text/.md plain text (even if it holds
+  HTML), .html/.htm saved page (or a Pocket export, or a Netscape bookmarks file as every
+  browser and Shaarli export them), .mhtml/.mht single-file page, .xml/.rss/.atom feed (or
+  an OPML list: feed readers name theirs .xml), .csv Instapaper export, .json by its shape
+  (JSON Feed, wallabag export, Chrome/Firefox/Pinboard bookmarks; anything else refused by
+  name), .opml a feed reader's subscription list (expanded into its feeds by
+  ``expand_sources``);
 - otherwise (stdin, unknown suffix) by sniffing: binary refused, <?xml/<rss/<feed a feed,
-  <html/<!doctype html a page, a MIME multipart/related message MHTML, else plain text;
+  <opml a subscription list, <html/<!doctype html a page, a MIME multipart/related message
+  MHTML, a JSON document by its shape, else plain text;
 - URLs (http/https only) by the response's Content-Type, sniffing when it is vague.
+
+URLs named inside a document (OPML outlines, feed entries, bookmarks, exports) are
+``LinkedURL``s: fetching them never reaches a loopback, private or link-local address
+(resolved addresses are checked) unless the user named that server themselves, nested
+subscription lists are followed one level deep, and one list yields at most
+``MAX_LINKED_SOURCES`` feeds.
+
+Every draft's title, standfirst and body pass a mojibake check on the way out: text that
+was mojibake in the source is repaired, text that still looks garbled is flagged
+(``extra["encoding_warning"]``) so the import reports it instead of storing it silently.
 """
 from __future__ import annotations
 
@@ -19,7 +33,7 @@ import os
 import re
 import stat
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, Callable
 
@@ -64,6 +78,39 @@ class ImportOptions:
     # Extra request headers for URL sources (a refresh's If-None-Match/If-Modified-Since);
     # a 304 answer raises clipper.importers.fetch.NotModified.
     request_headers: dict | None = None
+    # Fetch loopback/private addresses named inside documents (tests, intranet lists).
+    allow_private: bool = False
+    # How many subscription lists deep this load is (an OPML inside an OPML is level 1).
+    list_depth: int = 0
+
+
+MAX_LINKED_SOURCES = 1000  # feeds taken from one subscription list
+MAX_LIST_DEPTH = 1  # a subscription list inside a list is read; one inside that is not
+
+
+class LinkedURL(str):
+    """A URL named inside a document (an OPML outline, a feed entry, a bookmark), not
+    typed by the user. ``origin`` is the scheme://host:port of the document that named
+    it when that document was itself fetched from a URL ("" for files and stdin): a
+    private server that served the list may be asked for the feeds it names."""
+
+    origin: str = ""
+
+    def __new__(cls, url: str, origin: str = ""):
+        obj = super().__new__(cls, url)
+        obj.origin = origin
+        return obj
+
+
+def url_origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower(), 0)
+        return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port}"
+    except ValueError:
+        return ""
 
 
 def is_url(source: str) -> bool:
@@ -82,14 +129,22 @@ def expand_sources(sources: list[str], options: ImportOptions | None = None) -> 
     """
     options = options or ImportOptions()
     out: list[str] = []
+    seen: set[str] = set()
 
     def add_file(path: Path) -> None:
-        if path.suffix.lower() in OPML_SUFFIXES:
+        suffix = path.suffix.lower()
+        if suffix in OPML_SUFFIXES or suffix in FEED_SUFFIXES:
             from clipper.importers.opml import feed_urls
 
             try:
-                out.extend(feed_urls(read_file(path, options.max_bytes), display_name(path)))
-                return
+                data = read_file(path, options.max_bytes)
+                if suffix in OPML_SUFFIXES or sniff_kind(data) == "opml":
+                    for url in feed_urls(data, display_name(path), limit=MAX_LINKED_SOURCES):
+                        key = _url_key(url)
+                        if key not in seen:
+                            seen.add(key)
+                            out.append(LinkedURL(url))
+                    return
             except InputError:
                 pass
         out.append(str(path))
@@ -110,6 +165,12 @@ def expand_sources(sources: list[str], options: ImportOptions | None = None) -> 
         else:
             add_file(path)
     return out
+
+
+def _url_key(url: str) -> str:
+    from clipper.importers.urls import canonical_url
+
+    return canonical_url(url)
 
 
 def read_limited(stream: BinaryIO, max_bytes: int, source: str) -> bytes:
@@ -202,21 +263,24 @@ def load_source_items(
     entry). Whole-source failures raise InputError."""
     options = options or ImportOptions()
     if options.fetch_full and options.page_captures is None:
-        from dataclasses import replace
-
         options = replace(options, page_captures={})
     try:
         if source == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
             data = read_limited(stream, options.max_bytes, "stdin")
-            return _keep(_parse_bytes(data, "stdin", kind=None, options=options), data, "stdin", None, "stdin", options)
+            return _checked_items(_keep(_parse_bytes(data, "stdin", kind=None, options=options), data, "stdin", None,
+                                        "stdin", options))
         if is_url(source):
-            return _load_url(source, options)
+            if isinstance(source, LinkedURL):  # a feed named in a subscription list
+                options = replace(options, list_depth=max(options.list_depth, 1))
+                return _checked_items(_load_url(source, options, origin=source.origin))
+            return _checked_items(_load_url(source, options))
         path = Path(source)
         data = read_file(path, options.max_bytes)
         kind = _kind_from_suffix(path)
         name = display_name(path)
-        return _keep(_parse_bytes(data, name, kind=kind, options=options), data, "file", kind, name, options)
+        return _checked_items(_keep(_parse_bytes(data, name, kind=kind, options=options), data, "file", kind, name,
+                                    options))
     except InputError:
         raise
     except (ValueError, TypeError, LookupError, AttributeError, RecursionError, MemoryError) as exc:
@@ -227,6 +291,27 @@ def load_source_items(
 
 
 # ------------------------------------------------------------------------ internals
+
+ENCODING_WARNING = "the text still looks garbled (mojibake) after decoding; check its encoding"
+
+
+def _checked_items(items: list) -> list:
+    """The mojibake check every draft passes: repaired when ftfy can, flagged when not."""
+    from clipper.text.encoding import repair_mojibake
+
+    for item in items:
+        if not isinstance(item, ArticleDraft):
+            continue
+        garbled = False
+        for name in ("title", "dek", "text", "author", "outlet"):
+            value = getattr(item, name) or ""
+            fixed, _repaired, bad = repair_mojibake(value)
+            setattr(item, name, fixed)
+            garbled = garbled or (bad and name in ("title", "dek", "text"))
+        if garbled:
+            item.extra = {**(item.extra or {}), "encoding_warning": ENCODING_WARNING}
+    return items
+
 
 def _kind_from_suffix(path: Path) -> str | None:
     suffix = path.suffix.lower()
@@ -241,7 +326,7 @@ def _kind_from_suffix(path: Path) -> str | None:
     if suffix in CSV_SUFFIXES:
         return "instapaper"
     if suffix in JSON_SUFFIXES:
-        return "wallabag"
+        return "json"
     if suffix in OPML_SUFFIXES:
         return "opml"
     return None
@@ -254,33 +339,57 @@ def sniff_kind(data: bytes) -> str:
     """Guess what bytes are: "feed", "html", "mhtml" or "text" (binary raises later)."""
     from clipper.importers.feed import looks_like_feed
 
+    from clipper.importers.bookmarks import looks_like_netscape_bookmarks
+    from clipper.importers.opml import looks_like_opml
+    from clipper.text.encoding import wide_encoding
+
     head = data[:4096]
     if _MHTML_HEAD.match(head.lstrip()) or (head[:300].lower().find(b"mime-version:") != -1 and b"multipart/related" in head.lower()):
         return "mhtml"
+    wide = wide_encoding(data)
+    text = head.decode(wide, errors="replace") if wide else None
     for enc in ("utf-8", "utf-16", "latin-1"):
+        if text is not None:
+            break
         try:
             text = head.decode(enc)
-            break
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - latin-1 decodes anything
-        text = ""
-    text = text.lstrip("\ufeff \t\r\n")
-    low = text[:1000].lower()
-    from clipper.importers.opml import looks_like_opml
-
+    text = (text or "").lstrip("\ufeff \t\r\n")
+    low = _skip_comments(text[:3000]).lower()
     if looks_like_opml(text):
         return "opml"
+    if looks_like_netscape_bookmarks(text):
+        return "html"
     if looks_like_feed(text) and not low.startswith(("<!doctype html", "<html")):
         return "feed"
     if low.startswith(("<!doctype html", "<html", "<head", "<body")) or re.search(r"<html[\s>]", low[:600]):
         return "html"
+    if low.startswith(("{", "[")) and _json_document(data) is not None:
+        return "json"
     return "text"
 
 
-def _fetch_page(url: str, options: ImportOptions) -> ArticleDraft:
+def _skip_comments(text: str) -> str:
+    """``text`` without the XML/HTML comments and processing instructions it starts with."""
+    return re.sub(r"^(?:\s*(?:<!--.*?-->|<\?.*?\?>))*\s*", "", text, flags=re.S)
+
+
+def _json_document(data: bytes):
+    """The parsed JSON document, or None when ``data`` is not JSON."""
+    import json
+
+    from clipper.text.encoding import decode_bytes
+
+    try:
+        return json.loads(decode_bytes(data))
+    except (ValueError, RecursionError, InputError):
+        return None
+
+
+def _fetch_page(url: str, options: ImportOptions, origin: str | None = None) -> ArticleDraft:
     """Fetch ``url`` and extract one article (for --fetch-full). Raises InputError."""
-    items = _load_url(url, options, want_article=True)
+    items = _load_url(url, options, want_article=True, origin=origin)
     for item in items:
         if isinstance(item, ArticleDraft):
             if options.page_captures is not None:
@@ -289,10 +398,15 @@ def _fetch_page(url: str, options: ImportOptions) -> ArticleDraft:
     raise items[0] if items and isinstance(items[0], InputError) else InputError(f"{url}: no article text found")
 
 
-def _load_url(url: str, options: ImportOptions, want_article: bool = False) -> list[ArticleDraft | InputError]:
+def _load_url(url: str, options: ImportOptions, want_article: bool = False,
+              origin: str | None = None) -> list[ArticleDraft | InputError]:
+    """Fetch and parse ``url``. ``origin`` None: the user named it; otherwise it was
+    named inside a document (fetched from ``origin``, or "" for a file or stdin) and may
+    not reach a private address unless it is on that same origin."""
     from clipper.importers.fetch import fetch
     from clipper.importers.urls import canonical_url
 
+    trusted = None if origin is None else (origin or "")
     result = fetch(
         url,
         timeout=options.timeout,
@@ -302,6 +416,8 @@ def _load_url(url: str, options: ImportOptions, want_article: bool = False) -> l
         max_redirects=options.max_redirects,
         user_agent=options.user_agent,
         headers=options.request_headers,
+        private_ok=options.allow_private or origin is None,
+        trusted_origin=trusted or "",
     )
     if result.status == 304:
         from clipper.importers.fetch import NotModified
@@ -314,15 +430,21 @@ def _load_url(url: str, options: ImportOptions, want_article: bool = False) -> l
         kind = "feed"
     elif ctype in _TEXT_TYPES:
         kind = "text"
+    elif ctype in _JSON_TYPES:
+        kind = "json"
     elif ctype in ("application/octet-stream", "binary/octet-stream", "") or ctype.startswith("text/"):
         kind = sniff_kind(result.body)
     else:
         raise InputError(f"{url}: unsupported content type {ctype} (expected a web page, a feed or plain text)")
     if kind == "feed" and sniff_kind(result.body) == "opml":
         kind = "opml"
-    if want_article and kind in ("feed", "opml"):
+    if want_article and kind in ("feed", "opml", "json"):
         raise InputError(f"{url}: is a feed, not an article page")
-    items = _parse_bytes(result.body, url, kind=kind, options=options, base_url=result.url, charset=result.charset)
+    # A document fetched from a URL the user named (or from a trusted origin) may name
+    # other addresses on its own server.
+    doc_origin = url_origin(result.url) if (origin is None or url_origin(result.url) == origin) else ""
+    items = _parse_bytes(result.body, url, kind=kind, options=options, base_url=result.url, charset=result.charset,
+                         origin=doc_origin)
     _keep(items, result.body, "url", kind, url, options, result)
     for item in items:
         if isinstance(item, ArticleDraft) and not item.url:
@@ -348,6 +470,9 @@ def _keep(items: list, data: bytes, origin: str, kind: str | None, source: str, 
     return attach(items, original)
 
 
+_JSON_TYPES = {"application/json", "application/feed+json", "text/json"}
+
+
 def _parse_bytes(
     data: bytes,
     source: str,
@@ -355,22 +480,27 @@ def _parse_bytes(
     options: ImportOptions,
     base_url: str = "",
     charset: str | None = None,
+    origin: str = "",
 ) -> list[ArticleDraft | InputError]:
-    from clipper.text.encoding import looks_binary
+    from clipper.text.encoding import is_binary
 
     if not data.strip():
         raise InputError(f"{source}: empty, no article text found")
     if kind is None:
-        if looks_binary(data) and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if is_binary(data):
             raise InputError(f"{source}: looks like a binary file, not text")
         kind = sniff_kind(data)
+    elif kind in ("feed", "html"):
+        sniffed = sniff_kind(data)  # the content decides when it disagrees with the name
+        if sniffed == "opml" or (kind == "feed" and sniffed == "html" and not base_url):
+            kind = sniffed
 
     def fetch_page(url: str) -> ArticleDraft:
         if options.cancel is not None:
             options.cancel.raise_if_cancelled()
         if options.on_fetch is not None:
             options.on_fetch(url)
-        return _fetch_page(url, options)
+        return _fetch_page(url, options, origin=origin)
 
     if kind == "text":
         from clipper.importers import plaintext
@@ -386,36 +516,50 @@ def _parse_bytes(
     if kind == "feed":
         from clipper.importers.feed import parse_feed_bytes
 
-        if looks_binary(data) and not data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 has NULs
+        if is_binary(data):
             raise InputError(f"{source}: looks like a binary file, not a feed")
         return parse_feed_bytes(data, source, fetch_full=options.fetch_full, fetch_page=fetch_page, feed_url=base_url, charset=charset)
     if kind == "html":
+        from clipper.importers.bookmarks import looks_like_netscape_bookmarks, parse_netscape_bookmarks
         from clipper.importers.html import decode_html, extract_article
         from clipper.importers.readlater import looks_like_pocket, parse_pocket
 
         text = decode_html(data, header_charset=charset, source=source)
+        if looks_like_netscape_bookmarks(text):
+            return parse_netscape_bookmarks(text, source, fetch_full=options.fetch_full, fetch_page=fetch_page)
         if not base_url and looks_like_pocket(text):
             return parse_pocket(text, source, fetch_full=options.fetch_full, fetch_page=fetch_page)
         return [extract_article(text, source=source, url=base_url)]
     if kind == "opml":
-        # A subscription list met as stdin or a URL: its feeds one after the other here
-        # (a file named on the command line is expanded by expand_sources instead).
+        # A subscription list met as stdin, a URL or inside another list: its feeds one
+        # after the other here (a file named on the command line is expanded by
+        # expand_sources instead). Lists inside lists are followed one level deep.
         from clipper.importers.opml import feed_urls
 
+        if options.list_depth >= MAX_LIST_DEPTH + 1:
+            raise InputError(f"{source}: a subscription list inside a subscription list inside another: "
+                             "not followed (one level of nested lists is read)")
+        inner = replace(options, list_depth=options.list_depth + 1)
         items: list[ArticleDraft | InputError] = []
-        for url in feed_urls(data, source):
+        seen: set[str] = set()
+        for url in feed_urls(data, source, limit=MAX_LINKED_SOURCES):
+            key = _url_key(url)
+            if key in seen or key == _url_key(base_url):
+                continue
+            seen.add(key)
             try:
-                items.extend(_load_url(url, options))
+                items.extend(_load_url(url, inner, origin=origin))
             except InputError as exc:
                 items.append(exc)
         return items
-    if kind in ("instapaper", "wallabag"):
+    if kind == "json":
+        return _parse_json(data, source, options, fetch_page, charset)
+    if kind == "instapaper":
         from clipper.importers import readlater
         from clipper.text.encoding import decode_bytes
 
-        text = decode_bytes(data, source=source)
-        parse = readlater.parse_instapaper if kind == "instapaper" else readlater.parse_wallabag
-        return parse(text, source, fetch_full=options.fetch_full, fetch_page=fetch_page)
+        text = decode_bytes(data, declared=charset, source=source)
+        return readlater.parse_instapaper(text, source, fetch_full=options.fetch_full, fetch_page=fetch_page)
     raise InputError(f"{source}: unsupported kind of source")
 
 
@@ -423,5 +567,31 @@ def reparse(data: bytes, source: str, kind: str | None, *, base_url: str = "", c
             options: ImportOptions | None = None) -> list[ArticleDraft | InputError]:
     """Run today's parser for ``kind`` on kept original bytes (``clipper reextract``); no
     page is fetched."""
-    kind = {"pocket": "html", "": None}.get(kind or "", kind)
-    return _parse_bytes(data, source, kind=kind, options=options or ImportOptions(), base_url=base_url, charset=charset)
+    kind = {"pocket": "html", "wallabag": "json", "": None}.get(kind or "", kind)
+    return _checked_items(_parse_bytes(data, source, kind=kind, options=options or ImportOptions(), base_url=base_url,
+                                       charset=charset))
+
+
+def _parse_json(data: bytes, source: str, options: ImportOptions, fetch_page, charset: str | None):
+    """A JSON document by its shape: JSON Feed, bookmarks (Chrome, Firefox, Pinboard) or
+    a wallabag export; anything else is refused by name."""
+    import json
+
+    from clipper.importers import bookmarks, jsonfeed, readlater
+    from clipper.text.encoding import decode_bytes
+
+    text = decode_bytes(data, declared=charset, source=source)
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"{source}: not valid JSON ({str(exc).splitlines()[0][:80]})") from None
+    common = {"fetch_full": options.fetch_full, "fetch_page": fetch_page}
+    if jsonfeed.looks_like_json_feed(doc):
+        return jsonfeed.parse_json_feed(doc, source, **common)
+    shape = bookmarks.json_bookmarks_kind(doc)
+    if shape:
+        return bookmarks.parse_json_bookmarks(doc, shape, source, **common)
+    if readlater.looks_like_wallabag(doc):
+        return readlater.parse_wallabag_doc(doc, source, **common)
+    raise InputError(f"{source}: not a known JSON export (expected a JSON Feed, a wallabag export, "
+                     "or Chrome, Firefox or Pinboard bookmarks)")

@@ -173,15 +173,22 @@ def fetch(
     max_decompressed: int | None = None,
     max_redirects: int = 5,
     user_agent: str = USER_AGENT,
+    private_ok: bool = True,
+    trusted_origin: str = "",
     accept: str = "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5",
     headers: dict[str, str] | None = None,
 ) -> FetchResult:
     """GET ``url`` within every limit, following redirects. Raises InputError.
 
     ``headers``: extra request headers (e.g. If-None-Match / If-Modified-Since for a
-    conditional refresh); a 304 Not Modified answer to those is a result (empty body)."""
+    conditional refresh); a 304 Not Modified answer to those is a result (empty body).
+    ``private_ok`` False (a URL named inside a document, not by the user): every hop must
+    resolve to a public address, unless it is on ``trusted_origin`` (the server that
+    served the document, itself named by the user)."""
     extra_headers = dict(headers or {})
     check_url(url)
+    if not private_ok:
+        check_public(url, trusted_origin)
     connect_timeout = min(timeout, connect_timeout if connect_timeout is not None else 10.0)
     max_decompressed = max_decompressed if max_decompressed is not None else max_bytes
     deadline = time.monotonic() + timeout
@@ -205,6 +212,8 @@ def fetch(
                 if scheme not in FETCHABLE_SCHEMES:
                     raise InputError(f"{original}: redirect to a {scheme or 'non-http'}: URL refused ({target[:80]})")
                 check_url(target)
+                if not private_ok:
+                    check_public(target, trusted_origin)
                 if target in seen:
                     raise InputError(f"{original}: redirect loop (at {target})")
                 if len(redirects) >= max_redirects:
@@ -228,6 +237,50 @@ def fetch(
 
 
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+def _blocked_address(ip) -> bool:
+    mapped = getattr(ip, "ipv4_mapped", None)
+    ip = mapped or ip
+    return (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast or ip.is_reserved
+            or ip.is_unspecified or getattr(ip, "is_site_local", False))
+
+
+def check_public(url: str, trusted_origin: str = "") -> None:
+    """Refuse a URL named inside a document when its host is, or resolves to, a loopback,
+    private, link-local or otherwise non-public address (a list or an export must not make
+    Clipper probe the user's own network). The host is resolved here; through a proxy,
+    only names and literal addresses are checked (the proxy resolves)."""
+    import ipaddress
+
+    from clipper.importers import url_origin
+
+    if trusted_origin and url_origin(url) == trusted_origin:
+        return
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    refused = InputError(f"{url}: refused: a loopback or private address named inside a document "
+                         "(import that URL yourself to fetch it)")
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        raise refused
+    try:
+        if _blocked_address(ipaddress.ip_address(host)):
+            raise refused
+        return
+    except ValueError:
+        pass  # a name, not a literal address
+    if proxy_for(url) is not None:
+        return
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return  # the fetch itself reports the name that does not resolve
+    for info in infos:
+        try:
+            ip = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        except ValueError:
+            continue
+        if _blocked_address(ip):
+            raise refused
 
 
 @dataclass

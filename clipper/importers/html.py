@@ -3,7 +3,11 @@
 The article body comes from trafilatura (no hand-written boilerplate removal here). What
 this module adds is bookkeeping around it, and it never drops a paragraph trafilatura
 found except an exact repeat of the title or of the dek (which are stored beside the
-body):
+body, the dek once: clipper.text.standfirst):
+- trafilatura reads the page as it is: nothing is stripped before extraction (removing
+  scripts or objects first changes what it takes for the article), and a <noscript>
+  holding real text (blog platforms put the whole post there) is handed to it as a
+  <div>; active content never reaches what is stored, which is plain text;
 - paragraphs are rebuilt from trafilatura's XML body ("\n\n" between blocks, list items
   and table rows one per line); a word-count check falls back to trafilatura's own text
   lines if that rebuild ever lost a word;
@@ -15,6 +19,7 @@ Stored text is plain text: scripts, styles and iframes never reach it.
 """
 from __future__ import annotations
 
+import copy
 import email
 import email.policy
 import re
@@ -30,7 +35,8 @@ from clipper.errors import InputError
 from clipper.importers.metadata import detect_agency, guess_language, iso_date, normalise_language, outlet_name
 from clipper.importers.urls import canonical_url
 from clipper.models import ArticleDraft
-from clipper.text.encoding import decode_bytes, looks_binary
+from clipper.text.encoding import decode_bytes, is_binary, looks_binary
+from clipper.text.standfirst import settle_standfirst, trim_dek
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,7 @@ def declared_charset(data: bytes) -> str | None:
 
 def decode_html(data: bytes, header_charset: str | None = None, source: str = "page") -> str:
     """Bytes of a page -> str: header charset, else the page's own, else detection."""
-    if looks_binary(data):
+    if is_binary(data):
         raise InputError(f"{source}: looks like a binary file, not a web page")
     declared = header_charset or declared_charset(data)
     return decode_bytes(data, declared=declared, source=source)
@@ -220,6 +226,7 @@ def _page_facts(tree) -> dict:
 
 
 _ACTIVE_TAGS = ("script", "style", "iframe", "frame", "frameset", "noscript", "object", "embed", "template", "applet")
+NOSCRIPT_MIN_WORDS = 20  # a <noscript> with this much text is content, not a "turn on JavaScript" note
 
 
 def _strip_active(tree) -> None:
@@ -229,6 +236,13 @@ def _strip_active(tree) -> None:
         if parent is None:
             continue
         el.drop_tree()  # keeps the element's tail text
+
+
+def _open_noscript(tree) -> None:
+    """Let the extractor see <noscript> bodies: one holding real text becomes a <div>."""
+    for el in list(tree.iter("noscript")):
+        if len(_WORD.findall(el.text_content())) >= NOSCRIPT_MIN_WORDS:
+            el.tag = "div"
 
 
 def _parse_tree(text: str):
@@ -261,9 +275,12 @@ def extract_article(
         raise InputError(f"{source}: cannot parse the page as HTML, no article text found")
     try:
         facts = _page_facts(tree)
-        _strip_active(tree)
-        page_body = tree.find("body")
+        _open_noscript(tree)
+        shown = copy.deepcopy(tree)  # what a reader sees: active content out
+        _strip_active(shown)
+        page_body = shown.find("body")
         visible_key = _norm_key(page_body.text_content()) if page_body is not None else ""
+        active_key = " ".join(_norm_key(el.text_content()) for el in tree.iter(*_ACTIVE_TAGS))
     except ValueError:
         raise InputError(f"{source}: cannot parse the page as HTML, no article text found") from None
     try:
@@ -291,14 +308,22 @@ def extract_article(
         # The rebuild lost a word trafilatura found: trust trafilatura's own lines.
         blocks = _blocks_from_text(raw_text)
 
+    if active_key:
+        # What is stored is what a reader sees: text that only lives inside scripts,
+        # frames or objects (code, fallbacks) is left out.
+        blocks = [b for b in blocks if not (_norm_key(b) in active_key and _norm_key(b) not in visible_key)]
     title = clean_line(doc.title or "")
+    if title and _norm_key(title) in active_key and _norm_key(title) not in visible_key:
+        title = ""
     dek = clean_line(doc.description or "")
-    blocks, title, dek = _split_title_and_dek(blocks, title, dek)
+    if blocks and title and _norm_key(blocks[0]) == _norm_key(title):
+        blocks.pop(0)
     extra = {}
-    if dek and _norm_key(dek.rstrip(".… ")) not in visible_key:
+    if dek and _norm_key(trim_dek(dek).rstrip(".… ")) not in visible_key:
         # A meta description the page never shows is a search-engine summary, not the
         # standfirst a reader sees: keep it aside rather than in the article's text.
         extra["description"], dek = dek, ""
+    dek, blocks = settle_standfirst(dek, blocks, MIN_BODY_WORDS)
     body = "\n\n".join(blocks)
     if len(_WORD.findall(body)) < MIN_BODY_WORDS:
         raise InputError(f"{source}: no article text found")
@@ -357,33 +382,6 @@ def _split_tags(value) -> list[str]:
     if isinstance(value, str):
         value = value.split(",")
     return [clean_line(str(v)) for v in value][:30]
-
-
-def _split_title_and_dek(blocks: list[str], title: str, dek: str) -> tuple[list[str], str, str]:
-    """Drop a leading repeat of the title; make sure the dek is not also paragraph one."""
-    blocks = list(blocks)
-    if blocks and title and _norm_key(blocks[0]) == _norm_key(title):
-        blocks.pop(0)
-    if not dek:
-        return blocks, title, dek
-    dek_key = _norm_key(dek)
-    if not dek_key:
-        return blocks, title, ""
-    truncated = dek.rstrip().endswith(("...", "…"))
-    for i, block in enumerate(blocks[:3]):
-        key = _norm_key(block)
-        if key == dek_key:
-            blocks.pop(i)
-            return blocks, title, dek
-        stem = dek_key.rsplit(" ", 1)[0] if truncated else dek_key
-        if stem and key.startswith(stem) and len(stem) >= 20:
-            # The description is paragraph i cut short: keep the paragraph in the body
-            # unless it is a short standfirst placed before the body proper.
-            if i == 0 and len(block) <= 400 and "\n" not in block:
-                blocks.pop(i)
-                return blocks, title, block
-            return blocks, title, dek if not truncated else ""
-    return blocks, title, dek
 
 
 def parse_html_bytes(data: bytes, source: str, url: str = "", header_charset: str | None = None) -> ArticleDraft:

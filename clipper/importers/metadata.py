@@ -143,7 +143,7 @@ def guess_language(text: str) -> str:
     sample = text[:5000]
     if not sample.strip():
         return ""
-    counts = {"cyr": 0, "kana": 0, "hangul": 0, "han": 0, "greek": 0, "arabic": 0}
+    counts = {"cyr": 0, "kana": 0, "hangul": 0, "han": 0, "greek": 0, "arabic": 0, "thai": 0, "hebrew": 0}
     letters = 0
     for ch in sample:
         if not ch.isalpha():
@@ -162,6 +162,10 @@ def guess_language(text: str) -> str:
             counts["greek"] += 1
         elif 0x0600 <= o <= 0x06FF:
             counts["arabic"] += 1
+        elif 0x0E00 <= o <= 0x0E7F:
+            counts["thai"] += 1
+        elif 0x0590 <= o <= 0x05FF:
+            counts["hebrew"] += 1
     if letters:
         if counts["kana"] / letters > 0.05:
             return "ja"
@@ -175,6 +179,10 @@ def guess_language(text: str) -> str:
             return "el"
         if counts["arabic"] / letters > 0.3:
             return "ar"
+        if counts["thai"] / letters > 0.3:
+            return "th"
+        if counts["hebrew"] / letters > 0.3:
+            return "he"
     words = re.findall(r"[^\W\d_]+", sample.lower())
     if len(words) < 20:
         return ""

@@ -17,15 +17,19 @@ import lxml.html
 from lxml import etree
 
 from clipper.errors import InputError
-from clipper.importers.html import clean_line, fragment_to_text, strip_agency_from_author
+from clipper.importers.html import MIN_BODY_WORDS, clean_line, fragment_to_text, strip_agency_from_author
 from clipper.importers.metadata import detect_agency, guess_language, iso_date, normalise_language, outlet_name
 from clipper.importers.urls import canonical_url, is_fetchable
 from clipper.models import ArticleDraft
+from clipper.text.standfirst import settle_text
 
 NO_TEXT = "no article text in export; use --fetch-full"
 FetchPage = Callable[[str], ArticleDraft]
 
-INSTAPAPER_REQUIRED = ["url", "title", "selection", "folder", "timestamp"]
+# Instapaper has shipped URL,Title,Selection,Folder then added Timestamp (and Tags): only
+# the URL column is needed, every other one is read when it is there.
+INSTAPAPER_REQUIRED = ["url"]
+INSTAPAPER_COLUMNS = ["url", "title", "selection", "folder", "timestamp", "tags"]
 _POCKET_RX = re.compile(r"<a\s[^>]*\btime_added\s*=", re.I)
 
 
@@ -34,7 +38,7 @@ def looks_like_pocket(text: str) -> bool:
     return "<title>pocket export</title>" in head or bool(_POCKET_RX.search(text[:200_000]))
 
 
-def _split_tags(value) -> list[str]:
+def split_tags(value) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):
@@ -56,7 +60,7 @@ def _split_tags(value) -> list[str]:
     return out[:30]
 
 
-def _finish(
+def finish_entry(
     label: str,
     *,
     url: str,
@@ -72,9 +76,16 @@ def _finish(
     source: str,
     fetch_full: bool,
     fetch_page: FetchPage | None,
+    note: str = "",
+    link_only: bool = False,
 ) -> ArticleDraft | InputError:
+    """One export entry -> a draft: its body, the fetched page (--fetch-full), a
+    link-only entry (``link_only``: the note and the address as its text), or a failure."""
     text = body_text or (fragment_to_text(body_html) if body_html else "")
     page: ArticleDraft | None = None
+    if not text.strip() and link_only and not fetch_full and url:
+        text = "\n\n".join(x for x in (note, url) if x)
+        extra = {**extra, "link_only": True}
     if not text.strip():
         if not fetch_full or fetch_page is None:
             return InputError(f"{label}: {NO_TEXT}")
@@ -86,6 +97,9 @@ def _finish(
             return InputError(f"{label}: {exc}")
         text = page.text
         dek = dek or page.dek
+        if note:
+            extra = {**extra, "note": note}
+    dek, text = settle_text(dek, text, min_words=MIN_BODY_WORDS)
     author = author or (page.author if page else "")
     return ArticleDraft(
         title=title or (page.title if page else "") or url or text[:80],
@@ -133,11 +147,11 @@ def parse_pocket(text: str, source: str, *, fetch_full: bool = False, fetch_page
         if section:
             extra["pocket_section"] = section
         items.append(
-            _finish(
+            finish_entry(
                 label,
                 url=_url(href),
                 title=title if title != href else "",
-                tags=_split_tags(a.get("tags") or ""),
+                tags=split_tags(a.get("tags") or ""),
                 published=None,
                 extra=extra,
                 source=f"{source}#{number}",
@@ -161,7 +175,8 @@ def parse_instapaper(text: str, source: str, *, fetch_full: bool = False, fetch_
     if missing:
         got = ",".join(h for h in header[:8] if h) or "nothing"
         raise InputError(
-            f"{source}: not an Instapaper CSV export (expected columns URL,Title,Selection,Folder,Timestamp; found {got})"
+            f"{source}: not an Instapaper CSV export (expected a URL column, as in URL,Title,Selection,Folder"
+            f"[,Timestamp]; found {got})"
         )
     items: list[ArticleDraft | InputError] = []
     try:
@@ -176,12 +191,14 @@ def parse_instapaper(text: str, source: str, *, fetch_full: bool = False, fetch_
             selection = clean_line(row.get("selection", ""))
             folder = clean_line(row.get("folder", ""))
             extra = {"instapaper_folder": folder} if folder else {}
+            if selection:  # the reader's highlight: the dek only when not already in the text
+                extra["selection"] = selection[:1000]
             items.append(
-                _finish(
+                finish_entry(
                     label,
                     url=url,
                     title=title,
-                    tags=_split_tags(row.get("tags", "")),
+                    tags=split_tags(row.get("tags", "")),
                     published=None,
                     dek=selection[:1000],
                     extra=extra | ({"saved_at": iso_date(row.get("timestamp"))} if iso_date(row.get("timestamp")) else {}),
@@ -199,11 +216,22 @@ def parse_instapaper(text: str, source: str, *, fetch_full: bool = False, fetch_
 
 # ------------------------------------------------------------------------- wallabag
 
+def looks_like_wallabag(doc) -> bool:
+    """A wallabag export or API dump: a list (or wrapped list) of entries with a url."""
+    if isinstance(doc, dict):
+        doc = (doc.get("_embedded") or {}).get("items") or doc.get("items") or doc.get("entries")
+    return isinstance(doc, list) and any(isinstance(x, dict) and "url" in x for x in doc)
+
+
 def parse_wallabag(text: str, source: str, *, fetch_full: bool = False, fetch_page: FetchPage | None = None) -> list[ArticleDraft | InputError]:
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise InputError(f"{source}: not valid JSON ({str(exc).splitlines()[0][:80]})") from None
+    return parse_wallabag_doc(data, source, fetch_full=fetch_full, fetch_page=fetch_page)
+
+
+def parse_wallabag_doc(data, source: str, *, fetch_full: bool = False, fetch_page: FetchPage | None = None) -> list[ArticleDraft | InputError]:
     if isinstance(data, dict):
         # API dumps wrap entries: {"_embedded": {"items": [...]}} or {"items": [...]}
         data = (data.get("_embedded") or {}).get("items") or data.get("items") or data.get("entries")
@@ -223,11 +251,11 @@ def parse_wallabag(text: str, source: str, *, fetch_full: bool = False, fetch_pa
         extra = {k: entry[k] for k in ("id", "is_archived", "is_starred", "created_at") if k in entry and entry[k] is not None}
         content = entry.get("content")
         items.append(
-            _finish(
+            finish_entry(
                 label,
                 url=_url(raw_url),
                 title=title,
-                tags=_split_tags(entry.get("tags")),
+                tags=split_tags(entry.get("tags")),
                 published=iso_date(entry.get("published_at")) if entry.get("published_at") else None,
                 body_html=content if isinstance(content, str) else "",
                 author=author,

@@ -34,7 +34,7 @@ def export(tmp_path):
 
 def test_each_fetched_page_is_reported(export, lib):
     path, server = export
-    job = importing.import_sources(lib, [str(path)], options=ImportOptions(fetch_full=True))
+    job = importing.import_sources(lib, [str(path)], options=ImportOptions(fetch_full=True, allow_private=True))
     labels = []
     try:
         while True:
@@ -53,7 +53,7 @@ def test_each_fetched_page_is_reported(export, lib):
 def test_cancel_between_page_fetches_stops_and_stores_nothing(export, lib):
     path, server = export
     token = CancelToken()
-    job = importing.import_sources(lib, [str(path)], options=ImportOptions(fetch_full=True),
+    job = importing.import_sources(lib, [str(path)], options=ImportOptions(fetch_full=True, allow_private=True),
                                    cancel=token)
     try:
         while True:

@@ -48,7 +48,7 @@ def _serve_pocket(server, tmp_path) -> Path:
 
 def test_pocket_with_fetch_full(server, tmp_path):
     export = _serve_pocket(server, tmp_path)
-    items = load_source_items(str(export), ImportOptions(timeout=1.0, fetch_full=True))
+    items = load_source_items(str(export), ImportOptions(timeout=1.0, fetch_full=True, allow_private=True))
     first, second, third = items
     assert first.title == "Spring tides to peak this weekend"
     assert first.url == server.url("/2024/spring-tides")
@@ -73,9 +73,12 @@ def test_instapaper_csv_with_fetch_full(server, tmp_path):
     server.body("/2024/sea-wall", PAGE.format(title="Sea wall").encode())
     export = tmp_path / "instapaper.csv"
     export.write_text(text)
-    first, second, third = load_source_items(str(export), ImportOptions(timeout=1.0, fetch_full=True))
+    first, second, third = load_source_items(str(export), ImportOptions(timeout=1.0, fetch_full=True, allow_private=True))
     assert first.title == "Spring tides to peak this weekend"
-    assert first.dek == "Forecasters expect the highest tides of the year on Sunday."
+    # the highlight starts the page's first paragraph: kept aside, never stored twice
+    assert first.dek == ""
+    assert first.extra["selection"] == "Forecasters expect the highest tides of the year on Sunday."
+    assert first.text.startswith("Forecasters expect the highest tides of the year on Sunday, with surges")
     assert first.tags == ["coast", "weather"]
     assert first.url == server.url("/2024/spring-tides")
     assert first.extra["instapaper_folder"] == "Unread"
@@ -110,9 +113,9 @@ def test_wallabag_json_bodies_come_from_the_export():
     "content, message",
     [
         ("{not json", "not valid JSON"),
-        ('{"name": "settings"}', "not a wallabag JSON export"),
-        ("[1, 2, 3]", "not a wallabag JSON export"),
-        ('[{"title": "no url"}]', "not a wallabag JSON export"),
+        ('{"name": "settings"}', "not a known JSON export"),
+        ("[1, 2, 3]", "not a known JSON export"),
+        ('[{"title": "no url"}]', "not a known JSON export"),
     ],
 )
 def test_bad_wallabag_json(tmp_path, content, message):
