@@ -20,6 +20,9 @@ def register(sub, common) -> None:
     p.add_argument("--date", help="override the published date (YYYY-MM-DD)")
     p.add_argument("--url", help="override the URL")
     p.add_argument("--fetch-full", action="store_true", help="fetch full pages for feed/export entries without a body")
+    p.add_argument("--allow-private", action="store_true",
+                   help="let URLs named inside a document (OPML, feed, bookmarks, export) reach loopback or "
+                        "private network addresses")
     p.add_argument("--max-size", type=positive_int, metavar="MB", help="size cap per file in MB (default 20)")
     p.add_argument("--timeout", type=float, metavar="S", help="network timeout in seconds (default 20)")
     p.add_argument("--no-update", action="store_true",
@@ -70,7 +73,7 @@ def cmd_import(args) -> int:
     from clipper.tags import check_name
 
     options = ImportOptions(max_bytes=args.max_size * 1024 * 1024 if args.max_size else DEFAULT_MAX_BYTES,
-                            fetch_full=args.fetch_full)
+                            fetch_full=args.fetch_full, allow_private=args.allow_private)
     if args.timeout:
         options.timeout = args.timeout
     from clipper.importers.urls import web_url

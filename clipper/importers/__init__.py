@@ -490,10 +490,12 @@ def _parse_bytes(
         if is_binary(data):
             raise InputError(f"{source}: looks like a binary file, not text")
         kind = sniff_kind(data)
-    elif kind in ("feed", "html"):
-        sniffed = sniff_kind(data)  # the content decides when it disagrees with the name
-        if sniffed == "opml" or (kind == "feed" and sniffed == "html" and not base_url):
+    elif kind in ("feed", "html") and not base_url:
+        sniffed = sniff_kind(data)  # a file's content decides when it disagrees with its name
+        if sniffed in ("opml", "feed", "html", "json") and sniffed != kind:
             kind = sniffed
+    elif kind == "feed" and sniff_kind(data) == "opml":
+        kind = "opml"
 
     def fetch_page(url: str) -> ArticleDraft:
         if options.cancel is not None:

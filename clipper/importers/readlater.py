@@ -189,6 +189,7 @@ def parse_instapaper(text: str, source: str, *, fetch_full: bool = False, fetch_
                 items.append(InputError(f"{label}: no URL"))
                 continue
             selection = clean_line(row.get("selection", ""))
+            saved = iso_date(row.get("timestamp") or row.get("time_added"))  # Pocket's CSV says time_added
             folder = clean_line(row.get("folder", ""))
             extra = {"instapaper_folder": folder} if folder else {}
             if selection:  # the reader's highlight: the dek only when not already in the text
@@ -201,7 +202,7 @@ def parse_instapaper(text: str, source: str, *, fetch_full: bool = False, fetch_
                     tags=split_tags(row.get("tags", "")),
                     published=None,
                     dek=selection[:1000],
-                    extra=extra | ({"saved_at": iso_date(row.get("timestamp"))} if iso_date(row.get("timestamp")) else {}),
+                    extra=extra | ({"saved_at": saved} if saved else {}),
                     source=f"{source}#{number}",
                     fetch_full=fetch_full,
                     fetch_page=fetch_page,

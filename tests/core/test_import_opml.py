@@ -101,3 +101,82 @@ def test_bad_opml_is_refused_clearly(tmp_path, data, message, lib):
     assert report.imported == [] and len(report.failed) == 1
     assert message.split()[0] in report.failed[0]["error"] or "refused" in report.failed[0]["error"]
     assert lib.search("*").total == 0
+
+
+# ------------------------------------------------- limits: depth, count, repeats, addresses
+
+def test_a_list_that_names_itself_is_read_once(server):
+    server.body("/subs", _opml(server.url("/subs"), server.url("/valley.xml")), "text/x-opml")
+    items = load_source_items(server.url("/subs"), ImportOptions())
+    assert sorted(i.title for i in items) == ["Bridge repairs close the river road",
+                                              "Orchard growers expect a late harvest"]
+    assert server.hits["/subs"] == 1
+
+
+def test_lists_naming_each_other_stop_after_one_nested_level(server):
+    server.body("/a", _opml(server.url("/b")), "text/x-opml")
+    server.body("/b", _opml(server.url("/a"), server.url("/valley.xml")), "text/x-opml")
+    items = load_source_items(server.url("/a"), ImportOptions())
+    titles = sorted(i.title for i in items if not isinstance(i, InputError))
+    assert titles == ["Bridge repairs close the river road", "Orchard growers expect a late harvest"]
+    errors = [str(i) for i in items if isinstance(i, InputError)]
+    assert len(errors) == 1 and "not followed" in errors[0]
+    assert server.hits["/a"] <= 2 and server.hits["/b"] == 1
+
+
+def test_a_file_list_naming_a_list_follows_one_level(tmp_path, server, lib):
+    server.body("/inner", _opml(server.url("/harbour.xml"), server.url("/inner")), "text/x-opml")
+    path = tmp_path / "subs.opml"
+    path.write_bytes(_opml(server.url("/inner")))
+    report = run_job(importing.import_sources(lib, [str(path)], options=ImportOptions(allow_private=True)))
+    assert [e["title"] for e in report.imported] == ["Dredging starts in the outer basin"]
+    assert server.hits["/inner"] == 1
+
+
+def test_private_addresses_named_in_a_file_are_never_fetched(tmp_path, server, lib):
+    path = tmp_path / "subs.opml"
+    path.write_bytes(_opml(server.url("/harbour.xml"), "http://localhost:1/feed", "http://10.11.12.13/feed",
+                           "http://[::1]:1/feed"))
+    report = run_job(importing.import_sources(lib, [str(path)]))
+    assert report.imported == [] and len(report.failed) == 4
+    assert all("loopback or private address" in f["error"] for f in report.failed)
+    assert server.hits["/harbour.xml"] == 0
+    # the same feed named by the user is fetched
+    report = run_job(importing.import_sources(lib, [server.url("/harbour.xml")]))
+    assert [e["title"] for e in report.imported] == ["Dredging starts in the outer basin"]
+
+
+def test_a_name_that_resolves_to_a_private_address_is_refused(monkeypatch):
+    import socket
+
+    from clipper.importers.fetch import check_public
+
+    real = socket.getaddrinfo
+
+    def fake(host, *args, **kwargs):
+        if host == "intranet.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.168.1.20", 0))]
+        if host == "public.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", 0))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    with pytest.raises(InputError, match="loopback or private"):
+        check_public("http://intranet.example/feed")
+    check_public("http://public.example/feed")  # no error
+    for url in ("http://169.254.169.254/latest/meta-data", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/",
+                "http://printer.local/"):
+        with pytest.raises(InputError, match="loopback or private"):
+            check_public(url)
+    # the server that served the list may be asked for its own feeds
+    check_public("http://192.168.1.20:8080/feed", trusted_origin="http://192.168.1.20:8080")
+
+
+def test_a_huge_list_is_capped_and_repeats_dropped(tmp_path):
+    from clipper.importers import MAX_LINKED_SOURCES
+
+    urls = [f"https://feeds.invalid/{i}" for i in range(MAX_LINKED_SOURCES + 200)]
+    path = tmp_path / "big.opml"
+    path.write_bytes(_opml(*(urls + urls[:50] + ["https://feeds.invalid/0?utm_source=x"])))
+    out = expand_sources([str(path)])
+    assert out == urls[:MAX_LINKED_SOURCES]
