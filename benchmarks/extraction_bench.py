@@ -114,6 +114,20 @@ VOCAB = {
     },
 }
 
+VOCAB["ru"] = {
+    "subj": ["Городской совет", "Министр здравоохранения", "Местные рыбаки", "Транспортное управление",
+             "Группа жителей", "Центральный банк", "Профсоюзы", "Школьный совет", "Фермеры долины"],
+    "verb": ["одобрил", "отклонил", "поставил под сомнение", "объявил", "отложил", "защитил", "раскритиковал",
+             "опубликовал", "профинансировал"],
+    "obj": ["план восстановления старого моста", "бюджет на следующий год", "новые правила ночной работы",
+            "доклад о наводнениях на реке", "закрытие двух сельских больниц", "повышение платы за парковку",
+            "расписание новой трамвайной линии", "исследование качества воздуха у школ"],
+    "tail": ["во вторник", "после долгих споров", "несмотря на протесты", "в начале недели",
+             "в заявлении в понедельник вечером", "после месяцев переговоров", "на открытом собрании"],
+    "quote": ["Мы выслушали все опасения", "Никто не спросил жителей", "Цифры просто не сходятся"],
+    "said": "сказал", "heads": ["Что дальше", "Предыстория", "Реакция", "Стоимость"],
+}
+
 NAMES = ["Alice Marsh", "Tom Reed", "Priya Shah", "Jonas Weber", "Claire Dubois", "Marta López", "Sam Okafor",
          "Elena Rossi", "Hugo Martin", "Nina Petrova", "Owen Hughes", "Lea Schmidt"]
 PEOPLE = ["Maria Keller", "John Evans", "Sophie Laurent", "Diego Ruiz", "Anna Novak", "Peter Hall", "Ines Costa"]
@@ -131,6 +145,7 @@ class Page:
     lang: str
     html: str
     truth: str  # standfirst + body paragraphs, "\n\n" between
+    data: bytes = b""  # the page as bytes when decoding is part of the test (edge pages)
 
 
 class Writer:
@@ -444,6 +459,158 @@ TEMPLATES = {
 LANGS = ["en", "en", "en", "fr", "de", "es"]
 
 
+# ----------------------------------------------------------------- edge pages
+# Built to show what real collections showed (issue 16): 1 mojibake, 2 the standfirst
+# twice, 9 bodies in <noscript> / behind <object>, 10 a page whose only paragraph is its
+# description, 11 a description with related teasers. Each returns (html, truth, data):
+# ``data`` is the page's bytes when decoding is part of what is tested.
+
+def _plain_page(w: Writer, body_html: str, *, dek_meta: str = "", shown_dek: str = "", charset: str = "utf-8",
+                head_extra: str = "", title: str | None = None) -> str:
+    title = title or w.title()
+    meta = f"<meta name='description' content='{esc(dek_meta)}'>" if dek_meta else ""
+    cs = f"<meta charset='{charset}'>" if charset else ""
+    standfirst = f"<p class='standfirst'>{esc(shown_dek)}</p>" if shown_dek else ""
+    return (f"<!DOCTYPE html><html lang='{w.lang}'><head>{cs}<title>{esc(title)}</title>{meta}{head_extra}</head>"
+            f"<body>{nav(w)}<main><article><h1>{esc(title)}</h1>{standfirst}"
+            f"<div class='byline'>By {esc(w.rng.choice(NAMES))}</div><div class='article-body'>{body_html}</div>"
+            f"</article>{related(w)}</main>{footer(w, w.rng.choice(OUTLETS))}</body></html>")
+
+
+def _paras(w: Writer, lo: int = 4, hi: int = 7) -> list[str]:
+    out: list[str] = []
+    for _ in range(w.rng.randint(lo, hi)):
+        para = w.paragraph()
+        while para in out:
+            para = w.paragraph()
+        out.append(para)
+    return out
+
+
+def _as_browser_read_it(text: str) -> str:
+    """UTF-8 text read as windows-1252 the way browsers do (bytes 0x81, 0x8D ... that
+    windows-1252 leaves undefined become the C1 controls U+0081 ...): mojibake."""
+    return "".join(chr(b) if 0x80 <= b <= 0x9F and bytes([b]).decode("cp1252", "replace") == "\ufffd"
+                   else bytes([b]).decode("cp1252") for b in text.encode("utf-8"))
+
+
+def e_utf8_bad_byte(w: Writer):
+    """Item 1: a page declaring UTF-8 with one invalid byte."""
+    paras = _paras(w)
+    html = _plain_page(w, "".join(f"<p>{esc(p)}</p>" for p in paras))
+    data = html.encode("utf-8")
+    at = data.index(esc(paras[1]).encode("utf-8")) + 10
+    return html, paras, data[:at] + b"\xff" + data[at:]
+
+
+def e_legacy_undeclared(w: Writer):
+    """Item 1: legacy encoding, nothing declared (KOI8-R / windows-1251 / windows-1252)."""
+    paras = _paras(w)
+    html = _plain_page(w, "".join(f"<p>{esc(p)}</p>" for p in paras), charset="")
+    codec = {"ru": w.rng.choice(["koi8-r", "cp1251"])}.get(w.lang, "cp1252")
+    return html, paras, html.encode(codec, errors="replace")
+
+
+def e_wrong_declaration(w: Writer):
+    """Item 1: declares UTF-8, holds windows-1252 (or KOI8-R) bytes."""
+    paras = _paras(w)
+    html = _plain_page(w, "".join(f"<p>{esc(p)}</p>" for p in paras))
+    return html, paras, html.encode("koi8-r" if w.lang == "ru" else "cp1252", errors="replace")
+
+
+def e_source_mojibake(w: Writer):
+    """Item 1: the page itself holds mojibake (UTF-8 once read as windows-1252)."""
+    paras = _paras(w)
+    garbled = [_as_browser_read_it(p) for p in paras]
+    html = _plain_page(w, "".join(f"<p>{esc(p)}</p>" for p in garbled))
+    return html, paras, html.encode("utf-8")
+
+
+def e_dek_is_lead(w: Writer):
+    """Item 2: the description is the lead paragraph, shown as standfirst and lead."""
+    paras = _paras(w)
+    html = _plain_page(w, "".join(f"<p>{esc(p)}</p>" for p in paras), dek_meta=paras[0], shown_dek=paras[0])
+    return html, paras, b""
+
+
+def e_dek_in_lead(w: Writer):
+    """Item 2: the description is the lead paragraph's first sentence."""
+    paras = _paras(w)
+    lead = paras[0] if paras[0].count(".") > 1 else paras[0] + " " + w.sentence()
+    paras[0] = lead
+    first = lead.split(". ")[0] + "."
+    html = _plain_page(w, "".join(f"<p>{esc(p)}</p>" for p in paras), dek_meta=first)
+    return html, paras, b""
+
+
+def e_dek_truncated(w: Writer):
+    """Item 2: the description is the lead cut short with an ellipsis."""
+    paras = _paras(w)
+    html = _plain_page(w, "".join(f"<p>{esc(p)}</p>" for p in paras), dek_meta=paras[0][:110].rsplit(" ", 1)[0] + "\u2026")
+    return html, paras, b""
+
+
+def e_noscript(w: Writer):
+    """Item 9: the whole post lives in <noscript> (a blog platform's app shell)."""
+    paras = _paras(w)
+    title = w.title()
+    html = (f"<!DOCTYPE html><html lang='{w.lang}'><head><meta charset='utf-8'><title>{esc(title)}</title>"
+            "<script src='/app.js'></script></head><body><div id='root'></div>"
+            "<noscript><p>This site works best with JavaScript enabled.</p></noscript>"
+            f"<noscript><article><h1>{esc(title)}</h1>" + "".join(f"<p>{esc(p)}</p>" for p in paras)
+            + "</article></noscript><script>boot({posts: []});</script></body></html>")
+    return html, paras, b""
+
+
+def e_outdated_banner(w: Writer):
+    """Item 9: an <object> with an "outdated browser" fallback before the article."""
+    paras = _paras(w)
+    banner = ("<div class='browser-warning'><object data='/check.swf' type='application/x-shockwave-flash'>"
+              "<p>Your browser is out of date. Please update your browser to see this website correctly.</p>"
+              "</object></div>")
+    html = _plain_page(w, "".join(f"<p>{esc(p)}</p>" for p in paras), head_extra="<script>var legacy = true;</script>")
+    html = html.replace("<main>", "<main>" + banner, 1)
+    return html, paras, b""
+
+
+def e_only_paragraph(w: Writer):
+    """Item 10: the page's only paragraph is also its description."""
+    para = " ".join(w.sentence() for _ in range(3))
+    html = _plain_page(w, f"<p>{esc(para)}</p>", dek_meta=para)
+    return html, [para], b""
+
+
+def e_dek_teasers(w: Writer):
+    """Item 11: the description carries related-article teasers after the standfirst."""
+    paras = _paras(w)
+    dek = w.sentence()
+    teasers = " | ".join(w.title() for _ in range(3))
+    html = _plain_page(w, "".join(f"<p>{esc(p)}</p>" for p in paras), dek_meta=f"{dek} Read more: {teasers}",
+                       shown_dek=dek)
+    return html, [dek] + paras, b""
+
+
+EDGE_TEMPLATES = {
+    "utf8-bad-byte": (e_utf8_bad_byte, 1), "legacy-undeclared": (e_legacy_undeclared, 1),
+    "wrong-charset": (e_wrong_declaration, 1), "source-mojibake": (e_source_mojibake, 1),
+    "dek-is-lead": (e_dek_is_lead, 2), "dek-in-lead": (e_dek_in_lead, 2), "dek-truncated": (e_dek_truncated, 2),
+    "noscript-body": (e_noscript, 9), "object-banner": (e_outdated_banner, 9),
+    "only-paragraph": (e_only_paragraph, 10), "dek-teasers": (e_dek_teasers, 11),
+}
+EDGE_LANGS = ["en", "fr", "de", "ru"]
+
+
+def generate_edge_pages(per_template: int = 4, seed: int = SEED) -> list[Page]:
+    pages = []
+    for t, (name, (build, _item)) in enumerate(EDGE_TEMPLATES.items()):
+        for i in range(per_template):
+            lang = EDGE_LANGS[i % len(EDGE_LANGS)]
+            rng = random.Random(seed * 7919 + t * 100 + i)
+            html, truth, data = build(Writer(rng, lang))
+            pages.append(Page(f"edge-{name}-{i}-{lang}", name, lang, html, "\n\n".join(truth), data))
+    return pages
+
+
 def generate_pages(count: int = 48, seed: int = SEED) -> list[Page]:
     pages = []
     names = list(TEMPLATES)
@@ -473,31 +640,77 @@ def score(ours: str, truth: str) -> tuple[float, float, float, int, int, int]:
     return p, r, f, inter, na, nb
 
 
-def run_trafilatura(html: str) -> str:
+def run_trafilatura(page) -> str:
     import trafilatura
 
-    return trafilatura.extract(html) or ""
+    source = page if isinstance(page, str) else (page.data or page.html)
+    return trafilatura.extract(source) or ""
 
 
-def run_clipper(html: str, settings=None) -> str:
+def clipper_draft(page, settings=None):
+    """The draft Clipper stores for a page (None when it refuses it)."""
     from clipper.errors import InputError
-    from clipper.importers.html import DEFAULT_SETTINGS, extract_article
+    from clipper.importers import _checked_items
+    from clipper.importers.html import DEFAULT_SETTINGS, extract_article, parse_html_bytes
 
+    settings = settings or DEFAULT_SETTINGS
     try:
-        draft = extract_article(html, source="bench", settings=settings or DEFAULT_SETTINGS)
+        if isinstance(page, str):
+            draft = extract_article(page, source="bench", settings=settings)
+        elif page.data:
+            draft = parse_html_bytes(page.data, source="bench")
+        else:
+            draft = extract_article(page.html, source="bench", settings=settings)
     except InputError:
-        return ""
-    return "\n\n".join(x for x in (draft.dek, draft.text) if x)
+        return None
+    return _checked_items([draft])[0]  # the mojibake check every import runs
+
+
+def run_clipper(page, settings=None) -> str:
+    draft = clipper_draft(page, settings)
+    return "\n\n".join(x for x in (draft.dek, draft.text) if x) if draft is not None else ""
 
 
 def evaluate(pages, fn) -> dict:
     rows, times = [], []
     for page in pages:
         start = time.perf_counter()
-        out = fn(page.html)
+        out = fn(page)
         times.append(time.perf_counter() - start)
         rows.append((page, score(out, page.truth)))
     return {"rows": rows, "times": times}
+
+
+def _key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", (text or "").casefold()))
+
+
+def quality(pages) -> dict:
+    """Share of pages whose dek is repeated in the body, and of pages stored as mojibake,
+    for Clipper's stored text and for trafilatura alone (its description vs its text)."""
+    import trafilatura
+
+    from clipper.text.encoding import is_mojibake
+
+    out = {"clipper_dek_repeated": [], "clipper_mojibake": [], "clipper_refused": [],
+           "traf_dek_repeated": [], "traf_mojibake": []}
+    for page in pages:
+        draft = clipper_draft(page)
+        if draft is None:
+            out["clipper_refused"].append(page.name)
+        else:
+            if draft.dek and _key(draft.dek) and _key(draft.dek) in _key(draft.text):
+                out["clipper_dek_repeated"].append(page.name)
+            if is_mojibake("\n".join((draft.title, draft.dek, draft.text))):
+                out["clipper_mojibake"].append(page.name)
+        doc = trafilatura.bare_extraction(page.data or page.html, with_metadata=True)
+        text = (doc.text or "") if doc is not None else ""
+        desc = (doc.description or "") if doc is not None else ""
+        if desc and _key(desc) and _key(desc) in _key(text):
+            out["traf_dek_repeated"].append(page.name)
+        if is_mojibake(text):
+            out["traf_mojibake"].append(page.name)
+    return out
 
 
 def summary(result, template: str | None = None) -> tuple[float, float, float, float]:
@@ -517,47 +730,82 @@ def pct(values, q):
     return values[k]
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--pages", type=int, default=48)
-    ap.add_argument("--tune", action="store_true", help="also score other trafilatura settings")
-    ap.add_argument("--write", metavar="DIR", help="write the generated pages and truths to DIR")
-    ap.add_argument("--worst", type=int, default=0, help="list the N worst pages for Clipper")
-    args = ap.parse_args(argv)
-    pages = generate_pages(args.pages)
-    if args.write:
-        out = Path(args.write)
-        out.mkdir(parents=True, exist_ok=True)
-        for p in pages:
-            (out / f"{p.name}.html").write_text(p.html, encoding="utf-8")
-            (out / f"{p.name}.truth.txt").write_text(p.truth, encoding="utf-8")
-    run_trafilatura(pages[0].html)  # warm-up (imports, caches) outside the timings
-    run_clipper(pages[0].html)
-    a = evaluate(pages, run_trafilatura)
-    b = evaluate(pages, run_clipper)
-    print(f"Extraction benchmark: {len(pages)} generated pages, {len(TEMPLATES)} templates, languages {sorted(set(LANGS))}")
-    print("Scores: bag of word 4-grams; P/R/F1 are means over pages, micro-F1 pools all 4-grams.\n")
-    header = f"{'template':<11} {'n':>3} | {'(a) trafilatura P   R    F1':>28} | {'(b) Clipper P    R    F1':>26} | {'F1 b/a':>6}"
+def _table(a, b, templates, pages) -> None:
+    header = f"{'template':<17} {'n':>3} | {'(a) trafilatura P   R    F1':>28} | {'(b) Clipper P    R    F1':>26} | {'F1 b/a':>6}"
     print(header)
     print("-" * len(header))
-    for template in list(TEMPLATES) + [None]:
+    for template in list(templates) + [None]:
         n = sum(1 for p in pages if template is None or p.template == template)
+        if not n:
+            continue
         sa, sb = summary(a, template), summary(b, template)
         name = template or "ALL"
         if template is None:
             print("-" * len(header))
         ratio = sb[2] / sa[2] if sa[2] else float("nan")
-        print(f"{name:<11} {n:>3} | {sa[0]:>14.3f} {sa[1]:.3f} {sa[2]:.3f} | {sb[0]:>12.3f} {sb[1]:.3f} {sb[2]:.3f} | {ratio:>6.3f}")
+        print(f"{name:<17} {n:>3} | {sa[0]:>14.3f} {sa[1]:.3f} {sa[2]:.3f} | {sb[0]:>12.3f} {sb[1]:.3f} {sb[2]:.3f} | {ratio:>6.3f}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--pages", type=int, default=48)
+    ap.add_argument("--edge", type=int, default=4, metavar="N",
+                    help="edge pages per edge template (mojibake, standfirst, noscript ...; 0: none)")
+    ap.add_argument("--tune", action="store_true", help="also score other trafilatura settings")
+    ap.add_argument("--write", metavar="DIR", help="write the generated pages and truths to DIR")
+    ap.add_argument("--worst", type=int, default=0, help="list the N worst pages for Clipper")
+    args = ap.parse_args(argv)
+    pages = generate_pages(args.pages)
+    edge = generate_edge_pages(args.edge) if args.edge > 0 else []
+    if args.write:
+        out = Path(args.write)
+        out.mkdir(parents=True, exist_ok=True)
+        for p in pages + edge:
+            if p.data:
+                (out / f"{p.name}.html").write_bytes(p.data)
+            else:
+                (out / f"{p.name}.html").write_text(p.html, encoding="utf-8")
+            (out / f"{p.name}.truth.txt").write_text(p.truth, encoding="utf-8")
+    run_trafilatura(pages[0])  # warm-up (imports, caches) outside the timings
+    run_clipper(pages[0])
+    a = evaluate(pages, run_trafilatura)
+    b = evaluate(pages, run_clipper)
+    print(f"Extraction benchmark: {len(pages)} generated pages, {len(TEMPLATES)} templates, languages {sorted(set(LANGS))}")
+    print("Scores: bag of word 4-grams; P/R/F1 are means over pages, micro-F1 pools all 4-grams.\n")
+    _table(a, b, TEMPLATES, pages)
     sa, sb = summary(a), summary(b)
     print(f"\nmacro F1: (a) {sa[2]:.4f}  (b) {sb[2]:.4f}  ratio (b)/(a) = {sb[2] / sa[2]:.4f}")
     print(f"micro F1: (a) {sa[3]:.4f}  (b) {sb[3]:.4f}  ratio (b)/(a) = {sb[3] / sa[3]:.4f}")
     for label, res in (("(a) trafilatura", a), ("(b) Clipper", b)):
         ms = [t * 1000 for t in res["times"]]
         print(f"time per page {label:<16}: median {statistics.median(ms):6.1f} ms   p95 {pct(ms, 0.95):6.1f} ms")
+    ok = sb[2] >= sa[2] - 1e-9
+    if edge:
+        ea, eb = evaluate(edge, run_trafilatura), evaluate(edge, run_clipper)
+        print(f"\nEdge pages (issue 16 items 1, 2, 9-11): {len(edge)} pages, {len(EDGE_TEMPLATES)} templates, "
+              f"languages {EDGE_LANGS}\n")
+        _table(ea, eb, EDGE_TEMPLATES, edge)
+        sea, seb = summary(ea), summary(eb)
+        print(f"\nedge macro F1: (a) {sea[2]:.4f}  (b) {seb[2]:.4f}  ratio (b)/(a) = {seb[2] / sea[2]:.4f}")
+        q = quality(pages + edge)
+        n = len(pages + edge)
+        print(f"\nAll {n} pages (regular + edge):")
+        print(f"  dek repeated in the body:  Clipper {len(q['clipper_dek_repeated'])}/{n} "
+              f"({len(q['clipper_dek_repeated']) / n:.1%}; target 0)   trafilatura's description in its text "
+              f"{len(q['traf_dek_repeated'])}/{n} ({len(q['traf_dek_repeated']) / n:.1%})")
+        print(f"  mojibake pages:            Clipper {len(q['clipper_mojibake'])}/{n} "
+              f"({len(q['clipper_mojibake']) / n:.1%}; target 0)   trafilatura alone "
+              f"{len(q['traf_mojibake'])}/{n} ({len(q['traf_mojibake']) / n:.1%})")
+        print(f"  refused by Clipper:        {len(q['clipper_refused'])}/{n}")
+        for label in ("clipper_dek_repeated", "clipper_mojibake", "clipper_refused"):
+            if q[label]:
+                print(f"    {label}: {', '.join(q[label][:12])}")
+        ok = ok and seb[2] >= sea[2] - 1e-9 and not q["clipper_dek_repeated"] and not q["clipper_mojibake"]
+        b = {"rows": b["rows"] + eb["rows"], "times": b["times"] + eb["times"]}
     if args.worst:
         print(f"\nworst {args.worst} pages for Clipper (F1):")
         for page, s in sorted(b["rows"], key=lambda x: x[1][2])[: args.worst]:
-            print(f"  {page.name:<24} P {s[0]:.3f} R {s[1]:.3f} F1 {s[2]:.3f}")
+            print(f"  {page.name:<32} P {s[0]:.3f} R {s[1]:.3f} F1 {s[2]:.3f}")
     if args.tune:
         from clipper.importers.html import ExtractionSettings
 
@@ -571,10 +819,10 @@ def main(argv=None) -> int:
             "favor_recall, with comments": ExtractionSettings(favor_recall=True, include_comments=True),
         }
         for label, settings in variants.items():
-            res = evaluate(pages, lambda h, s=settings: run_clipper(h, s))
+            res = evaluate(pages, lambda page, s=settings: run_clipper(page, s))
             s = summary(res)
             print(f"  {label:<38} P {s[0]:.3f}  R {s[1]:.3f}  F1 {s[2]:.3f}  micro-F1 {s[3]:.3f}")
-    return 0 if sb[2] >= sa[2] - 1e-9 else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

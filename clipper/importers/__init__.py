@@ -296,12 +296,15 @@ ENCODING_WARNING = "the text still looks garbled (mojibake) after decoding; chec
 
 
 def _checked_items(items: list) -> list:
-    """The mojibake check every draft passes: repaired when ftfy can, flagged when not."""
+    """What every draft passes on its way out: the mojibake check (repaired when ftfy
+    can, flagged when not) and the standfirst rule (the dek never again in the body)."""
     from clipper.text.encoding import repair_mojibake
+    from clipper.text.standfirst import settle_text
 
     for item in items:
         if not isinstance(item, ArticleDraft):
             continue
+        item.dek, item.text = settle_text(item.dek, item.text, min_words=1)
         garbled = False
         for name in ("title", "dek", "text", "author", "outlet"):
             value = getattr(item, name) or ""

@@ -222,23 +222,35 @@ def detect_encoding(data: bytes) -> str | None:
     try:
         import chardet
 
-        guess = chardet.detect(data[:200_000]).get("encoding")
-        codec = codec_for_label(guess) if guess else None
-        if codec:
+        found = chardet.detect(data[:200_000])
+        codec = codec_for_label(found.get("encoding")) if found.get("encoding") else None
+        if codec and (found.get("confidence") or 0) >= MIN_CONFIDENCE and not _ebcdic(codec):
             return codec
     except ImportError:  # pragma: no cover - chardet is a dependency
         pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000]).best()
-    return codec_for_label(best.encoding) if best is not None and best.encoding else None
+    codec = codec_for_label(best.encoding) if best is not None and best.encoding else None
+    return codec if codec and not _ebcdic(codec) else None
+
+
+MIN_CONFIDENCE = 0.15  # below this chardet is guessing (random bytes score about 0.04)
+
+
+def _ebcdic(codec: str) -> bool:
+    """IBM mainframe code pages: never what a web page, feed or export is written in."""
+    return codec in ("cp037", "cp273", "cp424", "cp500", "cp875", "cp1026", "cp1140")
 
 
 def decode(data: bytes, declared: str | None = None, source: str = "input") -> Decoded:
     """Decode ``data`` (see the module docstring). Raises InputError for binary input."""
     for bom, name in _BOMS:
         if data.startswith(bom):
-            text, replaced, _ = _decode_counting(data, name)
+            text, replaced, good = _decode_counting(data, name)
+            if replaced > max(good, 1):  # more broken sequences than sound ones
+                label = name.upper().replace("-SIG", "")
+                raise InputError(f"{source}: damaged {label} text ({replaced} bytes are not {label})")
             return _checked(Decoded(text, name, "bom", replaced))
     wide = wide_encoding(data) or (_utf16_without_zeros(data) if looks_binary(data) else None)
     if wide:

@@ -18,7 +18,9 @@ from the lead paragraph only in typography still counts as the same text.
    the dek goes: its words are all in the body already;
 3. a dek that is a body paragraph followed by teasers (description + related links)
    is trimmed to that paragraph, which then leaves the body;
-4. if taking the dek out would leave the body under ``min_words`` words (a page whose
+4. a dek found anywhere else in the body (an excerpt, a closing summary), or nearly
+   equal to one of the first paragraphs (a lightly edited description), goes;
+5. if taking the dek out would leave the body under ``min_words`` words (a page whose
    only paragraph is its description), the text stays in the body and the dek goes.
 """
 from __future__ import annotations
@@ -120,13 +122,27 @@ def settle_standfirst(dek: str, paragraphs: list[str], min_words: int = 0) -> tu
             # the dek is this paragraph followed by teasers or more: trim it to the paragraph
             kept = paragraphs[:i] + paragraphs[i + 1:]
             return _enough(para, kept, min_words)
-    # an exact copy further down is a repeat too (pull quotes, closing summaries)
-    kept = [p for j, p in enumerate(paragraphs) if j < 3 or words(p) != dk]
-    return _enough(dek, kept, min_words)
+    # anywhere in the body (an excerpt, a closing summary) it is already stored
+    stem = dk[:-1] if cut and len(dk) > 1 else dk
+    if len(stem) >= MIN_CONTAINED_WORDS and _contains(_words_from(paragraphs, 0, 10**9), stem):
+        return _enough("", [p for j, p in enumerate(paragraphs) if j < 3 or words(p) != dk] or paragraphs, min_words)
+    # a near copy of a lead paragraph (the description edited a little): the body's stays
+    if len(dk) >= MIN_CONTAINED_WORDS and any(_similar(words(p), dk) for p in paragraphs[:3]):
+        return "", paragraphs
+    return _enough(dek, paragraphs, min_words)
+
+
+def _similar(a: list[str], b: list[str]) -> bool:
+    """Nearly the same words in nearly the same order (a lightly edited copy)."""
+    from difflib import SequenceMatcher
+
+    if min(len(a), len(b)) < MIN_CONTAINED_WORDS or max(len(a), len(b)) > 1.5 * min(len(a), len(b)):
+        return False
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.8
 
 
 def _enough(dek: str, paragraphs: list[str], min_words: int) -> tuple[str, list[str]]:
-    """Rule 4: never leave the body too short by taking the dek out of it."""
+    """Rule 5: never leave the body too short by taking the dek out of it."""
     if min_words and sum(len(_WORD.findall(p)) for p in paragraphs) < min_words:
         return "", [dek] + paragraphs if dek else paragraphs
     return dek, paragraphs

@@ -64,6 +64,21 @@ def test_dek_of_description_and_teasers_is_trimmed():
     assert settle_standfirst(LEAD + " Council plans new bridge. Schools closed.", [LEAD] + REST) == (LEAD, REST)
 
 
+def test_dek_repeated_further_down_or_lightly_edited_goes():
+    summary = "Rescue crews worked through the morning to move families"
+    assert settle_standfirst(summary, [LEAD, "A second paragraph of the story.", "Third.", REST[0]]) == \
+        ("", [LEAD, "A second paragraph of the story.", "Third.", REST[0]])
+    edited = LEAD.replace("at dawn", "at first light").replace(" for the day", "")
+    assert settle_standfirst(edited, [LEAD] + REST) == ("", [LEAD] + REST)
+
+
+def test_pasted_text_keeps_the_rule_too(tmp_path):
+    path = tmp_path / "paste.txt"
+    path.write_text(f"Floods close road\n\n{LEAD}\n\n{REST[0]}\n\n{LEAD}\n\n{REST[1]}")
+    [draft] = load_source_items(str(path))
+    _assert_once(draft, LEAD)
+
+
 def test_only_paragraph_as_dek_stays_in_the_body():
     assert settle_standfirst(LEAD, [LEAD], min_words=8) == ("", [LEAD])
     assert settle_text(LEAD, LEAD, min_words=8) == ("", LEAD)
