@@ -373,6 +373,18 @@ def sniff_kind(data: bytes) -> str:
     return "text"
 
 
+def _structured_text(data: bytes) -> bool:
+    """A .txt file that is really a bookmarks file or a JSON export Clipper reads."""
+    from clipper.importers.bookmarks import json_bookmarks_kind, looks_like_netscape_bookmarks
+    from clipper.importers.jsonfeed import looks_like_json_feed
+
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] in (b"{", b"["):
+        doc = _json_document(data)
+        return doc is not None and (looks_like_json_feed(doc) or bool(json_bookmarks_kind(doc)))
+    return looks_like_netscape_bookmarks(head.decode("utf-8", errors="replace"))
+
+
 def _skip_comments(text: str) -> str:
     """``text`` without the XML/HTML comments and processing instructions it starts with."""
     return re.sub(r"^(?:\s*(?:<!--.*?-->|<\?.*?\?>))*\s*", "", text, flags=re.S)
@@ -499,6 +511,8 @@ def _parse_bytes(
             kind = sniffed
     elif kind == "feed" and sniff_kind(data) == "opml":
         kind = "opml"
+    elif kind == "text" and not base_url and _structured_text(data):
+        kind = sniff_kind(data)  # a bookmarks file or a JSON export saved as .txt
 
     def fetch_page(url: str) -> ArticleDraft:
         if options.cancel is not None:

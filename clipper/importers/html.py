@@ -279,7 +279,10 @@ def extract_article(
         shown = copy.deepcopy(tree)  # what a reader sees: active content out
         _strip_active(shown)
         page_body = shown.find("body")
-        visible_key = _norm_key(page_body.text_content()) if page_body is not None else ""
+        # the page's visible words, read both ways: text runs joined as they touch, and
+        # with a space between elements (a block may be compared either way)
+        visible_key = (_norm_key(page_body.text_content()) + "\n" + _norm_key(" ".join(page_body.itertext()))
+                       if page_body is not None else "")
         active_key = " ".join(_norm_key(el.text_content()) for el in tree.iter(*_ACTIVE_TAGS))
     except ValueError:
         raise InputError(f"{source}: cannot parse the page as HTML, no article text found") from None

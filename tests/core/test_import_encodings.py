@@ -140,3 +140,15 @@ def test_mojibake_check_is_cheap_on_huge_ascii_text():
     start = time.perf_counter()
     assert not is_mojibake(text)
     assert time.perf_counter() - start < 1.0
+
+
+def test_the_cli_says_so_on_stderr_and_in_json(run_cli, cli_json, write):
+    japanese = "市議会は火曜日、古い橋を建て替える計画を承認した。工事は来年の春に始まり、二年かかる見込みだ。"
+    garbled = japanese.encode("shift_jis").decode("cp1252", errors="replace")
+    path = write("garbled.txt", f"Harbour bridge\n\n{garbled}\n\n{garbled} {garbled}")
+    report = cli_json("import", path)
+    [warning] = report["warnings"]
+    assert warning["id"] == report["imported"][0]["id"] and "mojibake" in warning["warning"]
+    other = write("garbled2.txt", f"Second bridge\n\n{garbled}\n\nA second, different paragraph here.")
+    code, out, err = run_cli("import", other)
+    assert code == 0 and "clipper: warning:" in err and "mojibake" in err

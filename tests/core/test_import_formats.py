@@ -216,3 +216,16 @@ def test_feed_named_html_or_txt_is_still_what_it_is(tmp_path):
     items = load_source_items(str(feed))
     assert sniff_kind(feed.read_bytes()) == "feed"
     assert len(items) == 3
+
+
+def test_bookmarks_saved_as_txt_are_still_bookmarks(tmp_path):
+    for name in ("shaarli_export.html", "pinboard_export.json"):
+        path = tmp_path / (name + ".txt")
+        shutil.copy(BOOKMARKS / name, path)
+        items = load_source_items(str(path))
+        assert len(items) == 2 and all(d.extra.get("link_only") for d in items)
+    # ordinary text that mentions JSON stays text
+    note = tmp_path / "note.txt"
+    note.write_text("[draft] Harbour notes\n\nThe harbour board met on Thursday and voted to lease the old market.")
+    [draft] = load_source_items(str(note))
+    assert draft.title == "[draft] Harbour notes"

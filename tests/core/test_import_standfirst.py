@@ -180,3 +180,16 @@ def test_text_only_inside_active_elements_is_no_article(tag):
 
     with pytest.raises(InputError, match="no article text"):
         extract_article(html, source="t")
+
+
+def test_article_text_also_in_json_ld_is_kept():
+    import json
+
+    body = f"{POST} {REST[0]}"
+    ld = json.dumps({"@type": "NewsArticle", "headline": "Fish market lease", "articleBody": body}, ensure_ascii=False)
+    html = ("<html><head><title>Fish market lease</title>"
+            f"<script type='application/ld+json'>{ld}</script></head><body>"
+            f"<article><h1>Fish market lease</h1><p>{POST.replace('cooperative of ', 'cooperative of<br>')}</p>"
+            f"<p>{REST[0]}</p></article></body></html>")
+    draft = extract_article(html, source="t")
+    assert "local bakers" in draft.text and REST[0] in draft.text
