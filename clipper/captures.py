@@ -36,7 +36,7 @@ class Original:
 
     data: bytes
     origin: str  # "file" | "stdin" | "url"
-    kind: str  # the parser: text, html, mhtml, feed, instapaper, wallabag, pocket, opml
+    kind: str  # the parser: text, html, mhtml, feed, instapaper, wallabag, jsonfeed, bookmarks, pocket, opml
     source: str  # path, "stdin" or the requested URL
     final_url: str = ""
     status: int | None = None
@@ -67,7 +67,7 @@ def attach(items: list, original: Original) -> list:
 
     from clipper.models import ArticleDraft
 
-    many = original.kind in ("feed", "instapaper", "wallabag", "opml") or sum(
+    many = original.kind in ("feed", "instapaper", "wallabag", "jsonfeed", "bookmarks", "opml") or sum(
         isinstance(i, ArticleDraft) for i in items) > 1
     for item in items:
         if not isinstance(item, ArticleDraft) or getattr(item, "capture", None) is not None:
@@ -343,7 +343,7 @@ def pick(lib, article_id: int, capture_id: int | None = None):
 
 
 _SUFFIX = {"text": ".txt", "html": ".html", "mhtml": ".mhtml", "feed": ".xml", "instapaper": ".csv",
-           "wallabag": ".json", "pocket": ".html", "opml": ".opml"}
+           "wallabag": ".json", "jsonfeed": ".json", "bookmarks": ".json", "pocket": ".html", "opml": ".opml"}
 
 
 def export_original(lib, article_id: int, target: Path, capture_id: int | None = None) -> dict:

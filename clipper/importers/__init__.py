@@ -279,8 +279,8 @@ def load_source_items(
         data = read_file(path, options.max_bytes)
         kind = _kind_from_suffix(path)
         name = display_name(path)
-        return _checked_items(_keep(_parse_bytes(data, name, kind=kind, options=options), data, "file", kind, name,
-                                    options))
+        return _checked_items(_keep(_parse_bytes(data, name, kind=kind, options=options), data, "file",
+                                    _capture_kind(kind, data), name, options))
     except InputError:
         raise
     except (ValueError, TypeError, LookupError, AttributeError, RecursionError, MemoryError) as exc:
@@ -371,6 +371,22 @@ def sniff_kind(data: bytes) -> str:
     if low.startswith(("{", "[")) and _json_document(data) is not None:
         return "json"
     return "text"
+
+
+def _capture_kind(kind: str | None, data: bytes) -> str | None:
+    """The parser a kept original names: JSON files by their shape (wallabag, jsonfeed,
+    bookmarks), as ``reparse`` reads them back."""
+    if kind != "json":
+        return kind
+    from clipper.importers.bookmarks import json_bookmarks_kind
+    from clipper.importers.jsonfeed import looks_like_json_feed
+
+    doc = _json_document(data)
+    if looks_like_json_feed(doc):
+        return "jsonfeed"
+    if json_bookmarks_kind(doc):
+        return "bookmarks"
+    return "wallabag"
 
 
 def _structured_text(data: bytes) -> bool:
@@ -586,7 +602,7 @@ def reparse(data: bytes, source: str, kind: str | None, *, base_url: str = "", c
             options: ImportOptions | None = None) -> list[ArticleDraft | InputError]:
     """Run today's parser for ``kind`` on kept original bytes (``clipper reextract``); no
     page is fetched."""
-    kind = {"pocket": "html", "wallabag": "json", "": None}.get(kind or "", kind)
+    kind = {"pocket": "html", "wallabag": "json", "jsonfeed": "json", "bookmarks": "json", "": None}.get(kind or "", kind)
     return _checked_items(_parse_bytes(data, source, kind=kind, options=options or ImportOptions(), base_url=base_url,
                                        charset=charset))
 

@@ -139,7 +139,7 @@ def test_fetch_full_entry_keeps_the_page_it_read(cli_json, write, lib_dir):
         server.body("/harbour", PAGE_V1.encode())
         csv = f"URL,Title,Selection,Folder,Timestamp\n{server.url('/harbour')},Harbour dues,,Unread,1700000000\n"
         path = write("instapaper.csv", csv)
-        aid = cli_json("import", "--fetch-full", path)["imported"][0]["id"]
+        aid = cli_json("import", "--fetch-full", "--allow-private", path)["imported"][0]["id"]
         c = cli_json("capture", str(aid))["captures"][0]
         assert (c["origin"], c["sha256"]) == ("url", sha(PAGE_V1.encode()))
 
