@@ -494,6 +494,11 @@ def _as_browser_read_it(text: str) -> str:
                    else bytes([b]).decode("cp1252") for b in text.encode("utf-8"))
 
 
+def _fits(text: str, codec: str) -> str:
+    """``text`` as it survives ``codec`` (a curly quote KOI8-R lacks becomes "?")."""
+    return text.encode(codec, errors="replace").decode(codec)
+
+
 def e_utf8_bad_byte(w: Writer):
     """Item 1: a page declaring UTF-8 with one invalid byte."""
     paras = _paras(w)
@@ -508,14 +513,15 @@ def e_legacy_undeclared(w: Writer):
     paras = _paras(w)
     html = _plain_page(w, "".join(f"<p>{esc(p)}</p>" for p in paras), charset="")
     codec = {"ru": w.rng.choice(["koi8-r", "cp1251"])}.get(w.lang, "cp1252")
-    return html, paras, html.encode(codec, errors="replace")
+    return html, [_fits(p, codec) for p in paras], html.encode(codec, errors="replace")
 
 
 def e_wrong_declaration(w: Writer):
     """Item 1: declares UTF-8, holds windows-1252 (or KOI8-R) bytes."""
     paras = _paras(w)
     html = _plain_page(w, "".join(f"<p>{esc(p)}</p>" for p in paras))
-    return html, paras, html.encode("koi8-r" if w.lang == "ru" else "cp1252", errors="replace")
+    codec = "koi8-r" if w.lang == "ru" else "cp1252"
+    return html, [_fits(p, codec) for p in paras], html.encode(codec, errors="replace")
 
 
 def e_source_mojibake(w: Writer):
