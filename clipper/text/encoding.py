@@ -134,7 +134,7 @@ def _utf16_without_zeros(data: bytes) -> str | None:
     UTF-16 only when it decodes into nothing but letters, marks and punctuation (tried
     last, after UTF-8 and the detectors found nothing)."""
     head = data[:4096]
-    if len(data) % 2 or not head:
+    if len(data) % 2 or not head or b"\x00" in head:
         return None
     for name in ("utf-16-le", "utf-16-be"):
         if _decodes_as_text(head, name, strict_letters=True):
@@ -174,6 +174,7 @@ def _strict(data: bytes, codec: str) -> str | None:
         return None
 
 
+_C1 = dict.fromkeys(range(0x80, 0xA0))
 MOJIBAKE_SAMPLE = 1_000_000  # characters of non-ASCII lines checked at most
 
 
@@ -187,6 +188,7 @@ def is_mojibake(text: str) -> bool:
 
     if not text or text.isascii():
         return False
+    text = text.translate(_C1)  # a stray control is not mojibake (and is stripped on storing)
     batch: list[str] = []
     size = checked = 0
     for line in text.splitlines():
@@ -211,7 +213,9 @@ def repair_mojibake(text: str) -> tuple[str, bool, bool]:
         return text, False, False
     import ftfy
 
-    fixed = ftfy.fix_encoding(text)
+    # C1 controls are left as they are: turning a lone one into a windows-1252 character
+    # would invent text; they only matter inside real mojibake, which is fixed as a whole.
+    fixed = ftfy.fix_encoding(text, config=ftfy.TextFixerConfig(fix_c1_controls=False))
     if fixed != text and not is_mojibake(fixed):
         return fixed, True, False
     return text, False, True

@@ -152,3 +152,12 @@ def test_the_cli_says_so_on_stderr_and_in_json(run_cli, cli_json, write):
     other = write("garbled2.txt", f"Second bridge\n\n{garbled}\n\nA second, different paragraph here.")
     code, out, err = run_cli("import", other)
     assert code == 0 and "clipper: warning:" in err and "mojibake" in err
+
+
+def test_binary_with_nul_bytes_is_never_taken_for_utf16():
+    assert is_binary(b"\x00\x01\x02 binary " * 200)
+    assert is_binary(bytes(range(256)) * 16)
+
+
+def test_a_stray_control_character_is_not_mojibake():
+    assert repair_mojibake("Sea\x9bwall repaired") == ("Sea\x9bwall repaired", False, False)
