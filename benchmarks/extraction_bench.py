@@ -446,7 +446,7 @@ def t_sections(w: Writer):
         f"<div data-component='byline-block'><span>By {esc(author)}</span><span>{outlet}</span></div>"
         f"<div data-component='image-block'>{figure(w)}</div>{''.join(chunks)}"
         f"<div data-component='tag-list'><ul>" + "".join(f"<li><a href='#'>{x}</a></li>" for x in r.sample(JUNK_WORDS, 4)) + "</ul></div>"
-        f"</article><section class='more-on-this'><h2>More on this story</h2><ul>" + "".join(f"<li><a href='#'>{esc(w.title())}</a></li>" for _ in range(3)) + "</ul></section>"
+        "</article><section class='more-on-this'><h2>More on this story</h2><ul>" + "".join(f"<li><a href='#'>{esc(w.title())}</a></li>" for _ in range(3)) + "</ul></section>"
         f"</main>{footer(w, outlet)}</body></html>"
     )
     return html, paras

@@ -68,7 +68,7 @@ def _agency_in(text: str, strict: bool) -> str:
     return ""
 
 
-def detect_agency(author: str = "", body: str = "", credits: list[str] | None = None) -> str:
+def detect_agency(author: str = "", body: str = "", credits: list[str] | None = None) -> str:  # noqa: A002 - the keyword callers use
     """Guess the wire agency from the byline, credit lines and the body's dateline/sign-off.
 
     Returns a canonical name ("Reuters", "AP", "AFP" ...) or "".

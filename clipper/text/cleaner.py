@@ -265,8 +265,8 @@ _DATELINE_AGENCY = re.compile(
     rf"(?P<place>{_PLACE})?\s*(?:,\s*(?P<date>[A-Z][a-z]{{2,9}}\.? \d{{1,2}}|\d{{1,2}} [A-Z][a-z]{{2,9}}))?\s*"
     r"\((?P<agency>[A-Z][\w&.' -]{0,39})\)\s*[–—:-]{1,2}\s*(?=\S)"
 )
-_DATELINE_PLACE = re.compile(rf"(?P<place>[A-Z][A-Z.'’ -]{{2,40}}?(?:,\s*[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){{0,3}})?)\s+[–—]{{1,2}}\s+(?=\S)")
-_DATELINE_PLACE_HYPHEN = re.compile(rf"(?P<place>[A-Z][A-Z.'’ ]{{2,40}}?)\s+-{{1,2}}\s+(?=\S)")
+_DATELINE_PLACE = re.compile(r"(?P<place>[A-Z][A-Z.'’ -]{2,40}?(?:,\s*[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})?)\s+[–—]{1,2}\s+(?=\S)")
+_DATELINE_PLACE_HYPHEN = re.compile(r"(?P<place>[A-Z][A-Z.'’ ]{2,40}?)\s+-{1,2}\s+(?=\S)")
 
 _CREDIT_ONLY = re.compile(rf"[–—-]?\s*(?P<credit>{_AGENCY_LIST})\.?")
 _TRAILING_AGENCY = re.compile(
@@ -407,7 +407,7 @@ def _parse_date(text: str) -> str | None:
         piece = " ".join(words[:end])
         try:
             parsed = dateparser.parse(piece, settings=settings)
-        except Exception:  # dateparser raises assorted errors on odd input; a miss is fine
+        except Exception:  # noqa: BLE001 - dateparser raises assorted errors on odd input; a miss is fine
             parsed = None
         if parsed is not None:
             return parsed.date().isoformat()

@@ -242,7 +242,7 @@ def test_fragment_to_text_keeps_paragraphs_and_drops_active_content():
         ("Jane Roe", "Nothing about agencies here.", ["Staff photo"], ""),
     ],
 )
-def test_detect_agency(author, body, credits, expected):
+def test_detect_agency(author, body, credits, expected):  # noqa: A002 - named after the keyword it tests
     assert detect_agency(author=author, body=body, credits=credits) == expected
 
 
