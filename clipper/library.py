@@ -43,6 +43,7 @@ BACKGROUND_BATCH = 50  # new articles handed to the background indexer at a time
 BACKGROUND_LAG = 2000  # storing waits when the background indexer is this many articles behind
 WRITER_CHECKPOINT_PAGES = 8000  # ~32 MB of WAL
 INDEX_LOCK_WAIT = 10.0  # seconds a repair or bulk job waits for the lane lock
+OPEN_REPAIR_WAIT = 2.0  # seconds opening waits for it before searching what is indexed
 READ_YOUR_WRITES_WAIT = 5.0  # seconds a search waits for the index to hold this Library's writes
 CLOSE_DRAIN = 10.0  # seconds closing waits for the lane to apply this Library's writes
 BULK_MERGE_MIN, BULK_MERGE_SHARE = 10.0, 0.33  # merging at the end of a bulk job: its budget
@@ -137,7 +138,9 @@ class Library:
                 lib._notify_lane()
             else:
                 try:
-                    lib.repair_index()
+                    # Another process holding the index (a rebuild, an import) replays the
+                    # log itself: search meanwhile answers from what is indexed.
+                    lib.repair_index(lock_wait=OPEN_REPAIR_WAIT)
                 except LibraryLocked:
                     lib.index_warning = ("the search index is being updated by another Clipper "
                                          "process; results may miss the newest changes")
@@ -206,13 +209,13 @@ class Library:
         self.index.reload_state()
         return index_lane.needs_catch_up(self.db, self.index)
 
-    def repair_index(self) -> dict:
+    def repair_index(self, lock_wait: float | None = None) -> dict:
         """Catch the index up with the database now (replay the log, or rebuild)."""
         from clipper import maintenance
 
         if self.dirty_marker.exists():
             self.index.forget_applied()  # compare every document with the database
-        return maintenance.repair(self)
+        return maintenance.repair(self, lock_wait)
 
     # ---- writing -------------------------------------------------------------------------
     @contextmanager

@@ -68,10 +68,11 @@ def repair_drift(lib, d: Drift) -> int:
     return apply_drift(lib.db, lib.index, d)
 
 
-def repair(lib) -> dict:
+def repair(lib, lock_wait: float | None = None) -> dict:
     """Bring the index up to the database (on open, when it is behind, damaged or of
-    unknown state): replay the change log, or rebuild. Holds the lane lock."""
-    with lib.index_lane_lock():
+    unknown state): replay the change log, or rebuild. Holds the lane lock (waiting at most
+    ``lock_wait`` seconds for it: LibraryLocked)."""
+    with lib.index_lane_lock(lock_wait):
         lib.index.reload_state()
         lib.index.refresh()
         result = run_job(index_lane.catch_up(lib.db, lib.index))

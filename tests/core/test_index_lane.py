@@ -343,3 +343,25 @@ def test_an_older_copy_of_the_database_put_back_is_not_trusted_to_match_the_inde
         assert lib.search("zephyrine").total == 0
         assert lib.search("council").total == 0
         _search_equals_database(lib)
+
+
+def test_a_search_while_another_process_rebuilds_answers_from_what_is_indexed(lib_dir, run_cli):
+    with Library.open(lib_dir) as lib:
+        _add(lib)
+        lib.wait_for_index()
+    with pytest.MonkeyPatch.context() as mp:  # (not the fixtures' monkeypatch: run_cli's environment stays)
+        mp.setattr(Library, "_notify_lane", lambda self, seq=None: None)
+        with Library.open(lib_dir) as lib:
+            lib.articles.edit(1, title="Brambleton headline")  # the index is now behind
+    rebuilding = LaneLock(lib_dir)  # another process holds the index (a rebuild)
+    assert rebuilding.acquire(timeout=5)
+    try:
+        started = time.perf_counter()
+        code, out, err = run_cli("search", "missiles")
+        assert code == 0 and "Coastal battery" in out
+        assert "another Clipper process" in err  # it says the index is catching up
+        assert time.perf_counter() - started < 10
+    finally:
+        rebuilding.release()
+    code, out, err = run_cli("search", "brambleton")
+    assert code == 0 and "Brambleton" in out
