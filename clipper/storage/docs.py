@@ -1,4 +1,4 @@
-"""Build the flat search-index documents (clipper.index.documents) from the database.
+"""Build the flat search-index documents (clipper.documents) from the database.
 
 ``stamp`` is the row's ``rev``: it changes whenever anything indexed about the row changes,
 so comparing stamps finds stale index documents without reading any text.
@@ -10,7 +10,7 @@ from typing import Iterable, Iterator
 
 import sqlite_utils
 
-from clipper.index.documents import ArticleDoc, PassageDoc
+from clipper.documents import ArticleDoc, PassageDoc
 from clipper.storage import tags as tag_store
 
 _ARTICLE_SQL = (

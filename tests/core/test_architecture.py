@@ -96,6 +96,25 @@ def test_only_gui_and_pdf_import_qt():
     assert offenders == []
 
 
+def test_storage_does_not_import_the_index():
+    """SQL in storage, the search engine in index: storage builds the index's documents
+    (``clipper.documents``) but never imports ``clipper.index``."""
+    offenders = []
+    for rel, tree in SOURCES:
+        if not rel.startswith("storage/"):
+            continue
+        for name in _imported_modules(tree):
+            if name == "clipper.index" or name.startswith("clipper.index."):
+                offenders.append(f"{rel}: imports {name}")
+    assert offenders == []
+
+
+def test_the_index_upkeep_has_no_import_cycle():
+    """``index/background`` (the child indexer) does not import ``index/searchindex``."""
+    imported = {rel: set(_imported_modules(tree)) for rel, tree in SOURCES}
+    assert "clipper.index.searchindex" not in imported["index/background.py"]
+
+
 def test_core_does_not_import_the_gui():
     offenders = []
     for rel, tree in SOURCES:
