@@ -402,8 +402,8 @@ class Library:
     def maybe_flush_index(self) -> None:
         """Inside ``deferred_index``: index what the log holds once it makes a batch."""
         bulk = self._bulk
-        if bulk is None or not bulk["owner"]:
-            return
+        if bulk is None or not bulk["owner"] or bulk.get("index_failed"):
+            return  # after a failure: once more at the end (the log keeps the rest)
         pending = changelog.count_after(self.db, bulk["seen"])
         if pending >= (BACKGROUND_BATCH if bulk["background"] else INDEX_FLUSH_EVERY):
             self.flush_index()
@@ -438,6 +438,7 @@ class Library:
         try:
             run_job(index_lane.replay(self.db, self.index, rest))
         except Exception as exc:  # noqa: BLE001
+            bulk["index_failed"] = True
             self._index_update_failed(exc)
             return
         bulk["seen"] = top
