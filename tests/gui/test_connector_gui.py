@@ -57,7 +57,7 @@ def test_capture_arrives_in_the_open_window_without_raising_it(make_window, fill
     qtbot.addWidget(other)
     other.show()
     other.windowHandle().requestActivate()
-    qtbot.waitUntil(other.isActiveWindow, timeout=5000)
+    qtbot.waitUntil(other.isActiveWindow, timeout=20000)
     assert not w.isActiveWindow()
 
     result: dict = {}
@@ -79,11 +79,11 @@ def test_capture_arrives_in_the_open_window_without_raising_it(make_window, fill
     assert status == 200, data
     assert len(ticks) > 3
     aid, pid = data["article_id"], data["passage_id"]
-    qtbot.waitUntil(lambda: w.model.row_of(aid) >= 0, timeout=5000)
+    qtbot.waitUntil(lambda: w.model.row_of(aid) >= 0, timeout=20000)
     assert w.lib.articles.count() == 4
     assert "Saved from the browser" in w.statusBar().currentMessage()
     # the new article is shown, with its passage; the window was not raised or activated
-    qtbot.waitUntil(lambda: w.current_article is not None and w.current_article.id == aid, timeout=5000)
+    qtbot.waitUntil(lambda: w.current_article is not None and w.current_article.id == aid, timeout=20000)
     assert pid in [p.id for p in w.reader.passages]
     assert other.isActiveWindow() and not w.isActiveWindow()
 
