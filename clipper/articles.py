@@ -285,7 +285,62 @@ class Articles:
             changes.articles.add(article_id)
             changes.tags = True
 
+    # ---- the Trash ---------------------------------------------------------------------------
+    def trash(self, article_id: int) -> dict:
+        """Move an article, with its passages, notes and tags, into the Trash: it leaves
+        lists, search and exports until restored. Returns its Trash entry."""
+        from clipper.storage import trash as trash_store
+
+        with self.lib.write() as changes:
+            _tid, pids = trash_store.move_to_trash(self.lib.db, article_id)
+            changes.deleted_articles.add(article_id)
+            changes.deleted_passages.update(pids)
+            changes.tags = True
+            entry = next(e for e in trash_store.listing(self.lib.db) if e["trash_id"] == _tid)
+        if self._near is not None:
+            self._near.remove(article_id)
+        return entry
+
+    def trashed(self, *, older_than: str | None = None) -> list[dict]:
+        """The Trash, most recently trashed first: ``{"id", "title", "outlet", "published",
+        "passage_count", "trashed_at"}`` (``id`` is the article's id)."""
+        from clipper.storage import trash as trash_store
+
+        return [{k: v for k, v in e.items() if k != "trash_id"}
+                for e in trash_store.listing(self.lib.db, older_than=older_than)]
+
+    def trash_count(self) -> int:
+        from clipper.storage import trash as trash_store
+
+        return trash_store.count(self.lib.db)
+
+    def restore_trashed(self, article_id: int) -> int:
+        """Bring a trashed article back with its passages, notes and tags. Returns its id
+        (the same id unless another article has taken it since)."""
+        from clipper.storage import trash as trash_store
+
+        with self.lib.write() as changes:
+            new_id, pids, _made = trash_store.restore(self.lib.db, article_id)
+            changes.articles.add(new_id)
+            changes.created_articles.add(new_id)
+            changes.passages.update(pids)
+            changes.tags = True
+        if self._near is not None:
+            sig = dict(store.signatures_of(self.lib.db, [new_id])).get(new_id)
+            if sig is not None:
+                self._near.add(new_id, sig)
+        return new_id
+
+    def empty_trash(self, *, older_than: str | None = None, article_id: int | None = None) -> int:
+        """Delete trashed articles for good (all, those trashed before ``older_than`` — an
+        ISO time —, or one). Returns how many."""
+        from clipper.storage import trash as trash_store
+
+        with self.lib.write():
+            return trash_store.purge(self.lib.db, older_than=older_than, article_id=article_id)
+
     def delete(self, article_id: int) -> None:
+        """Delete an article for good (``trash`` is what users get)."""
         with self.lib.write() as changes:
             pids = store.delete(self.lib.db, article_id)
             changes.deleted_articles.add(article_id)

@@ -62,6 +62,7 @@ class Tag:
     name: str
     color: str = "#ffd54f"
     count: int = 0  # passages + articles carrying it
+    slot: int | None = None  # the number key (1–9) it is pinned to in the tag palette
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -105,6 +105,21 @@ class Tags:
             changes.tags = True
         return self.get(name)
 
+    def pin(self, name: str, slot: int | None) -> Tag:
+        """Pin a tag to the number key ``slot`` (1–9) of the tag palette, the same number
+        everywhere and every time; a tag already on that slot gives it up. None unpins."""
+        if slot is not None and not (isinstance(slot, int) and 1 <= slot <= 9):
+            raise InputError(f"a tag slot is a number from 1 to 9, not {slot!r}")
+        with self.lib.write() as changes:
+            tag = store.get(self.lib.db, name)
+            store.set_slot(self.lib.db, tag.id, slot)
+            changes.tags = True
+        return self.get(name)
+
+    def slots(self) -> dict[int, Tag]:
+        """The pinned tags by slot number."""
+        return {t.slot: t for t in self.all() if t.slot is not None}
+
     def delete(self, name: str) -> Tag:
         with self.lib.write() as changes:
             tag = store.get(self.lib.db, name)

@@ -1,8 +1,9 @@
-"""clipper import | list | show | edit | delete"""
+"""clipper import | list | show | edit | delete | trash"""
 from __future__ import annotations
 
 import sys
 import textwrap
+from datetime import datetime, timedelta, timezone
 
 from clipper.cli.common import (ProgressBar, emit, one_line, open_library, positive_int, print_json, record_id,
                                 wants_json)
@@ -50,9 +51,24 @@ def register(sub, common) -> None:
     p.add_argument("--text-file", metavar="F", help="replace the text with the contents of F (- for stdin)")
     p.set_defaults(func=cmd_edit)
 
-    p = sub.add_parser("delete", parents=[common], help="delete an article with its passages and notes")
+    p = sub.add_parser("delete", parents=[common],
+                       help="move an article, with its passages and notes, to the Trash ('clipper trash restore ID')")
     p.add_argument("id", type=record_id)
     p.set_defaults(func=cmd_delete)
+
+    p = sub.add_parser("trash", parents=[common], help="list, restore or empty the Trash of deleted articles",
+                       description="Deleted articles wait in the Trash, out of lists, search and exports, "
+                                   "with their passages, notes and tags, until restored or emptied.")
+    tsub = p.add_subparsers(dest="trash_cmd", required=True, metavar="{list,restore,empty}")
+    t = tsub.add_parser("list", parents=[common], help="list trashed articles, most recently deleted first")
+    t.set_defaults(func=cmd_trash_list)
+    t = tsub.add_parser("restore", parents=[common], help="bring a trashed article back (its id from 'trash list')")
+    t.add_argument("id", type=record_id)
+    t.set_defaults(func=cmd_trash_restore)
+    t = tsub.add_parser("empty", parents=[common], help="delete trashed articles for good")
+    t.add_argument("--older-than", metavar="AGE", type=parse_age,
+                   help="only those deleted more than AGE ago: 30d, 12h, 2w")
+    t.set_defaults(func=cmd_trash_empty)
 
 
 def _parse_date(value: str | None) -> str | None:
@@ -205,5 +221,48 @@ def cmd_edit(args) -> int:
 
 def cmd_delete(args) -> int:
     with open_library(args) as lib:
-        lib.articles.delete(args.id)
-    return emit(args, {"deleted": args.id}, f"deleted {args.id}")
+        entry = lib.articles.trash(args.id)
+    return emit(args, {"deleted": args.id, "trash": True, "title": entry["title"]},
+                f"moved {args.id} to the Trash: {entry['title']} (clipper trash restore {args.id})")
+
+
+def parse_age(value: str) -> timedelta:
+    import argparse
+    import re
+
+    m = re.fullmatch(r"\s*(\d+)\s*([hdw])\s*", value or "")
+    if not m:
+        raise argparse.ArgumentTypeError(f"age must look like 30d, 12h or 2w, not {value!r}")
+    n, unit = int(m.group(1)), m.group(2)
+    return timedelta(hours=n) if unit == "h" else timedelta(days=n * (7 if unit == "w" else 1))
+
+
+def cmd_trash_list(args) -> int:
+    with open_library(args) as lib:
+        rows = lib.articles.trashed()
+    if wants_json(args):
+        print_json({"total": len(rows), "trash": rows})
+        return 0
+    if not rows:
+        print("the Trash is empty")
+    for r in rows:
+        print(f"{r['id']:>6}  deleted {r['trashed_at'][:16].replace('T', ' ')}  {r['passage_count']:>3} passages  "
+              f"{r['title']}")
+    return 0
+
+
+def cmd_trash_restore(args) -> int:
+    with open_library(args) as lib:
+        new_id = lib.articles.restore_trashed(args.id)
+        title = lib.articles.get(new_id).title
+    moved = f" (as {new_id}: its id was taken)" if new_id != args.id else ""
+    return emit(args, {"restored": args.id, "id": new_id, "title": title}, f"restored {args.id}{moved}: {title}")
+
+
+def cmd_trash_empty(args) -> int:
+    older = None
+    if args.older_than is not None:
+        older = (datetime.now(timezone.utc) - args.older_than).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    with open_library(args) as lib:
+        n = lib.articles.empty_trash(older_than=older)
+    return emit(args, {"deleted": n}, f"deleted {n} article{'s' * (n != 1)} for good")

@@ -29,7 +29,7 @@ def register(sub, common) -> None:
     p.add_argument("--passage", type=record_id, metavar="PID", help="set the note of passage PID instead")
     p.set_defaults(func=cmd_note)
 
-    p = sub.add_parser("tag", parents=[common], help="manage tags: list, rename, merge, color, delete, add, remove")
+    p = sub.add_parser("tag", parents=[common], help="manage tags: list, rename, merge, color, delete, pin, add, remove")
     tsub = p.add_subparsers(dest="tag_command", metavar="ACTION", parser_class=type(p))
     tsub.required = True
     t = tsub.add_parser("list", parents=[common], help="tags with colour and count")
@@ -49,6 +49,10 @@ def register(sub, common) -> None:
     t = tsub.add_parser("delete", parents=[common], help="delete a tag and its links (not its passages)")
     t.add_argument("tag")
     t.set_defaults(func=cmd_tag_delete)
+    t = tsub.add_parser("pin", parents=[common], help="pin a tag to a number key (1-9) of the tag palette; 0 unpins")
+    t.add_argument("tag")
+    t.add_argument("slot", type=int, choices=range(10), metavar="SLOT")
+    t.set_defaults(func=cmd_tag_pin)
     t = tsub.add_parser("add", parents=[common], help="tag an article: tag add ID TAG...")
     t.add_argument("id", type=record_id)
     t.add_argument("tags", nargs="+")
@@ -152,6 +156,12 @@ def cmd_tag_delete(args) -> int:
     with open_library(args) as lib:
         tag = lib.tags.delete(args.tag)
     return emit(args, tag.to_dict(), f"deleted tag {tag.name}")
+
+
+def cmd_tag_pin(args) -> int:
+    with open_library(args) as lib:
+        tag = lib.tags.pin(args.tag, args.slot or None)
+    return emit(args, tag.to_dict(), f"{tag.name} is on key {tag.slot}" if tag.slot else f"{tag.name} is unpinned")
 
 
 def cmd_tag_add(args) -> int:

@@ -129,6 +129,11 @@ def signatures(db: sqlite_utils.Database) -> Iterator[tuple[int, bytes]]:
     yield from db.execute("SELECT id, signature FROM articles WHERE signature IS NOT NULL")
 
 
+def signatures_of(db: sqlite_utils.Database, article_ids: Iterable[int]) -> list[tuple[int, bytes]]:
+    return list(db.execute("SELECT id, signature FROM articles WHERE signature IS NOT NULL "
+                           "AND id IN (SELECT value FROM json_each(?))", [json.dumps(list(article_ids))]))
+
+
 def story_members(db: sqlite_utils.Database, article_id: int) -> list[int]:
     row = db.execute("SELECT story_id FROM articles WHERE id = ?", [article_id]).fetchone()
     if not row or row[0] is None:

@@ -177,7 +177,31 @@ def _v3_changelog(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2_captures_and_versions, _v3_changelog]
+def _trash_slots(db: sqlite_utils.Database) -> None:
+    """The Trash (a trashed article's rows, kept whole until restored or emptied) and fixed
+    tag slots (a tag pinned to a number key 1–9 in the tag palette)."""
+    db.executescript(
+        """
+        CREATE TABLE trash (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            outlet TEXT NOT NULL DEFAULT '',
+            published TEXT,
+            passage_count INTEGER NOT NULL DEFAULT 0,
+            trashed_at TEXT NOT NULL,
+            payload TEXT NOT NULL
+        );
+        CREATE INDEX trash_article ON trash(article_id);
+        CREATE INDEX trash_trashed ON trash(trashed_at);
+        ALTER TABLE tags ADD COLUMN slot INTEGER CHECK (slot IS NULL OR slot BETWEEN 1 AND 9);
+        CREATE UNIQUE INDEX tags_slot ON tags(slot) WHERE slot IS NOT NULL;
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2_captures_and_versions, _v3_changelog,
+                                                          _trash_slots]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

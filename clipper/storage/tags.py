@@ -17,7 +17,7 @@ _COUNT = (
 
 
 def find(db: sqlite_utils.Database, name: str) -> Tag | None:
-    row = db.execute(f"SELECT t.id, t.name, t.color, {_COUNT} FROM tags t WHERE t.name = ? COLLATE NOCASE",
+    row = db.execute(f"SELECT t.id, t.name, t.color, {_COUNT}, t.slot FROM tags t WHERE t.name = ? COLLATE NOCASE",
                      [name]).fetchone()
     return Tag(*row) if row else None
 
@@ -48,7 +48,7 @@ def ensure(db: sqlite_utils.Database, name: str, color: str | None = None) -> in
 
 def all_tags(db: sqlite_utils.Database) -> list[Tag]:
     return [Tag(*r) for r in db.execute(
-        f"SELECT t.id, t.name, t.color, {_COUNT} FROM tags t ORDER BY t.name COLLATE NOCASE")]
+        f"SELECT t.id, t.name, t.color, {_COUNT}, t.slot FROM tags t ORDER BY t.name COLLATE NOCASE")]
 
 
 def count(db: sqlite_utils.Database) -> int:
@@ -57,6 +57,13 @@ def count(db: sqlite_utils.Database) -> int:
 
 def colors(db: sqlite_utils.Database) -> dict[str, str]:
     return {name: color for name, color in db.execute("SELECT name, color FROM tags")}
+
+
+def set_slot(db: sqlite_utils.Database, tag_id: int, slot: int | None) -> None:
+    """Pin a tag to a slot (1–9), taking the slot from any tag that held it; None unpins."""
+    if slot is not None:
+        db.execute("UPDATE tags SET slot = NULL WHERE slot = ?", [slot])
+    db.execute("UPDATE tags SET slot = ? WHERE id = ?", [slot, tag_id])
 
 
 def rename(db: sqlite_utils.Database, tag_id: int, new_name: str) -> None:
