@@ -73,6 +73,21 @@ class Articles:
     def summaries(self, *, sort: str = "-imported", limit: int | None = None, offset: int = 0, ids=None) -> list[dict]:
         return store.list_summaries(self.lib.db, sort=sort, limit=limit, offset=offset, ids=ids)
 
+    def view_ids(self, kind: str, value=None) -> list[int]:
+        """A library view's article ids, newest import first, ordered in SQL with no cap:
+        ``recent`` (imported in the last ``value`` days, default 7), ``orphaned`` (with
+        orphaned passages), ``tag`` (the article or one of its passages carries ``value``),
+        ``outlet``. The Trash is :meth:`trashed`."""
+        if kind == "recent":
+            from datetime import datetime, timedelta, timezone
+
+            since = datetime.now(timezone.utc) - timedelta(days=value or 7)
+            value = since.strftime("%Y-%m-%dT%H:%M:%S")
+        return store.view_ids(self.lib.db, kind, value)
+
+    def outlet_counts(self) -> dict[str, int]:
+        return store.outlet_counts(self.lib.db)
+
     def ids_with_tag(self, name: str) -> list[int]:
         return store.ids_with_tag(self.lib.db, name)
 

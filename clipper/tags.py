@@ -116,6 +116,19 @@ class Tags:
             changes.tags = True
         return self.get(name)
 
+    def drop_unused(self, names) -> list[str]:
+        """Delete those of ``names`` that no passage or article carries and no slot holds
+        (the tags a passage made, when that passage is undone). Joins an open write."""
+        dropped = []
+        with self.lib.write() as changes:
+            for name in names:
+                tag = store.find(self.lib.db, name)
+                if tag is not None and tag.count == 0 and tag.slot is None:
+                    store.delete(self.lib.db, tag.id)
+                    dropped.append(tag.name)
+                    changes.tags = True
+        return dropped
+
     def slots(self) -> dict[int, Tag]:
         """The pinned tags by slot number."""
         return {t.slot: t for t in self.all() if t.slot is not None}

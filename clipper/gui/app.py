@@ -10,7 +10,7 @@ log = logging.getLogger(__name__)
 
 
 def resources_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "resources"
+    return Path(__file__).resolve().parents[1] / "resources"
 
 
 def _app_icon():

@@ -4,10 +4,11 @@ Each user action goes through :class:`LibraryOps`: it performs the write through
 API, pushes a QUndoCommand that can reverse it, and emits a signal naming exactly what
 changed so each view refreshes only that (Anki's OpChanges, in miniature).
 
-Undoable: adding, deleting and editing passages (tags, colour, note), adding, editing
-and deleting article notes, renaming and recolouring tags. Merging and deleting tags and
-deleting articles ask for confirmation instead (they clear the undo history, as the ids
-they touched are gone).
+Undoable: adding, deleting and editing passages (tags, colour, note; a tag the passage
+made is undone with it), adding, editing and deleting article notes, an article's tags,
+renaming and recolouring tags, and deleting articles (they go to the Trash; undo restores
+them). Merging and deleting tags ask for confirmation instead (they clear the undo history,
+as the ids they touched are gone).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from clipper.errors import ClipperError
+from clipper.gui.util import elide
 from clipper.models import Passage
 
 log = logging.getLogger(__name__)
@@ -55,12 +57,16 @@ class _Command(QUndoCommand):
 
 
 class AddPassageCommand(_Command):
-    def __init__(self, ops, passage: Passage):
+    def __init__(self, ops, passage: Passage, new_tags=()):
         super().__init__(ops, "Add passage")
         self.passage = passage
+        self.new_tags = list(new_tags)  # tags this passage created: undone with it
 
     def undo_it(self):
-        self.passage = self.ops.lib.passages.delete(self.passage.id)
+        lib = self.ops.lib
+        with lib.write():  # one transaction: the passage and the tags it made
+            self.passage = lib.passages.delete(self.passage.id)
+            lib.tags.drop_unused(self.new_tags)
         self.ops._passages_touched(self.passage.article_id, bool(self.passage.tags))
 
     def do(self):
@@ -81,20 +87,64 @@ class DeletePassageCommand(AddPassageCommand):
 
 
 class UpdatePassageCommand(_Command):
-    def __init__(self, ops, passage_id: int, article_id: int, before: PassageState, after: PassageState, text: str):
+    def __init__(self, ops, passage_id: int, article_id: int, before: PassageState, after: PassageState, text: str,
+                 new_tags=()):
         super().__init__(ops, text)
         self.passage_id, self.article_id = passage_id, article_id
         self.before, self.after = before, after
+        self.new_tags = list(new_tags)
 
-    def _apply(self, state: PassageState):
-        self.ops.lib.passages.update(self.passage_id, tags=state.tags, color=state.color, note=state.note)
+    def _apply(self, state: PassageState, drop=()):
+        lib = self.ops.lib
+        with lib.write():
+            lib.passages.update(self.passage_id, tags=state.tags, color=state.color, note=state.note)
+            lib.tags.drop_unused(drop)
         self.ops._passages_touched(self.article_id, True)
 
     def do(self):
         self._apply(self.after)
 
     def undo_it(self):
-        self._apply(self.before)
+        self._apply(self.before, self.new_tags)
+
+
+class ArticleTagsCommand(_Command):
+    def __init__(self, ops, article_id: int, before: list[str], after: list[str], new_tags=()):
+        super().__init__(ops, "Change article tags")
+        self.article_id, self.before, self.after = article_id, list(before), list(after)
+        self.new_tags = list(new_tags)
+
+    def _apply(self, names, drop=()):
+        lib = self.ops.lib
+        with lib.write():
+            lib.articles.edit(self.article_id, tags=names)
+            lib.tags.drop_unused(drop)
+        self.ops.articles_changed.emit({self.article_id})
+        self.ops.tags_changed.emit()
+
+    def do(self):
+        self._apply(self.after)
+
+    def undo_it(self):
+        self._apply(self.before, self.new_tags)
+
+
+class TrashArticleCommand(_Command):
+    """An article moved to the Trash; undo brings it back (same id, passages, notes, tags)."""
+
+    def __init__(self, ops, article_id: int, title: str):
+        super().__init__(ops, f"Delete “{elide(title, 40)}”")
+        self.article_id = article_id
+
+    def do(self):
+        self.ops.lib.articles.trash(self.article_id)
+        self.ops.articles_deleted.emit([self.article_id])
+        self.ops.tags_changed.emit()
+
+    def undo_it(self):
+        self.article_id = self.ops.lib.articles.restore_trashed(self.article_id)
+        self.ops.articles_added.emit([self.article_id])
+        self.ops.tags_changed.emit()
 
 
 class RenameTagCommand(_Command):
@@ -186,6 +236,9 @@ class LibraryOps(QObject):
         if tags:
             self.tags_changed.emit()
 
+    def _new_tags(self, names) -> list[str]:
+        return [n for n in names if self.lib.tags.find(n) is None]
+
     def _tags_touched(self) -> None:
         self.tags_changed.emit()
         self.articles_changed.emit(None)  # passages of any article may show the tag
@@ -194,11 +247,9 @@ class LibraryOps(QObject):
     def add_passage(self, article_id: int, start: int, end: int, tags: list[str] = (), note: str = "") -> Passage | None:
         def run():
             names = list(tags)
-            for name in names:
-                if self.lib.tags.find(name) is None:
-                    self.lib.tags.create(name)
-            p = self.lib.passages.add(article_id, start=start, end=end, tags=names, note=note)
-            self.undo_stack.push(AddPassageCommand(self, p))
+            new = self._new_tags(names)
+            p = self.lib.passages.add(article_id, start=start, end=end, tags=names, note=note)  # makes new tags
+            self.undo_stack.push(AddPassageCommand(self, p, new))
             self._passages_touched(article_id, bool(names))
             return p
         return self._guard(run)
@@ -220,24 +271,47 @@ class LibraryOps(QObject):
                                  p.note if note is None else note)
             if after == before:
                 return p
+            made = self._new_tags(after.tags)
             new = self.lib.passages.update(passage_id, tags=after.tags, color=after.color, note=after.note)
             what = ("Edit note" if after.note != before.note and after.tags == before.tags and after.color == before.color
                     else "Change tags" if after.tags != before.tags and after.color == before.color
                     else "Edit passage")
-            self.undo_stack.push(UpdatePassageCommand(self, passage_id, p.article_id, before, after, what))
+            self.undo_stack.push(UpdatePassageCommand(self, passage_id, p.article_id, before, after, what, made))
             self._passages_touched(p.article_id, after.tags != before.tags)
             return new
         return self._guard(run)
 
-    def tag_passage(self, passage_id: int, name: str) -> Passage | None:
+    def tag_passage(self, passage_id: int, name: str, *, toggle: bool = False) -> Passage | None:
+        """Add the tag ``name`` to a passage (``toggle``: remove it when the passage has it)."""
         p = self._guard(self.lib.passages.get, passage_id)
         if p is None:
             return None
         if any(t.casefold() == name.casefold() for t in p.tags):
-            return p
-        if self.lib.tags.find(name) is None and self._guard(self.lib.tags.create, name) is None:
-            return None
+            if not toggle:
+                return p
+            return self.update_passage(passage_id, tags=[t for t in p.tags if t.casefold() != name.casefold()])
         return self.update_passage(passage_id, tags=[*p.tags, name])
+
+    def toggle_article_tag(self, article_id: int, name: str) -> bool:
+        """Add the tag to the article, or remove it when the article has it. Undoable."""
+        def run():
+            before = list(self.lib.articles.get(article_id).tags)
+            has = any(t.casefold() == name.casefold() for t in before)
+            after = [t for t in before if t.casefold() != name.casefold()] if has else [*before, name]
+            made = self._new_tags(after)
+            self.lib.articles.edit(article_id, tags=after)
+            self.undo_stack.push(ArticleTagsCommand(self, article_id, before, after, made))
+            self.articles_changed.emit({article_id})
+            self.tags_changed.emit()
+            return True
+        return bool(self._guard(run))
+
+    def pin_tag(self, name: str, slot: int | None) -> bool:
+        def run():
+            self.lib.tags.pin(name, slot)
+            self.tags_changed.emit()
+            return True
+        return bool(self._guard(run))
 
     # ---- tags ----------------------------------------------------------------------------------
     def create_tag(self, name: str, color: str | None = None):
@@ -314,10 +388,27 @@ class LibraryOps(QObject):
         return bool(self._guard(run))
 
     def delete_article(self, article_id: int) -> bool:
+        """Move an article to the Trash (undo restores it)."""
         def run():
-            self.lib.articles.delete(article_id)
-            self.undo_stack.clear()
+            entry = self.lib.articles.trash(article_id)
+            self.undo_stack.push(TrashArticleCommand(self, article_id, entry["title"]))
             self.articles_deleted.emit([article_id])
             self.tags_changed.emit()
             return True
         return bool(self._guard(run))
+
+    def restore_article(self, article_id: int) -> int | None:
+        """Bring an article back from the Trash; returns its id."""
+        def run():
+            new_id = self.lib.articles.restore_trashed(article_id)
+            self.articles_added.emit([new_id])
+            self.tags_changed.emit()
+            return new_id
+        return self._guard(run)
+
+    def empty_trash(self, article_id: int | None = None) -> int:
+        def run():
+            n = self.lib.articles.empty_trash(article_id=article_id)
+            self.articles_deleted.emit([])
+            return n
+        return self._guard(run) or 0

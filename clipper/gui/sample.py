@@ -1,4 +1,4 @@
-"""The sample library: a throwaway library filled from resources/sample through the core API.
+"""The sample library: a throwaway library filled from clipper/resources/sample through the core API.
 
 Each ``*.txt`` file there is a short made-up news story: ``Key: value`` header lines
 (Title, Outlet, Agency, Author, Published, URL, Dek), a blank line, then the body.
@@ -17,7 +17,7 @@ HEADER_KEYS = {"title", "outlet", "agency", "author", "published", "url", "dek"}
 
 
 def sample_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "resources" / "sample"
+    return Path(__file__).resolve().parents[1] / "resources" / "sample"
 
 
 def parse_story(text: str, source: str = "") -> ArticleDraft:

@@ -107,6 +107,33 @@ def ids(db: sqlite_utils.Database, *, sort: str = "-imported", within: Iterable[
         [json.dumps(list(within))])]
 
 
+_VIEWS = {
+    # kind -> (SQL selecting the ids, newest import first; whether it takes a value)
+    "recent": "SELECT id FROM articles WHERE imported_at >= ? ORDER BY imported_at DESC, id DESC",
+    "orphaned": "SELECT id FROM articles WHERE id IN (SELECT article_id FROM passages WHERE status = 'orphaned') "
+                "ORDER BY imported_at DESC, id DESC",
+    "tag": "SELECT id FROM articles WHERE id IN ("
+           "SELECT at.article_id FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE t.name = ? COLLATE NOCASE "
+           "UNION SELECT p.article_id FROM passage_tags pt JOIN tags t ON t.id = pt.tag_id "
+           "JOIN passages p ON p.id = pt.passage_id WHERE t.name = ?1 COLLATE NOCASE) "
+           "ORDER BY imported_at DESC, id DESC",
+    "outlet": "SELECT id FROM articles WHERE outlet = ? ORDER BY imported_at DESC, id DESC",
+}
+
+
+def view_ids(db: sqlite_utils.Database, kind: str, value) -> list[int]:
+    """The ids of a library view (recent: imported since ``value``; orphaned; tag; outlet),
+    newest import first, every one of them."""
+    sql = _VIEWS.get(kind)
+    if sql is None:
+        raise ValueError(f"unknown view {kind!r}")
+    return [r[0] for r in db.execute(sql, [] if kind == "orphaned" else [value])]
+
+
+def outlet_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    return dict(db.execute("SELECT outlet, COUNT(*) FROM articles WHERE outlet != '' GROUP BY outlet"))
+
+
 def count(db: sqlite_utils.Database) -> int:
     return db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 

@@ -147,3 +147,26 @@ def test_cli_tag_pin(cli_json, run_cli, write):
     assert [t["slot"] for t in cli_json("tag", "list")["tags"]] == [3]
     assert cli_json("tag", "pin", "drills", 0)["slot"] is None
     assert run_cli("tag", "pin", "drills", 12)[0] == 2
+
+
+def test_library_views_are_sql_queries_without_caps(lib):
+    from clipper.storage import articles as article_store
+
+    with lib.write():  # rows straight into the database: this test is about the views' SQL
+        ids = [article_store.insert(lib.db, title=f"Story {n}", text=f"Body number {n} about {n * 7} boats.",
+                                    content_hash=f"h{n}", word_count=6, outlet="Port News" if n % 2 else "Other")
+               for n in range(2300)]
+    old = ids[:5]
+    lib.db.execute("UPDATE articles SET imported_at = '2020-01-01T00:00:00.000000Z' "
+                   "WHERE id IN (SELECT value FROM json_each(?))", [__import__("json").dumps(old)])
+    lib.db.conn.commit()
+    recent = lib.articles.view_ids("recent", 7)
+    assert len(recent) == 2300 - 5 and not set(old) & set(recent)  # more than the old 2,000 cap
+    assert recent[0] == ids[-1]
+    assert lib.articles.view_ids("outlet", "Port News") == sorted(ids[1::2], reverse=True)
+    assert lib.articles.outlet_counts() == {"Port News": 1150, "Other": 1150}
+    lib.passages.add(ids[3], quote="Body", tags=["ports"])
+    lib.articles.add_tags(ids[10], ["Ports"])
+    assert lib.articles.view_ids("tag", "PORTS") == [ids[10], ids[3]]
+    lib.articles.edit(ids[3], text="Completely different words now.")
+    assert lib.articles.view_ids("orphaned") == [ids[3]]
