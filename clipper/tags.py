@@ -117,13 +117,13 @@ class Tags:
         return self.get(name)
 
     def drop_unused(self, names) -> list[str]:
-        """Delete those of ``names`` that no passage or article carries and no slot holds
-        (the tags a passage made, when that passage is undone). Joins an open write."""
+        """Delete those of ``names`` that no passage or article carries (the tags a passage
+        made, when that passage is undone). Joins an open write."""
         dropped = []
         with self.lib.write() as changes:
             for name in names:
                 tag = store.find(self.lib.db, name)
-                if tag is not None and tag.count == 0 and tag.slot is None:
+                if tag is not None and tag.count == 0:
                     store.delete(self.lib.db, tag.id)
                     dropped.append(tag.name)
                     changes.tags = True

@@ -10,7 +10,9 @@ log = logging.getLogger(__name__)
 
 
 def resources_dir() -> Path:
-    return Path(__file__).resolve().parents[1] / "resources"
+    from clipper.gui.util import resources_dir as where
+
+    return where()
 
 
 def _app_icon():

@@ -8,15 +8,17 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
-from PySide6.QtCore import QPoint, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QPoint, QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import (QInputDialog, QMainWindow, QMenu, QSplitter, QStackedWidget, QToolBar, QVBoxLayout,
+                               QWidget)
 
 from clipper.errors import ClipperError
 from clipper.gui.article_table import ArticleTable, EmptyState
 from clipper.gui.connector_hook import install as install_connector
 from clipper.gui.dialogs import MetadataDialog, NoteDialog
 from clipper.gui.export_dialog import ExportDialog
+from clipper.gui.help import QueryHelpDialog, ShortcutsDialog, shortcut_rows
 from clipper.gui.import_dialog import ImportDialog
 from clipper.gui.library_actions import LibraryActions, drop_sources
 from clipper.gui.models import ArticleTableModel
@@ -28,7 +30,8 @@ from clipper.gui.search_panel import SearchPanel
 from clipper.gui.sidebar import Sidebar
 from clipper.gui.tag_manager import TagManagerDialog
 from clipper.gui.tag_palette import TagPalette
-from clipper.gui.util import ask, elide, make_settings, plain_label
+from clipper.gui.trash_view import TrashView
+from clipper.gui.util import ask, elide, icon, make_settings, plain_label
 from clipper.gui.window_state import WindowState
 from clipper.gui.index_status import IndexStatus
 from clipper.gui.workers import SearchService, SortService, refresh_index
@@ -47,7 +50,7 @@ class MainWindow(QMainWindow):
         self.lib = lib
         self.settings = settings or make_settings()
         self.state = WindowState(self.settings)
-        self.setWindowTitle(f"Clipper — {lib.folder}")
+        self.setWindowTitle(str(lib.folder))  # the application display name adds " — Clipper"
         self.setAcceptDrops(True)
         self.ops = LibraryOps(lib, self)
         self.search_service = SearchService(lib.folder, self, written=lambda: lib.last_seq)
@@ -72,10 +75,12 @@ class MainWindow(QMainWindow):
         self.table = ArticleTable(centre)
         self.table.configure(self.model)
         self.empty = EmptyState(centre)
+        self.trash = TrashView(centre)
         self.stack = QStackedWidget(centre)
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.search.results)
         self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.trash)
         cv.addWidget(self.search)
         cv.addWidget(self.view_title)
         cv.addWidget(self.stack, 1)
@@ -137,26 +142,40 @@ class MainWindow(QMainWindow):
             self.empty.import_button.setFocus(Qt.OtherFocusReason)
 
     # ================================================================ actions and menus
-    def _action(self, menu, text, slot, shortcut=None, *, extra=()):
+    def _action(self, menu, text, slot, shortcut=None, *, extra=(), icon_name=None, tip=None):
         action = QAction(text, self)
         if shortcut is not None:
             keys = [QKeySequence(shortcut)] + [QKeySequence(k) for k in extra]
             action.setShortcuts(keys)
-        action.triggered.connect(slot)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if tip:
+            action.setToolTip(tip)
+        # triggered(bool) must never reach the slot as its first argument (paste_clipping(text=False))
+        action.triggered.connect(lambda _checked=False, slot=slot: slot())
         if menu is not None:
             menu.addAction(action)
+            self._menu_actions.append((menu.title().replace("&", ""), action))
         self.addAction(action)
         return action
 
+    def menu_actions(self) -> list[tuple[str, QAction]]:
+        """(menu title, action) for every menu action, in menu order."""
+        return list(self._menu_actions)
+
     def _build_actions(self) -> None:
+        self._menu_actions: list[tuple[str, QAction]] = []
         mb = self.menuBar()
         m = mb.addMenu("&File")
-        self.act_import_files = self._action(m, "Import files…", self.import_files_dialog, "Ctrl+I")
+        self.act_import_files = self._action(m, "Import files…", self.import_files_dialog, "Ctrl+I",
+                                             icon_name="import", tip="Import files (Ctrl+I)")
         self.act_import_folder = self._action(m, "Import folder…", self.import_folder_dialog)
         self.act_import_url = self._action(m, "Import URL or feed…", self.import_url_dialog, "Ctrl+Shift+I")
-        self.act_paste = self._action(m, "Paste as new clipping…", self.paste_clipping, "Ctrl+Shift+V")
+        self.act_paste = self._action(m, "Paste as new clipping…", self.paste_clipping, "Ctrl+Shift+V",
+                                      icon_name="paste", tip="Paste the clipboard as a new clipping (Ctrl+Shift+V)")
         m.addSeparator()
-        self.act_export = self._action(m, "Export…", self.export_dialog, "Ctrl+E")
+        self.act_export = self._action(m, "Export…", self.export_dialog, "Ctrl+E", icon_name="export",
+                                       tip="Export passages to PDF, Markdown, CSV, JSON (Ctrl+E)")
         m.addSeparator()
         self._action(m, "Open sample library", self.sample_requested.emit)
         self._action(m, "Rebuild search index", self.rebuild_index)
@@ -171,15 +190,19 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_undo)
         m.addAction(self.act_redo)
         m.addSeparator()
-        self.act_find = self._action(m, "Find…", self.search.focus, "Ctrl+K", extra=("Ctrl+F",))
+        self.act_find = self._action(m, "Search the library…", self.search.focus, "Ctrl+K", icon_name="search",
+                                     tip="Search the library (Ctrl+K)")
+        self.act_find_in_article = self._action(m, "Find in article…", self.find_in_article, "Ctrl+F")
         m.addSeparator()
-        self.act_tag = self._action(m, "Highlight selection with tag…", self.show_tag_palette, "Ctrl+T")
+        self.act_tag = self._action(m, "Tag selection or passage…", self.show_tag_palette, "Ctrl+T")
         self.act_edit_passage = self._action(m, "Edit passage…", lambda: self.edit_passage(self.passages.current_id()),
                                              "Ctrl+Return")
         m.addSeparator()
         self.act_meta = self._action(m, "Article details…", self.edit_metadata, "F2")
         self.act_note = self._action(m, "Article note…", self.edit_article_note, "Ctrl+Shift+N")
-        self.act_delete_article = self._action(m, "Delete article…", self.delete_selected_articles)
+        self.act_article_tags = self._action(m, "Tag article…", self.show_article_tag_palette, "Ctrl+Shift+A")
+        self.act_delete_article = self._action(m, "Move article to Trash…", self.delete_selected_articles, "Ctrl+Del",
+                                               icon_name="trash")
 
         m = mb.addMenu("&View")
         self._action(m, "Zoom in", lambda: self.zoom(1), "Ctrl+=", extra=("Ctrl++",))
@@ -189,9 +212,54 @@ class MainWindow(QMainWindow):
         self._action(m, "Go to article list", lambda: self.table.setFocus(), "Ctrl+1")
         self._action(m, "Go to reader", lambda: self.reader.setFocus(), "Ctrl+2")
         self._action(m, "Go to passages", lambda: self.passages.view.setFocus(), "Ctrl+3")
+        m.addSeparator()
+        self.act_toggle_passages = self._action(m, "Show or hide the passages panel", self.toggle_passages_panel,
+                                                "Ctrl+Shift+P")
+        self.act_show_trash = self._action(m, "Trash", lambda: self.show_view("trash", None), "Ctrl+Shift+Del",
+                                           icon_name="trash")
 
         m = mb.addMenu("&Tags")
         self.act_manage_tags = self._action(m, "Manage tags…", self.manage_tags, "Ctrl+Shift+T")
+
+        m = mb.addMenu("&Help")
+        self.act_shortcuts = self._action(m, "Keyboard shortcuts", self.show_shortcuts, "F1", icon_name="help")
+        self.act_query_help = self._action(m, "Search syntax", self.show_query_help)
+        self.act_about = self._action(m, "About Clipper", self.show_about)
+
+        bar = QToolBar("Main", self)
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.setIconSize(QSize(20, 20))
+        bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        for action, label in ((self.act_import_files, "Import"), (self.act_paste, "Paste"),
+                              (self.act_find, "Search"), (self.act_export, "Export")):
+            button_action = QAction(action.icon(), label, bar)
+            button_action.setToolTip(action.toolTip())
+            button_action.triggered.connect(action.trigger)
+            bar.addAction(button_action)
+        self.addToolBar(Qt.TopToolBarArea, bar)
+        self.toolbar = bar
+
+    # ================================================================ help
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(shortcut_rows(self), self)
+        dialog.setModal(False)
+        dialog.show()
+        self.library_actions.keep(dialog)
+        return dialog
+
+    def show_query_help(self) -> QueryHelpDialog:
+        dialog = QueryHelpDialog(self)
+        dialog.setModal(False)
+        dialog.show()
+        self.library_actions.keep(dialog)
+        return dialog
+
+    def show_about(self) -> None:
+        from clipper.gui.util import tell
+
+        tell(self, "About Clipper", "Clipper: a news-clipping manager. Import, search, highlight, tag and export "
+                                    "news articles, offline. Your library: " + str(self.lib.folder), warning=False)
 
     def _connect(self) -> None:
         self.sidebar.view_chosen.connect(self.show_view)

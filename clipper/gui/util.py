@@ -12,6 +12,19 @@ ORGANIZATION = "Clipper"
 APPLICATION = "Clipper"
 
 
+def resources_dir():
+    """The package's resources (style sheet, icons, sample stories)."""
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[1] / "resources"
+
+
+def icon(name: str) -> QIcon:
+    """One of the toolbar icons shipped in clipper/resources/icons (an empty icon if missing)."""
+    path = resources_dir() / "icons" / f"{name}.svg"
+    return QIcon(str(path)) if path.exists() else QIcon()
+
+
 def make_settings() -> QSettings:
     return QSettings(ORGANIZATION, APPLICATION)
 
@@ -97,14 +110,18 @@ def elide(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def ask(parent: QWidget | None, title: str, text: str) -> bool:
-    """A Yes/No question whose text is never read as HTML (it may name a tag or a title)."""
+def ask(parent: QWidget | None, title: str, text: str, *, yes: str | None = None, default_yes: bool = False) -> bool:
+    """A Yes/No question whose text is never read as HTML (it may name a tag or a title).
+    ``yes`` names the Yes button ("Move to Trash"); ``default_yes`` for undoable actions."""
     from PySide6.QtWidgets import QMessageBox
 
     box = QMessageBox(QMessageBox.Question, title, "", QMessageBox.Yes | QMessageBox.No, parent)
     box.setTextFormat(Qt.PlainText)
     box.setText(text)
-    box.setDefaultButton(QMessageBox.No)
+    if yes:
+        box.button(QMessageBox.Yes).setText(yes)
+        box.button(QMessageBox.No).setText("Cancel")
+    box.setDefaultButton(QMessageBox.Yes if default_yes else QMessageBox.No)
     return box.exec() == QMessageBox.Yes
 
 

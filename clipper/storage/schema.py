@@ -198,6 +198,12 @@ def _trash_slots(db: sqlite_utils.Database) -> None:
         CREATE UNIQUE INDEX tags_slot ON tags(slot) WHERE slot IS NOT NULL;
         """
     )
+    # the nine most used tags get the number keys they had in the palette (most used first)
+    ranked = db.execute(
+        "SELECT t.id FROM tags t ORDER BY (SELECT COUNT(*) FROM passage_tags pt WHERE pt.tag_id = t.id) + "
+        "(SELECT COUNT(*) FROM article_tags at WHERE at.tag_id = t.id) DESC, t.name COLLATE NOCASE LIMIT 9").fetchall()
+    for slot, (tag_id,) in enumerate(ranked, start=1):
+        db.execute("UPDATE tags SET slot = ? WHERE id = ?", [slot, tag_id])
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2_captures_and_versions, _v3_changelog,

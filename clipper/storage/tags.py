@@ -29,20 +29,31 @@ def get(db: sqlite_utils.Database, name: str) -> Tag:
     return tag
 
 
-# New tags take the next colour of this palette unless one is given.
-PALETTE = ("#ffd54f", "#81c784", "#64b5f6", "#e57373", "#ba68c8", "#4db6ac", "#ffb74d", "#a1887f", "#90a4ae")
+# New tags take the first colour of this palette that no tag uses yet (then round again).
+# Twelve colours chosen to stay apart (CIELAB distance >= 13) for normal vision and for
+# simulated protanopia, deuteranopia and tritanopia (tests/core/test_tag_colors.py); no grey.
+PALETTE = ("#e69f00", "#0072b2", "#99ddff", "#882255", "#eedd88", "#cc3311",
+           "#332288", "#ee6677", "#44bb99", "#77aadd", "#228833", "#ffaabb")
 
 
 def next_color(db: sqlite_utils.Database) -> str:
-    return PALETTE[count(db) % len(PALETTE)]
+    used = {c.lower() for (c,) in db.execute("SELECT color FROM tags")}
+    free = [c for c in PALETTE if c not in used]
+    return free[0] if free else PALETTE[count(db) % len(PALETTE)]
+
+
+def free_slot(db: sqlite_utils.Database) -> int | None:
+    taken = {r[0] for r in db.execute("SELECT slot FROM tags WHERE slot IS NOT NULL")}
+    return next((n for n in range(1, 10) if n not in taken), None)
 
 
 def ensure(db: sqlite_utils.Database, name: str, color: str | None = None) -> int:
+    """The tag's id, creating it (next palette colour, the lowest free number slot) if needed."""
     tag = find(db, name)
     if tag is not None:
         return tag.id
-    cur = db.execute("INSERT INTO tags (name, color, created_at) VALUES (?, ?, ?)",
-                     [name, color or next_color(db), utcnow()])
+    cur = db.execute("INSERT INTO tags (name, color, created_at, slot) VALUES (?, ?, ?, ?)",
+                     [name, color or next_color(db), utcnow(), free_slot(db)])
     return cur.lastrowid
 
 

@@ -134,7 +134,9 @@ def test_tag_names_are_case_insensitive(cli_json, navy):
 def test_colors(cli_json, navy):
     cli_json("tag", "color", "urgent", "#112233", expect=1)  # unknown tag
     p = cli_json("highlight", navy, "--quote", "navy", "--tag", "urgent")
-    assert p["color"] == "#ffd54f"
+    from clipper.storage.tags import PALETTE
+
+    assert p["color"] == PALETTE[0]  # the first tag takes the palette's first colour
     cli_json("tag", "color", "urgent", "#AA0000")
     q = cli_json("highlight", navy, "--quote", "coastal battery", "--tag", "urgent")
     assert q["color"] == "#aa0000"  # a new passage takes its tag's colour

@@ -126,6 +126,8 @@ def test_cli_delete_trash_list_restore_empty(cli_json, run_cli, write):
 def test_tag_slots_are_fixed_and_unique(lib):
     for name in ("quotes", "missiles", "drills"):
         lib.tags.create(name)
+    assert {n: t.name for n, t in lib.tags.slots().items()} == {1: "quotes", 2: "missiles", 3: "drills"}
+    lib.tags.pin("drills", None)
     lib.tags.pin("quotes", 1)
     lib.tags.pin("missiles", 2)
     assert {n: t.name for n, t in lib.tags.slots().items()} == {1: "quotes", 2: "missiles"}
@@ -143,6 +145,7 @@ def test_tag_slots_are_fixed_and_unique(lib):
 def test_cli_tag_pin(cli_json, run_cli, write):
     cli_json("import", write("m.txt", MISSILE_ARTICLE))
     cli_json("highlight", 1, "--quote", "routine exercise", "--tag", "drills")
+    assert cli_json("tag", "list")["tags"][0]["slot"] == 1  # a new tag takes the lowest free key
     assert cli_json("tag", "pin", "drills", 3)["slot"] == 3
     assert [t["slot"] for t in cli_json("tag", "list")["tags"]] == [3]
     assert cli_json("tag", "pin", "drills", 0)["slot"] is None
