@@ -635,3 +635,45 @@ def codepoint_to_utf16(text: str, pos: int) -> int:
     if not _non_bmp(text):
         return pos
     return len(text[:pos].encode("utf-16-le", "surrogatepass")) // 2
+
+
+# ---- selections made by people (the desktop app) ---------------------------------------------
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s|$)")
+
+
+def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """A selection made by hand, widened to whole words and trimmed of surrounding space:
+    a drag that ends mid-word ("…carry out insp") takes the whole word ("inspections")."""
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    if end < start:
+        start, end = end, start
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start == end:
+        return start, end
+    while start > 0 and _is_word(text[start - 1]) and _is_word(text[start]):
+        start -= 1
+    while end < len(text) and _is_word(text[end - 1]) and _is_word(text[end]):
+        end += 1
+    return start, end
+
+
+def sentence_at(text: str, pos: int) -> tuple[int, int]:
+    """The sentence around code-point offset ``pos``: from after the previous sentence end
+    (or the paragraph start) to its own end mark (or the paragraph end), trimmed."""
+    pos = max(0, min(pos, len(text)))
+    para_start = text.rfind("\n", 0, pos) + 1
+    para_end = text.find("\n", pos)
+    para_end = len(text) if para_end < 0 else para_end
+    start = para_start
+    for m in _SENTENCE_END.finditer(text, para_start, para_end):
+        if m.end() <= pos:
+            start = m.end()
+        else:
+            end = m.end()
+            break
+    else:
+        end = para_end
+    return snap_to_words(text, start, end)

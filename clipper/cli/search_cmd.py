@@ -44,7 +44,13 @@ def plain_snippet(snippet: str) -> str:
 
 
 def cmd_search(args) -> int:
+    from clipper.errors import QueryError
+    from clipper.query_check import query_problem
+
     query = " ".join(args.query)
+    problem = query_problem(query)
+    if problem:
+        raise QueryError(problem)
     sort = None if args.sort == "relevance" else args.sort
     with open_library(args) as lib:
         result = lib.search(query, limit=args.limit, offset=args.offset, sort=sort, facets=args.facets,

@@ -6,7 +6,6 @@ writes with undo, SearchService for searching, JobThread dialogs for imports/exp
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
 
 from PySide6.QtCore import QPoint, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence
@@ -14,6 +13,7 @@ from PySide6.QtWidgets import (QInputDialog, QMainWindow, QMenu, QSplitter, QSta
                                QWidget)
 
 from clipper.errors import ClipperError
+from clipper.searches import SavedSearches
 from clipper.gui.article_table import ArticleTable, EmptyState
 from clipper.gui.connector_hook import install as install_connector
 from clipper.gui.dialogs import MetadataDialog, NoteDialog
@@ -25,7 +25,7 @@ from clipper.gui.models import ArticleTableModel
 from clipper.gui.ops import LibraryOps
 from clipper.gui.passage_editor import PassageEditor
 from clipper.gui.passages_panel import PassagesPanel
-from clipper.gui.reader import ReaderHeader, ReaderView
+from clipper.gui.reader import FindBar, ReaderHeader, ReaderView
 from clipper.gui.search_panel import SearchPanel
 from clipper.gui.sidebar import Sidebar
 from clipper.gui.tag_manager import TagManagerDialog
@@ -34,7 +34,7 @@ from clipper.gui.trash_view import TrashView
 from clipper.gui.util import ask, elide, icon, make_settings, plain_label
 from clipper.gui.window_state import WindowState
 from clipper.gui.index_status import IndexStatus
-from clipper.gui.workers import SearchService, SortService, refresh_index
+from clipper.gui.workers import SearchService, SortService
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,9 @@ class MainWindow(QMainWindow):
         self.reader = ReaderView(reader_box)
         self.reader_placeholder = plain_label("Select an article to read it.", reader_box)
         self.reader_placeholder.setAlignment(Qt.AlignCenter)
+        self.find_bar = FindBar(self.reader, reader_box)
         rv.addWidget(self.header)
+        rv.addWidget(self.find_bar)
         rv.addWidget(self.reader, 1)
         rv.addWidget(self.reader_placeholder, 1)
         self.passages = PassagesPanel(right)
@@ -115,6 +117,8 @@ class MainWindow(QMainWindow):
         self.right_splitter.setCollapsible(0, False)
         self.setCentralWidget(self.splitter)
         self.tag_palette = TagPalette(self)
+        self.saved = SavedSearches(lib)
+        self._palette_target: tuple[str, int] | None = None  # ("span"|"passage"|"article", id)
 
         self._build_actions()
         from clipper.gui.versions_view import VersionsController
@@ -192,7 +196,7 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         self.act_find = self._action(m, "Search the library…", self.search.focus, "Ctrl+K", icon_name="search",
                                      tip="Search the library (Ctrl+K)")
-        self.act_find_in_article = self._action(m, "Find in article…", self.find_in_article, "Ctrl+F")
+        self.act_find_in_article = self._action(m, "Find in article (or search)…", self.find_in_article, "Ctrl+F")
         m.addSeparator()
         self.act_tag = self._action(m, "Tag selection or passage…", self.show_tag_palette, "Ctrl+T")
         self.act_edit_passage = self._action(m, "Edit passage…", lambda: self.edit_passage(self.passages.current_id()),
@@ -267,6 +271,11 @@ class MainWindow(QMainWindow):
         self.sidebar.saved_search_removed.connect(self.remove_saved_search)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.delete_requested.connect(self.delete_selected_articles)
+        self.table.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._table_menu)
+        self.trash.restore_requested.connect(self.restore_from_trash)
+        self.trash.purge_requested.connect(self.purge_from_trash)
+        self.trash.empty_requested.connect(self.empty_trash)
         self.table.widths_changed.connect(self.state.save_column_widths)
         self.model.view_reset.connect(self._view_reset)
         self.model.sorting_changed.connect(self._sorting_changed)
@@ -274,7 +283,7 @@ class MainWindow(QMainWindow):
         self.search.article_chosen.connect(self._open_article_hit)
         self.search.reader_focus_requested.connect(self._focus_reader)
         self.search.passage_chosen.connect(lambda aid, pid: self.open_article(aid, pid))
-        self.search.results_shown.connect(lambda _n: self.stack.setCurrentWidget(self.search.results))
+        self.search.results_shown.connect(self._results_shown)
         self.search.cleared.connect(self._search_cleared)
         self.search.save_requested.connect(self.save_search)
         self.search_service.facets_ready.connect(self._facets_ready)
@@ -283,15 +292,19 @@ class MainWindow(QMainWindow):
         self.reader.passage_clicked.connect(self._passage_clicked_in_text)
         self.reader.edit_passage_requested.connect(self.edit_passage)
         self.reader.delete_passage_requested.connect(self.ops.delete_passage)
+        self.reader.tag_passage_requested.connect(self.show_passage_tag_palette)
         self.passages.passage_activated.connect(self._passage_activated)
         self.passages.edit_requested.connect(self.edit_passage)
         self.passages.delete_requested.connect(self.ops.delete_passage)
+        self.passages.tag_requested.connect(self.show_passage_tag_palette)
         self.tag_palette.tag_chosen.connect(self.tag_selection)
+        self.tag_palette.pin_requested.connect(self.ops.pin_tag)
         self.empty.import_requested.connect(self.import_files_dialog)
         self.empty.sample_requested.connect(self.sample_requested.emit)
         self.ops.passages_changed.connect(self._passages_changed)
         self.ops.articles_changed.connect(self._articles_changed)
         self.ops.articles_deleted.connect(self._articles_deleted)
+        self.ops.articles_added.connect(self._articles_restored)
         self.ops.tags_changed.connect(self._tags_changed)
         self.ops.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
         self.ops.failed.connect(self.show_error)
@@ -315,7 +328,10 @@ class MainWindow(QMainWindow):
         self.state.save(self)
 
     def saved_searches(self) -> list[dict]:
-        return self.state.saved_searches()
+        try:
+            return self.saved.all()
+        except ClipperError:
+            return []
 
     def save_search(self, query: str, passages: bool, name: str | None = None) -> None:
         if not query:
@@ -324,10 +340,14 @@ class MainWindow(QMainWindow):
             name, ok = QInputDialog.getText(self, "Save search", "Name:", text=elide(query, 40))
             if not ok or not name.strip():
                 return
-        self.sidebar.set_saved(self.state.add_saved_search(name.strip(), query, passages))
+        saved = self.ops._guard(self.saved.save, name.strip(), query, passages)
+        if saved is not None:
+            self.sidebar.set_saved(saved)
 
     def remove_saved_search(self, name: str) -> None:
-        self.sidebar.set_saved(self.state.remove_saved_search(name))
+        saved = self.ops._guard(self.saved.remove, name)
+        if saved is not None:
+            self.sidebar.set_saved(saved)
 
     def closeEvent(self, event):  # noqa: N802
         self.library_actions.cancel_running()
@@ -342,37 +362,20 @@ class MainWindow(QMainWindow):
         try:
             total = self.lib.articles.count()
             orphaned = len(self.lib.passages.orphaned())
-            self.sidebar.set_counts(total, orphaned)
+            self.sidebar.set_counts(total, orphaned, self.lib.articles.trash_count())
             self.sidebar.set_tags(self.lib.tags.all())
+            self.sidebar.set_outlets(self.lib.articles.outlet_counts())
         except ClipperError as exc:
             self.statusBar().showMessage(str(exc), 8000)
         self.sidebar.set_saved(self.saved_searches())
 
     def _facets_ready(self, facets: dict) -> None:
-        self.sidebar.set_outlets((facets or {}).get("outlet", {}))
+        pass  # the sidebar's outlets come from the database (refresh_sidebar)
 
     def view_ids(self, kind: str, value) -> list[int] | None:
-        lib = self.lib
-        if kind == "all":
-            return None
-        if kind == "recent":
-            since = (datetime.now(timezone.utc) - timedelta(days=RECENT_DAYS)).strftime("%Y-%m-%dT%H:%M:%S")
-            rows = lib.articles.summaries(sort="-imported", limit=2000)
-            return [r["id"] for r in rows if (r["imported_at"] or "") >= since]
-        if kind == "orphaned":
-            return sorted({p.article_id for p in lib.passages.orphaned()})
-        if kind == "tag":
-            ids = set(lib.articles.ids_with_tag(value))
-            ids.update(p.article_id for p in lib.passages.with_tag(value))
-            return sorted(ids)
-        if kind == "outlet":
-            refresh_index(lib)
-            phrase = " ".join(str(value).replace('"', " ").split())
-            try:
-                ids = lib.article_ids(f'outlet:"{phrase}"')
-            except ClipperError:
-                ids = []
-            return [r["id"] for r in lib.articles.summaries(ids=ids) if (r["outlet"] or "") == value]
+        """The ids of a library view, from the core (ordered in SQL, no cap); None: all."""
+        if kind in ("recent", "orphaned", "tag", "outlet"):
+            return self.lib.articles.view_ids(kind, RECENT_DAYS if kind == "recent" else value)
         return None
 
     def show_view(self, kind: str, value) -> None:
@@ -386,6 +389,12 @@ class MainWindow(QMainWindow):
             ids = []
         self.current_view = (kind, value)
         self.sidebar.select_view(kind, value)
+        if kind == "trash":
+            self._view_label = "Trash"
+            if self.search.active():
+                self.search.edit.clear()
+            self._update_stack()
+            return
         titles = {"all": "All articles", "recent": f"Imported in the last {RECENT_DAYS} days",
                   "orphaned": "Articles with orphaned passages"}
         self._view_label = titles.get(kind) or (f"Tag: {value}" if kind == "tag" else f"Outlet: {value}")
@@ -398,13 +407,38 @@ class MainWindow(QMainWindow):
         n = self.model.rowCount()
         if n and not self.table.content_widths:
             self.table.measure()
+        self._set_view_title()
+        self._sync_list_to_reader()
+
+    def _set_view_title(self) -> None:
+        if self.current_view[0] == "trash":
+            n = self.trash.list.topLevelItemCount()
+            self.view_title.setText(f"Trash  —  {n:,} article{'s' * (n != 1)}")
+            return
+        if self.search.active() and self.search.last_result is not None:
+            total = self.search.last_result.total
+            what = "passage" if self.search.passages_mode() else "article"
+            self.view_title.setText(f"Search: {elide(self.search.query(), 60)}  —  {total:,} {what}{'s' * (total != 1)}")
+            return
+        n = self.model.rowCount()
         self.view_title.setText(f"{getattr(self, '_view_label', 'All articles')}  —  {n:,} article{'s' * (n != 1)}")
-        if self.current_article is not None:
-            row = self.model.row_of(self.current_article.id)
+
+    def _sync_list_to_reader(self) -> None:
+        """The list's selection always names the article in the reader (or nothing)."""
+        sm = self.table.selectionModel()
+        sm.blockSignals(True)
+        try:
+            row = self.model.row_of(self.current_article.id) if self.current_article is not None else -1
             if row >= 0:
-                self.table.selectionModel().blockSignals(True)
+                index = self.model.index(row, 0)
+                self.table.setCurrentIndex(index)
                 self.table.selectRow(row)
-                self.table.selectionModel().blockSignals(False)
+            else:
+                sm.clearSelection()
+                sm.setCurrentIndex(self.model.index(-1, -1), sm.SelectionFlag.NoUpdate)
+        finally:
+            sm.blockSignals(False)
+        self.table.viewport().update()
 
     def _sorting_changed(self, busy: bool) -> None:
         """While the list is being ordered in the background: a busy cursor over it and a
@@ -423,8 +457,12 @@ class MainWindow(QMainWindow):
     def _update_stack(self) -> None:
         if self.search.active() and self.search.last_result is not None:
             self.stack.setCurrentWidget(self.search.results)
-            self.view_title.hide()
-        elif self.current_view[0] == "all" and self.model.rowCount() == 0:
+            self.view_title.show()
+        elif self.current_view[0] == "trash":
+            self.trash.set_entries(self.lib.articles.trashed())
+            self.stack.setCurrentWidget(self.trash)
+            self.view_title.show()
+        elif self.current_view[0] == "all" and self.model.rowCount() == 0 and not self.lib.articles.trash_count():
             self.stack.setCurrentWidget(self.empty)
             self.view_title.hide()
         else:
@@ -432,9 +470,27 @@ class MainWindow(QMainWindow):
             self.view_title.show()
         # An empty library has nothing to read: the empty state gets the whole width.
         self.right_splitter.setVisible(self.stack.currentWidget() is not self.empty)
+        self._set_view_title()
+        if self.stack.currentWidget() is self.table:
+            self._sync_list_to_reader()
 
     def _search_cleared(self) -> None:
         self._update_stack()
+
+    def _results_shown(self, _total: int) -> None:
+        """Search results replace the list: the header names the search and its count, and
+        the reader never shows an article that is not among the results."""
+        self.stack.setCurrentWidget(self.search.results)
+        self.view_title.show()
+        self._set_view_title()
+        hits = self.search.model.hits
+        if not hits:
+            self._show_article(None)
+            return
+        passages = self.search.model.passages
+        shown = {h.article_id if passages else h.id for h in hits}
+        if self.current_article is None or self.current_article.id not in shown:
+            self.search.show_first()  # selects the top hit: the reader follows it
 
     def reload_articles(self) -> None:
         """After imports or deletions: re-read the current view's ids (rows load lazily)."""
@@ -503,7 +559,7 @@ class MainWindow(QMainWindow):
         self.header.setVisible(has)
         self.reader.setVisible(has)
         self.reader_placeholder.setVisible(not has)
-        for a in (self.act_meta, self.act_note, self.act_delete_article, self.act_tag):
+        for a in (self.act_meta, self.act_note, self.act_delete_article, self.act_tag, self.act_article_tags):
             a.setEnabled(has)
         self.header.set_article(article)
         passages = self.lib.passages.for_article(article.id) if has else []
@@ -511,6 +567,9 @@ class MainWindow(QMainWindow):
         self.passages.set_passages(passages, self.lib.tags.colors() if has else {})
         self.header.set_note(self.lib.notes.for_article(article.id) if has else [])
         self.versions.article_shown(article)
+        self.reader.set_search_terms(self.search.matched_terms(article.id) if has else [])
+        self._fit_passages_panel(passages)
+        self._sync_list_to_reader()
 
     def _reload_passages(self) -> None:
         if self.current_article is None:
@@ -540,23 +599,83 @@ class MainWindow(QMainWindow):
         if span is not None and span[1] - span[0] >= 2:
             self.show_tag_palette()
 
+    def _palette_tags(self):
+        return sorted(self.lib.tags.all(), key=lambda t: (-t.count, t.name.casefold()))
+
+    def _focused_passage(self) -> int | None:
+        """The passage T acts on when no text is selected: the card with the focus, else the
+        highlight clicked or under the reader's cursor."""
+        if self.passages.view.hasFocus() and self.passages.current_id() is not None:
+            return self.passages.current_id()
+        if self.reader.current_passage is not None:
+            return self.reader.current_passage
+        p = self.reader.passage_at(self.reader.textCursor().position())
+        return p.id if p is not None else None
+
     def show_tag_palette(self) -> bool:
+        """T / Ctrl+T: tag the selection (a new passage), or the focused passage."""
         if self.current_article is None:
             return False
         span = self.reader.selection_span()
         if span is None:
-            self.statusBar().showMessage("Select some text in the article first.", 4000)
+            pid = self._focused_passage()
+            if pid is not None:
+                return self.show_passage_tag_palette(pid)
+            self.statusBar().showMessage("Select some text in the article first (or a passage).", 4000)
             return False
         self._pending_span = (self.current_article.id, *span)
-        tags = sorted(self.lib.tags.all(), key=lambda t: (-t.count, t.name.casefold()))
-        self.tag_palette.set_tags(tags)
+        self._palette_target = ("span", self.current_article.id)
+        self.reader.select_span(*span)  # show the word-snapped selection that will be stored
+        self.tag_palette.set_tags(self._palette_tags())
         rect = self.reader.selection_rect()
         pos = self.reader.viewport().mapToGlobal(QPoint(rect.left(), rect.bottom() + 6))
         self.tag_palette.popup_at(pos)
         return True
 
+    def show_passage_tag_palette(self, passage_id: int) -> bool:
+        """Add or remove tags of an existing passage (ticked tags are removed when chosen)."""
+        try:
+            p = self.lib.passages.get(passage_id)
+        except ClipperError as exc:
+            self.statusBar().showMessage(str(exc), 6000)
+            return False
+        self._palette_target = ("passage", passage_id)
+        self.tag_palette.set_tags(self._palette_tags(), checked=p.tags, title=f"Passage: “{elide(p.quote, 40)}”")
+        if self.passages.view.hasFocus():
+            rect = self.passages.view.visualRect(self.passages.view.currentIndex())
+            pos = self.passages.view.viewport().mapToGlobal(rect.bottomLeft())
+        else:
+            self.reader.current_passage = passage_id
+            cursor = self.reader.textCursor()
+            rect = self.reader.cursorRect(cursor)
+            pos = self.reader.viewport().mapToGlobal(QPoint(rect.left(), rect.bottom() + 6))
+        self.tag_palette.popup_at(pos)
+        return True
+
+    def show_article_tag_palette(self) -> bool:
+        if self.current_article is None:
+            return False
+        self._palette_target = ("article", self.current_article.id)
+        self.tag_palette.set_tags(self._palette_tags(), checked=self.current_article.tags,
+                                  title=f"Article: {elide(self.current_article.title, 40)}")
+        self.tag_palette.popup_at(self.header.mapToGlobal(QPoint(18, self.header.height())))
+        return True
+
     def tag_selection(self, name: str) -> None:
-        """Tag the pending selection: a new passage, or (same span) the existing passage."""
+        """The palette chose ``name``: tag the pending selection (a new passage, or the
+        passage with exactly that span), the passage, or the article."""
+        target, self._palette_target = self._palette_target, None
+        if target is not None and target[0] == "passage":
+            p = self.ops.tag_passage(target[1], name, toggle=True)
+            if p is not None:
+                self.statusBar().showMessage(f"Passage tags: {', '.join(p.tags) or 'none'}", 4000)
+                self.passages.select(p.id)
+            return
+        if target is not None and target[0] == "article":
+            if self.ops.toggle_article_tag(target[1], name):
+                self.statusBar().showMessage(f"Article tags: {', '.join(self.lib.articles.get(target[1]).tags) or 'none'}",
+                                             4000)
+            return
         if self._pending_span is None:
             return
         aid, start, end = self._pending_span
@@ -571,6 +690,31 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Tagged “{elide(p.quote, 50)}” with {name}", 4000)
             self.passages.select(p.id)
         self.reader.setFocus()
+
+    # ================================================================ reading comfort
+    def find_in_article(self) -> None:
+        """Ctrl+F: find in the article while reading it (the reader or its find bar has the
+        focus); anywhere else, search the library as Ctrl+K does."""
+        focus = self.focusWidget()
+        in_reader = focus is not None and (focus is self.reader or self.find_bar.isAncestorOf(focus))
+        if self.current_article is not None and in_reader:
+            self.find_bar.open()
+        else:
+            self.search.focus()
+
+    def toggle_passages_panel(self) -> None:
+        self.passages.setVisible(not self.passages.isVisible())
+        self._passages_hidden = not self.passages.isVisible()
+
+    def _fit_passages_panel(self, passages) -> None:
+        """An article without passages gives the reader (nearly) all the height."""
+        if getattr(self, "_passages_hidden", False):
+            return
+        total = sum(self.right_splitter.sizes()) or self.right_splitter.height()
+        if total <= 0:
+            return
+        want = 56 if not passages else max(int(total * 0.3), 140)
+        self.right_splitter.setSizes([max(0, total - want), want])
 
     # ================================================================ editing
     def edit_passage(self, passage_id: int | None) -> None:
@@ -611,15 +755,76 @@ class MainWindow(QMainWindow):
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         return [aid for aid in (self.model.article_id(r) for r in rows) if aid is not None]
 
+    def articles_to_delete(self) -> list[int]:
+        """What Delete acts on: several rows selected in the list (when it has the focus),
+        else the article in the reader — which the list always shows selected."""
+        selected = self.selected_article_ids()
+        if self.table.hasFocus() and self.stack.currentWidget() is self.table and len(selected) > 1:
+            return selected
+        return [self.current_article.id] if self.current_article is not None else []
+
     def delete_selected_articles(self) -> None:
-        ids = self.selected_article_ids() or ([self.current_article.id] if self.current_article else [])
+        ids = self.articles_to_delete()
         if not ids:
             return
-        what = f"{len(ids)} articles" if len(ids) > 1 else "this article"
-        if not ask(self, "Delete", f"Delete {what} with all passages and notes? This cannot be undone."):
+        if len(ids) == 1:
+            try:
+                title = self.lib.articles.get(ids[0]).title
+            except ClipperError as exc:
+                self.show_error(str(exc))
+                return
+            what = f"“{elide(title, 80)}”"
+        else:
+            what = f"{len(ids)} articles"
+        if not ask(self, "Move to Trash", f"Move {what} to the Trash, with its passages and notes?\n\n"
+                   "Undo with Ctrl+Z, or restore it from the Trash.", yes="Move to Trash", default_yes=True):
             return
         for aid in ids:
             self.ops.delete_article(aid)
+        self.statusBar().showMessage(f"Moved {what} to the Trash (Ctrl+Z to undo)", 8000)
+
+    # ---- the Trash
+    def restore_from_trash(self, ids) -> None:
+        for aid in ids:
+            self.ops.restore_article(aid)
+
+    def purge_from_trash(self, ids) -> None:
+        titles = {e["id"]: e["title"] for e in self.lib.articles.trashed()}
+        what = f"“{elide(titles.get(ids[0], str(ids[0])), 80)}”" if len(ids) == 1 else f"{len(ids)} articles"
+        if not ask(self, "Delete for good", f"Delete {what} for good? This cannot be undone.", yes="Delete"):
+            return
+        for aid in ids:
+            self.ops.empty_trash(aid)
+
+    def empty_trash(self) -> None:
+        n = self.lib.articles.trash_count()
+        if n and ask(self, "Empty Trash", f"Delete the {n} article{'s' * (n != 1)} in the Trash for good? "
+                     "This cannot be undone.", yes="Empty Trash"):
+            self.ops.empty_trash()
+
+    def _articles_restored(self, ids) -> None:
+        self.reload_articles()
+        self.refresh_sidebar()
+        if ids:
+            self.open_article(ids[-1])
+            self.statusBar().showMessage(f"Restored “{elide(self.current_article.title, 60)}”", 6000)
+
+    def _table_menu(self, pos) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        aid = self.model.article_id(index.row())
+        if aid is not None and (self.current_article is None or self.current_article.id != aid):
+            self.table.setCurrentIndex(index)
+            self.open_article(aid)
+        menu = QMenu(self)
+        menu.addAction("Article details…", self.edit_metadata)
+        menu.addAction("Article note…", self.edit_article_note)
+        menu.addAction("Tag article…", self.show_article_tag_palette)
+        menu.addSeparator()
+        menu.addAction(self.act_delete_article)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+        self._last_menu = menu
 
     def manage_tags(self) -> TagManagerDialog:
         dialog = TagManagerDialog(self.ops, self)
@@ -648,11 +853,18 @@ class MainWindow(QMainWindow):
                 pass
 
     def _articles_deleted(self, ids) -> None:
-        if self.current_article is not None and self.current_article.id in ids:
+        was = self.current_article is not None and self.current_article.id in ids
+        row = self.model.row_of(self.current_article.id) if was else -1
+        if was:
             self._show_article(None)
+        if self.current_view[0] == "trash":
+            self._update_stack()
         self.reload_articles()
         self.refresh_sidebar()
-        self.search_service.request_facets()
+        if self.search.active():
+            self.search.run_now()
+        elif was and row >= 0 and self.model.rowCount() and self.stack.currentWidget() is self.table:
+            self.open_article(self.model.article_id(min(row, self.model.rowCount() - 1)))  # the next one
 
     def _tags_changed(self) -> None:
         self.sidebar.set_tags(self.lib.tags.all())

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QColorDialog, QCompleter, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
                                QLineEdit, QPlainTextEdit, QPushButton, QTabWidget, QVBoxLayout, QWidget)
 
@@ -79,6 +79,9 @@ class PassageEditor(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        save = QShortcut(QKeySequence("Ctrl+Return"), self)  # save from anywhere, the note included
+        save.setContext(Qt.WidgetWithChildrenShortcut)
+        save.activated.connect(self.accept)
         self.resize(520, 420)
 
     def _show_color(self) -> None:

@@ -1,13 +1,15 @@
 """The passages panel: an article's passages as cards (colour bar, quote, tag chips, note).
 
 Click or arrow onto a passage to scroll the reader to it; Enter or double-click edits it;
-Delete removes it (undoable).
+T changes its tags (the tag palette); Delete removes it (undoable). Notes are shown as
+rendered Markdown (a document that loads nothing).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QPainter, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QVBoxLayout, QWidget
+from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QPainter, QPalette, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtWidgets import (QAbstractItemView, QListView, QMenu, QStyle, QStyledItemDelegate, QVBoxLayout,
+                               QWidget)
 
 from clipper.gui.models import PASSAGE_ROLE, PassagesModel
 from clipper.gui.util import elide, plain_label, qcolor, readable_text_color
@@ -15,6 +17,30 @@ from clipper.gui.util import elide, plain_label, qcolor, readable_text_color
 PAD = 8
 BAR = 5
 CHIP_H_PAD = 6
+
+
+NOTE_LINES = 2
+
+
+class SafeDocument(QTextDocument):
+    """A QTextDocument for rendering notes: images and other resources are never loaded."""
+
+    def loadResource(self, type_, name):  # noqa: N802 - Qt override
+        return None
+
+
+def note_document(note: str, font, width: int, color) -> SafeDocument:
+    doc = SafeDocument()
+    doc.setDefaultFont(font)
+    doc.setDocumentMargin(0)
+    doc.setMarkdown(note, QTextDocument.MarkdownDialectGitHub)
+    cursor = QTextCursor(doc)
+    cursor.select(QTextCursor.Document)
+    fmt = QTextCharFormat()
+    fmt.setForeground(color)
+    cursor.mergeCharFormat(fmt)
+    doc.setTextWidth(width)
+    return doc
 
 
 class PassageDelegate(QStyledItemDelegate):
@@ -39,8 +65,10 @@ class PassageDelegate(QStyledItemDelegate):
         h = PAD + qh + PAD
         if p.tags:
             h += fm.height() + 6
-        if p.note or p.status == "orphaned":
+        if p.status == "orphaned":
             h += fm.lineSpacing() + 2
+        if p.note:
+            h += fm.lineSpacing() * NOTE_LINES + 2
         return QSize(option.rect.width() or 240, h + PAD // 2)
 
     def paint(self, painter: QPainter, option, index):
@@ -84,24 +112,46 @@ class PassageDelegate(QStyledItemDelegate):
                 painter.drawText(chip, Qt.AlignCenter, fm.elidedText(name, Qt.ElideRight, chip.width() - 4))
                 cx += tw + 4
             y += fm.height() + 6
-        if p.note or p.status == "orphaned":
+        if p.status == "orphaned":
             f = option.font
             f.setItalic(True)
             painter.setFont(f)
             painter.setPen(pal.color(QPalette.PlaceholderText))
-            line = ("⚠ orphaned: quote no longer found in the text.  " if p.status == "orphaned" else "") + \
-                ("✎ " + " ".join(p.note.split()) if p.note else "")
             painter.drawText(QRect(x, y, w, fm.lineSpacing()), Qt.AlignLeft,
-                             QFontMetrics(f).elidedText(line, Qt.ElideRight, w))
+                             QFontMetrics(f).elidedText("⚠ orphaned: quote no longer found in the text.",
+                                                        Qt.ElideRight, w))
+            y += fm.lineSpacing() + 2
+        if p.note:
+            doc = note_document(p.note, option.font, w, pal.color(QPalette.Text))
+            painter.translate(x, y)
+            doc.drawContents(painter, QRectF(0, 0, w, fm.lineSpacing() * NOTE_LINES))
         painter.restore()
 
 
 class PassageListView(QListView):
     edit_requested = Signal(int)
     delete_requested = Signal(int)
+    tag_requested = Signal(int)
+
+    def contextMenuEvent(self, event):  # noqa: N802
+        index = self.indexAt(event.pos())
+        p = index.data(PASSAGE_ROLE)
+        if p is None:
+            return
+        self.setCurrentIndex(index)
+        menu = QMenu(self)
+        menu.addAction("Tags…", lambda: self.tag_requested.emit(p.id))
+        menu.addAction("Edit passage…", lambda: self.edit_requested.emit(p.id))
+        menu.addSeparator()
+        menu.addAction("Delete passage", lambda: self.delete_requested.emit(p.id))
+        menu.popup(event.globalPos())
+        self._menu = menu
 
     def keyPressEvent(self, event):  # noqa: N802
         p = self.currentIndex().data(PASSAGE_ROLE)
+        if p is not None and event.key() == Qt.Key_T and not (event.modifiers() & ~Qt.KeypadModifier):
+            self.tag_requested.emit(p.id)
+            return
         if p is not None and event.key() in (Qt.Key_Return, Qt.Key_Enter):
             self.edit_requested.emit(p.id)
             return
@@ -115,6 +165,7 @@ class PassagesPanel(QWidget):
     passage_activated = Signal(int)  # scroll the reader to it
     edit_requested = Signal(int)
     delete_requested = Signal(int)
+    tag_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -139,6 +190,7 @@ class PassagesPanel(QWidget):
         self.view.doubleClicked.connect(lambda idx: self.edit_requested.emit(idx.data(PASSAGE_ROLE).id))
         self.view.edit_requested.connect(self.edit_requested)
         self.view.delete_requested.connect(self.delete_requested)
+        self.view.tag_requested.connect(self.tag_requested)
         self.view.clicked.connect(lambda idx: self.passage_activated.emit(idx.data(PASSAGE_ROLE).id))
 
     def set_passages(self, passages, tag_colors) -> None:

@@ -9,15 +9,42 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QPalette, QTextBlockFormat, QTextCharFormat, QTextCursor, QTextFormat
-from PySide6.QtWidgets import QLabel, QSizePolicy, QTextEdit, QVBoxLayout, QWidget
+import re
 
-from clipper.anchoring import codepoint_to_utf16, utf16_to_codepoint
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtGui import (QAction, QColor, QFont, QPainter, QPalette, QTextBlockFormat, QTextCharFormat, QTextCursor,
+                           QTextDocument, QTextFormat)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QTextEdit, QToolButton, QVBoxLayout, QWidget
+
+from clipper.anchoring import codepoint_to_utf16, sentence_at, snap_to_words, utf16_to_codepoint
 from clipper.models import Article, Passage
 from clipper.gui.util import is_web_url, open_web_link, plain_label, qcolor
 
-HIGHLIGHT_ALPHA = 110  # translucent, so overlapping passages blend into a darker band
+HIGHLIGHT_ALPHA = 70  # a light wash; each passage also gets its own underline bar
+BAR = 3  # px: the height of a passage's underline bar; overlapping passages stack theirs
+HEADING_MAX_WORDS = 12
+
+
+def lanes(passages) -> dict[int, int]:
+    """A lane (0, 1, 2…) per passage so that overlapping passages never share one: their
+    underline bars are drawn one below the other, each in its own colour."""
+    out: dict[int, int] = {}
+    ends: list[int] = []  # per lane: where its last passage ends
+    for p in sorted(passages, key=lambda p: (p.start, -(p.end - p.start), p.id)):
+        lane = next((i for i, e in enumerate(ends) if e <= p.start), len(ends))
+        if lane == len(ends):
+            ends.append(p.end)
+        else:
+            ends[lane] = p.end
+        out[p.id] = lane
+    return out
+
+
+def is_heading(paragraph: str) -> bool:
+    """A kept section heading: a short line without a sentence end mark."""
+    words = paragraph.split()
+    return 0 < len(words) <= HEADING_MAX_WORDS and "\n" not in paragraph.strip() and \
+        not re.search(r"[.!?:;,…\"”]$", paragraph.strip())
 
 
 class ReaderView(QTextEdit):
@@ -26,6 +53,7 @@ class ReaderView(QTextEdit):
     passage_clicked = Signal(int)
     edit_passage_requested = Signal(int)
     delete_passage_requested = Signal(int)
+    tag_passage_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -40,6 +68,8 @@ class ReaderView(QTextEdit):
         self.passages: list[Passage] = []
         self.current_passage: int | None = None
         self.zoom_steps = 0
+        self.search_terms: list[str] = []
+        self._lanes: dict[int, int] = {}
         font = self.font()
         font.setPointSizeF(max(font.pointSizeF(), 10.0) + 1.5)
         self.setFont(font)
@@ -71,11 +101,26 @@ class ReaderView(QTextEdit):
         # to the text's UTF-16 offsets) but make them a small gap instead of a full line.
         gap = QTextBlockFormat()
         gap.setLineHeight(8, 2)  # 2 = FixedHeight
+        heading = QTextCharFormat()
+        heading.setFontWeight(QFont.DemiBold)
+        heading.setFontPointSize(self.font().pointSizeF() * 1.12)
+        heading_block = QTextBlockFormat()
+        heading_block.setTopMargin(10)
+        heading_block.setLineHeight(135, 1)
         b = doc.begin()
+        first = True
         while b.isValid():
             if b.length() <= 1:
                 c = QTextCursor(b)
                 c.setBlockFormat(gap)
+            else:
+                if not first and is_heading(b.text()):  # section headings look like headings
+                    c = QTextCursor(b)
+                    c.setBlockFormat(heading_block)
+                    c.movePosition(QTextCursor.StartOfBlock)
+                    c.movePosition(QTextCursor.EndOfBlock, QTextCursor.KeepAnchor)
+                    c.mergeCharFormat(heading)
+                first = False
             b = b.next()
         self.moveCursor(QTextCursor.Start)
         self.set_passages(passages)
@@ -90,27 +135,93 @@ class ReaderView(QTextEdit):
         text = self.article.text if self.article else ""
         return codepoint_to_utf16(text, max(0, min(cp, len(text))))
 
+    def set_search_terms(self, terms) -> None:
+        """Words a search matched: marked wherever they occur in the article."""
+        self.search_terms = [t for t in dict.fromkeys(t.strip() for t in terms or ()) if t]
+        self._paint()
+
+    def _term_selections(self) -> list:
+        if not self.search_terms or self.article is None:
+            return []
+        text = self.article.text
+        pattern = re.compile("|".join(r"\b" + re.escape(t) for t in sorted(self.search_terms, key=len, reverse=True)),
+                             re.IGNORECASE)
+        link = self.palette().color(QPalette.Link)
+        out = []
+        for m in pattern.finditer(text):
+            end = m.end()
+            while end < len(text) and text[end].isalnum():  # the whole word: "missile" marks "missiles"
+                end += 1
+            sel = QTextEdit.ExtraSelection()
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(self._utf16(m.start()))
+            cursor.setPosition(self._utf16(end), QTextCursor.KeepAnchor)
+            sel.cursor = cursor
+            fmt = QTextCharFormat()
+            bg = QColor(link)
+            bg.setAlpha(55)
+            fmt.setBackground(bg)
+            fmt.setFontOverline(True)
+            fmt.setProperty(QTextFormat.UserProperty + 2, True)
+            sel.format = fmt
+            out.append(sel)
+        return out
+
+    def _anchored(self):
+        return [p for p in self.passages
+                if p.status == "anchored" and p.start is not None and p.end is not None and p.end > p.start]
+
     def _paint(self) -> None:
         selections = []
-        for p in self.passages:
-            if p.status != "anchored" or p.start is None or p.end is None or p.end <= p.start:
-                continue
+        self._lanes = lanes(self._anchored())
+        for p in self._anchored():
             sel = QTextEdit.ExtraSelection()
             cursor = QTextCursor(self.document())
             cursor.setPosition(self._utf16(p.start))
             cursor.setPosition(self._utf16(p.end), QTextCursor.KeepAnchor)
             sel.cursor = cursor
             fmt = QTextCharFormat()
-            fmt.setBackground(qcolor(p.color, HIGHLIGHT_ALPHA))
-            if p.id == self.current_passage:
-                fmt.setFontUnderline(True)
-                fmt.setUnderlineStyle(QTextCharFormat.SingleUnderline)
-                dark = self.palette().color(QPalette.Base).lightness() < 128
-                fmt.setUnderlineColor(qcolor(p.color).lighter(150) if dark else qcolor(p.color).darker(170))
+            # the current passage (clicked, chosen in the list) gets a stronger wash
+            fmt.setBackground(qcolor(p.color, HIGHLIGHT_ALPHA * 2 if p.id == self.current_passage else HIGHLIGHT_ALPHA))
             fmt.setProperty(QTextFormat.UserProperty + 1, p.id)
             sel.format = fmt
             selections.append(sel)
-        self.setExtraSelections(selections)
+        self.setExtraSelections(selections + self._term_selections())
+        self.viewport().update()
+
+    def paintEvent(self, event):  # noqa: N802 - the passages' underline bars, stacked when they overlap
+        super().paintEvent(event)
+        if not self._lanes or self.article is None:
+            return
+        painter = QPainter(self.viewport())
+        dx, dy = -self.horizontalScrollBar().value(), -self.verticalScrollBar().value()
+        visible = QRectF(event.rect())
+        doc = self.document()
+        try:
+            for p in self._anchored():
+                lane = self._lanes.get(p.id, 0)
+                color = qcolor(p.color)
+                a, b = self._utf16(p.start), self._utf16(p.end)
+                block = doc.findBlock(a)
+                while block.isValid() and block.position() < b:
+                    layout = block.layout()
+                    origin = layout.position()
+                    for i in range(layout.lineCount()):
+                        line = layout.lineAt(i)
+                        ls = block.position() + line.textStart()
+                        le = ls + line.textLength()
+                        s0, s1 = max(a, ls), min(b, le)
+                        if s1 <= s0:
+                            continue
+                        x0 = line.cursorToX(s0 - block.position())[0]
+                        x1 = line.cursorToX(s1 - block.position())[0]
+                        y = origin.y() + line.y() + line.ascent() + line.descent() + 1 + lane * (BAR + 1)
+                        rect = QRectF(origin.x() + x0 + dx, y + dy, max(1.0, x1 - x0), BAR)
+                        if rect.intersects(visible):
+                            painter.fillRect(rect, color)
+                    block = block.next()
+        finally:
+            painter.end()
 
     # ---- selection <-> offsets ------------------------------------------------------------------
     def selection_span(self) -> tuple[int, int] | None:
@@ -123,12 +234,20 @@ class ReaderView(QTextEdit):
         text = self.article.text
         start = utf16_to_codepoint(text, min(cursor.selectionStart(), self._utf16_len()))
         end = utf16_to_codepoint(text, min(cursor.selectionEnd(), self._utf16_len()))
-        # Trim surrounding whitespace: a double-clicked word often drags a space along.
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
+        # Whole words, no surrounding space: a drag ending mid-word takes the whole word.
+        start, end = snap_to_words(text, start, end)
         return (start, end) if end > start else None
+
+    def select_sentence(self) -> bool:
+        """Select the sentence at the cursor (the S key)."""
+        if self.article is None:
+            return False
+        cp = utf16_to_codepoint(self.article.text, min(self.textCursor().position(), self._utf16_len()))
+        start, end = sentence_at(self.article.text, cp)
+        if end <= start:
+            return False
+        self.select_span(start, end)
+        return True
 
     def _utf16_len(self) -> int:
         return len(self.article.text.encode("utf-16-le", "surrogatepass")) // 2 if self.article else 0
@@ -201,8 +320,11 @@ class ReaderView(QTextEdit):
                 self.passage_clicked.emit(p.id)
 
     def keyPressEvent(self, event):  # noqa: N802
-        if event.key() == Qt.Key_T and not (event.modifiers() & ~Qt.KeypadModifier) and self.textCursor().hasSelection():
-            self.tag_selection_requested.emit()
+        plain = not (event.modifiers() & ~Qt.KeypadModifier)
+        if event.key() == Qt.Key_T and plain and self.article is not None:
+            self.tag_selection_requested.emit()  # the selection, or the passage at the cursor
+            return
+        if event.key() == Qt.Key_S and plain and self.select_sentence():
             return
         super().keyPressEvent(event)
 
@@ -216,11 +338,14 @@ class ReaderView(QTextEdit):
         menu.addAction(tag)
         p = self.passage_at(self.cursorForPosition(event.pos()).position())
         if p is not None:
+            tag_p = menu.addAction("Tags of this passage…")
+            tag_p.triggered.connect(lambda: self.tag_passage_requested.emit(p.id))
             edit = menu.addAction("Edit passage…")
             edit.triggered.connect(lambda: self.edit_passage_requested.emit(p.id))
             delete = menu.addAction("Delete passage")
             delete.triggered.connect(lambda: self.delete_passage_requested.emit(p.id))
-        menu.exec(event.globalPos())
+        menu.popup(event.globalPos())
+        self._menu = menu
 
 
 class ReaderHeader(QWidget):
@@ -305,3 +430,78 @@ class ReaderHeader(QWidget):
         else:
             self.link.setText(html.escape(url))
         self.link.setVisible(bool(url))
+
+
+class FindBar(QWidget):
+    """Find within the article (Ctrl+F): Enter/F3 next, Shift+Enter/Shift+F3 previous, Esc closes."""
+
+    def __init__(self, reader: ReaderView, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.reader = reader
+        self.setObjectName("findBar")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(18, 4, 18, 4)
+        self.edit = QLineEdit(self)
+        self.edit.setPlaceholderText("Find in this article")
+        self.edit.setClearButtonEnabled(True)
+        self.count = plain_label("", self)
+        prev_b, next_b, close_b = QToolButton(self), QToolButton(self), QToolButton(self)
+        prev_b.setText("↑")
+        prev_b.setToolTip("Previous (Shift+Enter)")
+        next_b.setText("↓")
+        next_b.setToolTip("Next (Enter)")
+        close_b.setText("✕")
+        close_b.setToolTip("Close (Esc)")
+        for w in (self.edit, self.count, prev_b, next_b, close_b):
+            row.addWidget(w, 1 if w is self.edit else 0)
+        prev_b.clicked.connect(lambda: self.find(backward=True))
+        next_b.clicked.connect(lambda: self.find())
+        close_b.clicked.connect(self.close_bar)
+        self.edit.textChanged.connect(lambda _t: self.find(from_start=True))
+        self.edit.installEventFilter(self)
+        self.hide()
+
+    def open(self) -> None:
+        self.show()
+        self.edit.setFocus(Qt.ShortcutFocusReason)
+        self.edit.selectAll()
+
+    def close_bar(self) -> None:
+        self.hide()
+        self.reader.setFocus(Qt.OtherFocusReason)
+
+    def matches(self) -> int:
+        needle = self.edit.text()
+        if not needle or self.reader.article is None:
+            return 0
+        return self.reader.article.text.casefold().count(needle.casefold())
+
+    def find(self, backward: bool = False, from_start: bool = False) -> bool:
+        needle = self.edit.text()
+        n = self.matches()
+        self.count.setText(f"{n} found" if needle else "")
+        if not needle:
+            return False
+        if from_start:
+            c = self.reader.textCursor()
+            c.setPosition(c.selectionStart())
+            self.reader.setTextCursor(c)
+        flags = QTextDocument.FindBackward if backward else QTextDocument.FindFlag(0)
+        found = self.reader.find(needle, flags)
+        if not found and n:  # wrap around
+            c = self.reader.textCursor()
+            c.movePosition(QTextCursor.End if backward else QTextCursor.Start)
+            self.reader.setTextCursor(c)
+            found = self.reader.find(needle, flags)
+        return found
+
+    def eventFilter(self, obj, event):  # noqa: N802
+        if obj is self.edit and event.type() == QEvent.KeyPress:
+            key, shift = event.key(), bool(event.modifiers() & Qt.ShiftModifier)
+            if key in (Qt.Key_Return, Qt.Key_Enter, Qt.Key_F3):
+                self.find(backward=shift)
+                return True
+            if key == Qt.Key_Escape:
+                self.close_bar()
+                return True
+        return super().eventFilter(obj, event)

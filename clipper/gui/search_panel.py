@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLineEdit, QListView, QSt
                                QToolButton, QVBoxLayout, QWidget)
 
 from clipper.gui.util import elide, plain_label, tooltip_text
+from clipper.query_check import query_problem
 
 DEBOUNCE_MS = 200
 RESULT_LIMIT = 50  # hits with snippets per query (snippets are the costly part)
@@ -89,12 +90,27 @@ class SnippetDelegate(QStyledItemDelegate):
 
     def _meta(self, hit) -> str:
         if self.model.passages:
-            tags = ", ".join(hit.tags)
-            return elide(self.model.title_of(hit), 80) + (f"  ·  {tags}" if tags else "")
+            return ", ".join(hit.tags) or "passage"
         return "  ·  ".join(x for x in (hit.outlet, (hit.published or "")[:10]) if x)
 
     def _title(self, hit) -> str:
-        return "Passage" if self.model.passages else self.model.title_of(hit)
+        return self.model.title_of(hit)
+
+    def _fragments(self, hit) -> list[dict]:
+        """Article hits: their snippet fragments. Passage hits: the whole quote from its
+        start, with the words the search matched in bold."""
+        if not self.model.passages:
+            return hit.fragments or [{"text": "", "matches": []}]
+        quote = " ".join((hit.quote or "").split())
+        terms = {f.get("text", "")[s:e].casefold() for f in hit.fragments or [] for s, e in f.get("matches", [])}
+        matches = []
+        if terms:
+            import re
+
+            pattern = re.compile("|".join(r"\b" + re.escape(t) + r"\w*" for t in sorted(terms, key=len, reverse=True)
+                                          if t), re.IGNORECASE)
+            matches = [(m.start(), m.end()) for m in pattern.finditer(quote)]
+        return [{"text": "“" + quote + "”", "matches": [(a + 1, b + 1) for a, b in matches]}]
 
     SNIPPET_LINES = 3
 
@@ -132,8 +148,7 @@ class SnippetDelegate(QStyledItemDelegate):
         painter.drawText(r.left(), y, r.width(), fm.height(), Qt.AlignLeft | Qt.AlignVCenter,
                          fm.elidedText(self._meta(hit), Qt.ElideRight, r.width()))
         y += fm.height() + 4
-        doc = snippet_document(hit.fragments or [{"text": getattr(hit, "quote", ""), "matches": []}], option.font,
-                               r.width(), text_color)
+        doc = snippet_document(self._fragments(hit), option.font, r.width(), text_color)
         painter.translate(r.left(), y)
         clip = QRectF(0, 0, r.width(), max(0, r.bottom() - y))
         doc.drawContents(painter, clip)
@@ -206,7 +221,16 @@ class SearchPanel(QWidget):
         self.status = plain_label("", self, word_wrap=True)
         self.status.setObjectName("searchStatus")
         self.status.hide()
-        layout.addWidget(self.status)
+        self.suggest = QToolButton(self)
+        self.suggest.setObjectName("didYouMean")
+        self.suggest.setAutoRaise(True)
+        self.suggest.hide()
+        self.suggest.clicked.connect(lambda: self.edit.setText(self.suggest.property("query") or self.query()))
+        status_row = QHBoxLayout()
+        status_row.setSpacing(4)
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.suggest)
+        layout.addLayout(status_row)
         self.model = SearchResultsModel(self)
         self.results = ResultsView(self)
         self.results.setObjectName("searchResults")
@@ -262,6 +286,7 @@ class SearchPanel(QWidget):
             self.pending_id = 0
             self.model.set_hits([], False)
             self.status.hide()
+            self.suggest.hide()
             self.results.hide()
             self.last_result = None
             self.cleared.emit()
@@ -271,6 +296,13 @@ class SearchPanel(QWidget):
     def run_now(self) -> None:
         self.timer.stop()
         if not self.query():
+            return
+        problem = query_problem(self.query())
+        if problem:  # say what is wrong instead of searching a misread query
+            self.pending_id = 0
+            self._open_when_done = False
+            self.suggest.hide()
+            self._show_status(f"Cannot search: {problem}.", error=True)
             return
         self._asked = (self.query(), self.passages_mode())
         self.pending_id = self.service.search(self.query(), passages=self.passages_mode(), limit=RESULT_LIMIT)
@@ -288,6 +320,24 @@ class SearchPanel(QWidget):
 
     def current_hit(self):
         return self.results.currentIndex().data(HIT_ROLE)
+
+    def show_first(self) -> None:
+        """Make the top hit current (the reader follows) without taking the focus."""
+        if self.model.rowCount():
+            self.results.setCurrentIndex(self.model.index(0))
+
+    def matched_terms(self, article_id: int) -> list[str]:
+        """The words the shown search matched in ``article_id`` (to mark them in the reader)."""
+        if not self.active() or self.last_result is None:
+            return []
+        terms = []
+        for hit in self.model.hits:
+            if (hit.article_id if self.model.passages else hit.id) != article_id:
+                continue
+            for frag in hit.fragments or []:
+                text = frag.get("text", "")
+                terms += [text[s:e] for s, e in frag.get("matches", []) if e > s]
+        return list(dict.fromkeys(terms))
 
     def open_current(self) -> bool:
         """Open the current hit (the first when none is current) and hand the focus on."""
@@ -315,13 +365,18 @@ class SearchPanel(QWidget):
                 titles = {}
         self.model.set_hits(result.hits, self.passages_mode(), titles)
         shown = len(result.hits)
-        what = "passages" if self.passages_mode() else "articles"
-        text = f"{result.total} {what}" + (f" (showing {shown})" if shown < result.total else "")
+        what = "passage" if self.passages_mode() else "article"
+        self.suggest.hide()
         if result.total == 0:
-            text = f"No {what} match."
+            self._show_status(f"No {what}s match.", error=False)
             if result.suggestion:
-                text += f"  Did you mean: {result.suggestion}"
-        self._show_status(text, error=False)
+                self.suggest.setText(f"Did you mean: {result.suggestion}")
+                self.suggest.setProperty("query", result.suggestion)
+                self.suggest.show()
+        elif shown < result.total:
+            self._show_status(f"Showing the best {shown} of {result.total:,} {what}s.", error=False)
+        else:
+            self.status.hide()  # the count is in the view's header
         self.results.show()
         self.results_shown.emit(result.total)
         if self._open_when_done:

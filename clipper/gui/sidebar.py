@@ -38,7 +38,13 @@ class Sidebar(QTreeWidget):
             section.setHidden(True)  # shown once they have rows
         self.item_all = self._add(self.library, "All articles", "all", None)
         self.item_recent = self._add(self.library, "Recently imported", "recent", None)
-        self.item_orphaned = self._add(self.library, "Orphaned passages", "orphaned", None)
+        self.item_orphaned = self._add(self.library, "Orphaned passages", "orphaned", None,
+                                       tip="Articles with passages whose quote is no longer in the text "
+                                           "(after an edit or an updated re-import)")
+        from clipper.gui.util import icon
+
+        self.item_trash = self._add(self.library, "Trash", "trash", None, icon("trash"),
+                                    tip="Deleted articles, until restored or deleted for good")
         self.currentItemChanged.connect(self._changed)
         self.itemClicked.connect(lambda item, _c: self._changed(item, None))
         self._quiet = False
@@ -64,9 +70,10 @@ class Sidebar(QTreeWidget):
         return item
 
     # ---- filling -----------------------------------------------------------------------------
-    def set_counts(self, total: int, orphaned: int) -> None:
+    def set_counts(self, total: int, orphaned: int, trashed: int = 0) -> None:
         self.item_all.setText(0, f"All articles  ({total:,})")
         self.item_orphaned.setText(0, f"Orphaned passages  ({orphaned})" if orphaned else "Orphaned passages")
+        self.item_trash.setText(0, f"Trash  ({trashed})" if trashed else "Trash")
 
     def _refill(self, section: QTreeWidgetItem, rows) -> None:
         current = self.current_view()

@@ -173,3 +173,21 @@ def test_library_views_are_sql_queries_without_caps(lib):
     assert lib.articles.view_ids("tag", "PORTS") == [ids[10], ids[3]]
     lib.articles.edit(ids[3], text="Completely different words now.")
     assert lib.articles.view_ids("orphaned") == [ids[3]]
+
+
+def test_saved_searches_live_in_the_library(lib_dir, tmp_path):
+    from clipper.library import Library
+    from clipper.searches import SavedSearches
+
+    with Library.open(lib_dir) as one:
+        SavedSearches(one).save("Drones", "drone* tag:energy")
+        SavedSearches(one).save("Quotes", "tag:quotes", passages=True)
+        SavedSearches(one).save("Drones", "drone*")  # replaces by name
+        with pytest.raises(InputError):
+            SavedSearches(one).save(" ", "x")
+    with Library.open(tmp_path / "other") as other:
+        assert SavedSearches(other).all() == []  # nothing leaks to another library
+    with Library.open(lib_dir) as again:
+        assert SavedSearches(again).all() == [{"name": "Quotes", "query": "tag:quotes", "passages": True},
+                                              {"name": "Drones", "query": "drone*", "passages": False}]
+        assert SavedSearches(again).remove("Quotes") == [{"name": "Drones", "query": "drone*", "passages": False}]
