@@ -191,10 +191,12 @@ class Articles:
         fields.update({k: clean_field(fields[k]) for k in METADATA_FIELDS if k in fields})
         if "title" in fields and not fields["title"].strip():
             raise InputError("the title cannot be empty")
-        if "url" in fields:
-            from clipper.importers.urls import web_url
+        from clipper.validation import check_published, check_url
 
-            fields["url"] = web_url(fields["url"])
+        if "published" in fields:  # one rule for the CLI and the app ("" clears the date)
+            fields["published"] = check_published(fields["published"])
+        if "url" in fields:
+            fields["url"] = check_url(fields["url"])
         if tags is not None:
             tags = _tag_names(tags, strict=True)
         with self.lib.write() as changes:
@@ -211,7 +213,7 @@ class Articles:
         from clipper.text.normalize import content_hash
 
         db = self.lib.db
-        fields = {k: v for k, v in fields.items() if v is not None}
+        fields = {k: v for k, v in fields.items() if v is not None or k == "published"}
         report: dict = {"moved": [], "orphaned": [], "unchanged": [], "fuzzy": []}
         article = store.get(db, article_id)
         passages = passage_store.for_article(db, article_id)

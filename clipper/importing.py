@@ -25,6 +25,7 @@ class Overrides:
     published: str | None = None
     url: str | None = None
     tags: list[str] = field(default_factory=list)
+    author: str | None = None
 
     def apply(self, draft: ArticleDraft) -> ArticleDraft:
         if self.title:
@@ -33,6 +34,8 @@ class Overrides:
             draft.outlet = self.outlet
         if self.published:
             draft.published = self.published
+        if self.author:
+            draft.author = self.author
         if self.url:
             from clipper.importers.urls import web_url
 

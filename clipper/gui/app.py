@@ -79,9 +79,29 @@ class AppController:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def no_display_reason(env=None, platform: str | None = None) -> str | None:
+    """Why Qt could not open a window here, checked before Qt tries (it would abort with a
+    misleading message about xcb libraries): on Linux and the BSDs, neither DISPLAY nor
+    WAYLAND_DISPLAY is set and no platform (QT_QPA_PLATFORM=offscreen…) was chosen."""
+    import os
+
+    env = os.environ if env is None else env
+    platform = sys.platform if platform is None else platform
+    if not (platform.startswith("linux") or "bsd" in platform):
+        return None
+    if env.get("QT_QPA_PLATFORM", "").strip() or env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no display was found (neither DISPLAY nor WAYLAND_DISPLAY is set); start Clipper from a desktop "
+            "session, or use the command line ('clipper --help')")
+
+
 def run(library=None, sample: bool = False) -> int:
     """Open the main window on ``library`` (a folder; default: the usual library) or, with
     ``sample``, on a throwaway library filled with sample clippings. Returns an exit code."""
+    reason = no_display_reason()
+    if reason:
+        print(f"clipper: error: {reason}", file=sys.stderr)
+        return 3
     from clipper.errors import ClipperError
     from clipper.library import Library
 

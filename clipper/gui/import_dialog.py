@@ -18,6 +18,13 @@ def summarize(report) -> str:
     lines = []
     n_imp, n_dup, n_upd, n_fail = (len(report.imported), len(report.duplicates), len(report.updated),
                                    len(report.failed))
+    if n_imp + n_upd == 1 and not n_dup and not n_fail:
+        one = (report.imported + report.updated)[0]
+        return (f"{'Imported' if n_imp else 'Updated'} “{one.get('title', '')}” — it is open in the reader."
+                + (" (Cancelled after it.)" if report.cancelled else ""))
+    if n_dup == 1 and not n_imp + n_upd + n_fail:
+        d = report.duplicates[0]
+        return f"Already in the library: “{d.get('title') or d.get('source')}” ({d.get('reason', '')}) — it is open."
     head = f"Imported {n_imp}"
     if n_upd:
         head += f", updated {n_upd}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog
 
 from clipper.gui.dialogs import PasteDialog
@@ -52,9 +53,11 @@ class LibraryActions:
 
     def cancel_running(self) -> None:
         """Cancel the jobs of running dialogs and wait (up to 15 s each) for them to stop."""
+        from PySide6.QtCore import QThread
+
         for d in list(self.dialogs):
-            thread = getattr(d, "thread", None)
-            if thread is not None and thread.isRunning():
+            thread = getattr(d, "thread", None)  # a job dialog's JobThread (QObject.thread() is a method)
+            if isinstance(thread, QThread) and thread.isRunning():
                 thread.cancel()
                 thread.wait(15_000)
 
@@ -64,6 +67,7 @@ class LibraryActions:
         dialog = ImportDialog(self.lib.folder, sources, overrides=overrides, stdin_text=stdin_text, parent=w,
                               start=False)
         dialog.imported.connect(w.articles_imported)
+        dialog.done.connect(lambda report, d=dialog: self._open_single(report, d))
         self.keep(dialog)
         dialog.show()
         dialog.start()
@@ -88,8 +92,33 @@ class LibraryActions:
                 return
             self.start_import([url.strip()])
 
+    def _open_single(self, report, dialog=None) -> None:
+        """An import of one article (a paste, one file) opens it in the reader — also when
+        it was already in the library — and, when all went well, the progress dialog steps
+        aside: the status bar names the article."""
+        if report is None:
+            return
+        entries = report.imported + report.updated
+        if len(entries) + len(report.duplicates) != 1 or report.failed:
+            return
+        entry = (entries or report.duplicates)[0]
+        w = self.window
+        if w.search.active():
+            w.search.edit.clear()
+        if w.current_view[0] not in ("all", "recent"):
+            w.show_view("all", None)
+        if not w.open_article(entry["id"]):
+            return
+        from clipper.gui.import_dialog import summarize
+
+        w.statusBar().showMessage(summarize(report), 10_000)
+        if dialog is not None and entries and not report.cancelled:
+            dialog.accept()
+        w.activateWindow()
+        w.reader.setFocus(Qt.OtherFocusReason)
+
     def paste_clipping(self, text: str | None = None) -> None:
-        if text is None:
+        if not isinstance(text, str):  # a menu action's "checked" flag is not text
             text = QApplication.clipboard().text()
         dialog = PasteDialog(text, self.window)
         if dialog.exec() != PasteDialog.Accepted:
@@ -99,9 +128,8 @@ class LibraryActions:
             return
         from clipper.importing import Overrides
 
-        overrides = Overrides(title=dialog.title.text().strip() or None, outlet=dialog.outlet.text().strip() or None,
-                              url=dialog.url.text().strip() or None)
-        self.start_import(["-"], overrides=overrides, stdin_text=body)
+        overrides = Overrides(**dialog.values())
+        return self.start_import(["-"], overrides=overrides, stdin_text=body)
 
     # ---------------------------------------------------------------- export
     def export_dialog(self) -> ExportDialog:

@@ -184,15 +184,16 @@ class MainWindow(QMainWindow):
         self._action(m, "Open sample library", self.sample_requested.emit)
         self._action(m, "Rebuild search index", self.rebuild_index)
         m.addSeparator()
-        self._action(m, "Quit", self.close, QKeySequence.Quit)
+        self._action(m, "Quit", self.close, "Ctrl+Q")
 
         m = mb.addMenu("&Edit")
         self.act_undo = self.ops.undo_stack.createUndoAction(self, "Undo")
-        self.act_undo.setShortcuts([QKeySequence.Undo])
+        self.act_undo.setShortcuts([QKeySequence("Ctrl+Z")])
         self.act_redo = self.ops.undo_stack.createRedoAction(self, "Redo")
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         m.addAction(self.act_undo)
         m.addAction(self.act_redo)
+        self._menu_actions += [("Edit", self.act_undo), ("Edit", self.act_redo)]
         m.addSeparator()
         self.act_find = self._action(m, "Search the library…", self.search.focus, "Ctrl+K", icon_name="search",
                                      tip="Search the library (Ctrl+K)")
@@ -895,8 +896,8 @@ class MainWindow(QMainWindow):
     def import_url_dialog(self) -> None:
         self.library_actions.import_url_dialog()
 
-    def paste_clipping(self, text: str | None = None) -> None:
-        self.library_actions.paste_clipping(text)
+    def paste_clipping(self, text: str | None = None):
+        return self.library_actions.paste_clipping(text)
 
     def export_dialog(self) -> ExportDialog:
         return self.library_actions.export_dialog()

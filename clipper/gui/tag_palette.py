@@ -204,6 +204,12 @@ class TagPalette(QFrame):
         if not self._key(event):
             super().keyPressEvent(event)
 
+    def hideEvent(self, event):  # noqa: N802 - give the keyboard back to the window it came from
+        super().hideEvent(event)
+        parent = self.parentWidget()
+        if parent is not None and parent.isVisible():
+            parent.window().activateWindow()
+
     def popup_at(self, global_pos: QPoint) -> None:
         self.adjustSize()
         screen = self.screen().availableGeometry() if self.screen() else None

@@ -122,7 +122,15 @@ def ask(parent: QWidget | None, title: str, text: str, *, yes: str | None = None
         box.button(QMessageBox.Yes).setText(yes)
         box.button(QMessageBox.No).setText("Cancel")
     box.setDefaultButton(QMessageBox.Yes if default_yes else QMessageBox.No)
-    return box.exec() == QMessageBox.Yes
+    answer = box.exec() == QMessageBox.Yes
+    _reactivate(parent)
+    return answer
+
+
+def _reactivate(parent: QWidget | None) -> None:
+    """Give the keyboard back to the window that asked (some platforms leave none active)."""
+    if parent is not None and parent.isVisible():
+        parent.window().activateWindow()
 
 
 def tell(parent: QWidget | None, title: str, text: str, *, warning: bool = True) -> None:
@@ -132,6 +140,7 @@ def tell(parent: QWidget | None, title: str, text: str, *, warning: bool = True)
     box.setTextFormat(Qt.PlainText)
     box.setText(text)
     box.exec()
+    _reactivate(parent)
 
 
 def default_window_rect(available, fraction: float = 0.85, minimum: tuple[int, int] = (1100, 700)):
