@@ -29,7 +29,10 @@ def test_import_through_the_dialog_shows_the_new_row(qtbot, lib, make_window, tm
     qtbot.waitUntil(lambda: w.model.rowCount() == 1)
     assert w.model.index(0, 0).data() == "Tram line extended to the airport"
     assert w.stack.currentWidget() is w.table
-    assert "Imported 1" in dialog.summary.toPlainText()
+    # one article: named, opened in the reader, and the dialog steps aside
+    assert "Imported “Tram line extended to the airport”" in dialog.summary.toPlainText()
+    assert w.current_article.title == "Tram line extended to the airport"
+    assert not dialog.isVisible()
 
 
 def test_typing_in_search_shows_results_with_marked_words(qtbot, filled, make_window):
