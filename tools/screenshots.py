@@ -11,8 +11,9 @@ Options: ``--out DIR`` (default docs/screenshots), ``--all`` to also capture the
 empty library, passage editor, tag manager and import summary, ``--dark`` to use a dark
 palette (file names get a ``-dark`` suffix).
 
-Writes main-window.png, tag-palette.png, export-dialog.png (and, with --all,
-empty-library.png, passage-editor.png, tag-manager.png, import-summary.png).
+Writes main-window.png, tag-palette.png (its pinned number keys), search-view.png, trash.png,
+help-shortcuts.png, export-dialog.png (and, with --all, empty-library.png,
+passage-editor.png, tag-manager.png, import-summary.png).
 """
 from __future__ import annotations
 
@@ -165,6 +166,27 @@ def capture(out: Path, *, real: bool, everything: bool, dark: bool) -> list[Path
             local = w.reader.mapTo(w, QPoint(0, 0))
             shots.save(shot.copy(local.x(), local.y(), 740, 400), "tag-palette")
         w.tag_palette.hide()
+
+        # a search: the header names it and counts, the reader shows the top hit, words marked
+        w.search.set_query("desalination OR kilowatt*")
+        wait_until(app, lambda: w.search.last_result is not None)
+        settle(app, 40, 300 if real else 0)
+        shots.widget(w, "search-view")
+        w.search.edit.clear()
+        settle(app)
+
+        # the Trash, with one deleted story
+        night = next(r for r in range(w.model.rowCount()) if "night" in w.model.index(r, 0).data().lower())
+        w.ops.delete_article(w.model.article_id(night))
+        w.show_view("trash", None)
+        settle(app, 40, 300 if real else 0)
+        shots.widget(w, "trash")
+        w.show_view("all", None)
+
+        help_dialog = w.show_shortcuts()
+        help_dialog.resize(760, 620)
+        shots.widget(help_dialog, "help-shortcuts")
+        help_dialog.close()
 
         dialog = w.export_dialog()
         dialog.path.setText("/home/sam/Documents/amman-heatwave.pdf")  # not the throwaway HOME

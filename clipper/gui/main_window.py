@@ -220,6 +220,8 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         self.act_toggle_passages = self._action(m, "Show or hide the passages panel", self.toggle_passages_panel,
                                                 "Ctrl+Shift+P")
+        self.act_line_width = self._action(m, "Comfortable line width", self.toggle_line_width)
+        self.act_line_width.setCheckable(True)
         self.act_show_trash = self._action(m, "Trash", lambda: self.show_view("trash", None), "Ctrl+Shift+Del",
                                            icon_name="trash")
 
@@ -702,6 +704,12 @@ class MainWindow(QMainWindow):
             self.find_bar.open()
         else:
             self.search.focus()
+
+    def toggle_line_width(self) -> None:
+        """Lines of about 75 characters, centred (remembered), or the pane's full width."""
+        on = self.reader.line_chars == 0 if hasattr(self.reader, "line_chars") else True
+        self.reader.set_line_width(75 if on else 0)
+        self.act_line_width.setChecked(on)
 
     def toggle_passages_panel(self) -> None:
         self.passages.setVisible(not self.passages.isVisible())

@@ -293,6 +293,25 @@ class ReaderView(QTextEdit):
         self.setTextCursor(cursor)
         self.ensureCursorVisible()
 
+    # ---- line width ---------------------------------------------------------------------------
+    def set_line_width(self, chars: int) -> None:
+        """Keep lines to about ``chars`` characters (0: as wide as the pane), centred."""
+        self.line_chars = max(0, int(chars))
+        self._fit_lines()
+
+    def _fit_lines(self) -> None:
+        chars = getattr(self, "line_chars", 0)
+        if not chars:
+            self.setViewportMargins(0, 0, 0, 0)
+            return
+        want = int(self.fontMetrics().averageCharWidth() * chars * (1.0 + 0.1 * self.zoom_steps)) + 36
+        spare = max(0, self.width() - want - self.verticalScrollBar().sizeHint().width())
+        self.setViewportMargins(spare // 2, 0, spare - spare // 2, 0)
+
+    def resizeEvent(self, event):  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_lines()
+
     # ---- zoom -------------------------------------------------------------------------------
     def zoom(self, steps: int) -> None:
         if steps == 0:
@@ -306,6 +325,7 @@ class ReaderView(QTextEdit):
         elif delta < 0:
             self.zoomOut(-delta)
         self.zoom_steps = target
+        self._fit_lines()
 
     # ---- events -----------------------------------------------------------------------------
     def mouseReleaseEvent(self, event):  # noqa: N802

@@ -1,5 +1,6 @@
 """What the main window remembers between runs (in QSettings): geometry, splitter and
-column layout, reader zoom, saved searches and the last export folder."""
+column layout, reader zoom and the last export folder. (Saved searches live in the library:
+clipper.searches.)"""
 from __future__ import annotations
 
 import json
@@ -43,6 +44,15 @@ class WindowState:
             zoom = 0
         if zoom:
             window.reader.zoom(zoom)
+        try:
+            chars = int(s.value("reader/lineChars", 0))
+        except (TypeError, ValueError):
+            chars = 0
+        window.reader.set_line_width(chars if 20 <= chars <= 200 else 0)
+        window.act_line_width.setChecked(bool(window.reader.line_chars))
+        if str(s.value("window/passagesHidden", "false")).lower() == "true":
+            window.passages.hide()
+            window._passages_hidden = True
 
     @staticmethod
     def default_geometry(window) -> None:
@@ -74,31 +84,9 @@ class WindowState:
         s.setValue("window/tableHeader", window.table.horizontalHeader().saveState())
         self.save_column_widths(window.table.user_widths)
         s.setValue("reader/zoom", window.reader.zoom_steps)
+        s.setValue("reader/lineChars", window.reader.line_chars)
+        s.setValue("window/passagesHidden", bool(getattr(window, "_passages_hidden", False)))
         s.sync()
-
-    # ---------------------------------------------------------------- saved searches
-    def saved_searches(self) -> list[dict]:
-        raw = self.settings.value("search/saved", "[]")
-        try:
-            data = json.loads(raw if isinstance(raw, str) else "[]")
-            return [d for d in data if isinstance(d, dict) and "name" in d and "query" in d]
-        except ValueError:
-            return []
-
-    def add_saved_search(self, name: str, query: str, passages: bool) -> list[dict]:
-        """Store (or replace, by name) a saved search; returns the new list."""
-        saved = [s for s in self.saved_searches() if s["name"] != name]
-        saved.append({"name": name, "query": query, "passages": bool(passages)})
-        self._write_saved(saved)
-        return saved
-
-    def remove_saved_search(self, name: str) -> list[dict]:
-        saved = [s for s in self.saved_searches() if s["name"] != name]
-        self._write_saved(saved)
-        return saved
-
-    def _write_saved(self, saved: list[dict]) -> None:
-        self.settings.setValue("search/saved", json.dumps(saved, ensure_ascii=False))
 
     # ---------------------------------------------------------------- export folder
     def export_dir(self) -> str:

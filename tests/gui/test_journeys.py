@@ -503,3 +503,17 @@ def test_context_menus_exist(qtbot, filled, make_window):
     finally:
         closer.stop()
     assert p.id
+
+
+def test_reading_settings_are_remembered(qtbot, filled, make_window, settings):
+    lib, ids = filled
+    w = make_window(lib)
+    w.act_line_width.trigger()
+    press(qtbot, Qt.Key_Equal, Qt.ControlModifier)
+    press(qtbot, Qt.Key_P, Qt.ControlModifier | Qt.ShiftModifier)
+    assert not w.passages.isVisible() and w.reader.line_chars == 75
+    w.close()
+    again = make_window(lib)
+    assert again.reader.line_chars == 75 and again.act_line_width.isChecked()
+    assert again.reader.zoom_steps == 1 and not again.passages.isVisible()
+    assert again.reader.viewportMargins().left() > 0  # lines centred in a wide pane

@@ -285,11 +285,15 @@ def test_sidebar_filters_by_tag_and_outlet(qtbot, filled, make_window):
     assert w.model.rowCount() == 3
 
 
-def test_saved_search_persists_in_settings(qtbot, filled, make_window, settings):
+def test_saved_search_is_stored_in_the_library(qtbot, filled, make_window, settings):
     lib, ids = filled
     w = make_window(lib)
     w.save_search("frost", False, name="Frost stories")
     assert any(s["name"] == "Frost stories" for s in w.saved_searches())
+    from clipper.searches import SavedSearches
+
+    assert SavedSearches(lib).all() == [{"name": "Frost stories", "query": "frost", "passages": False}]
+    assert "Frost" not in str(settings.allKeys())
     assert w.sidebar.saved.childCount() == 1
     with qtbot.waitSignal(w.search.results_shown, timeout=10_000):
         w.show_view("saved", w.saved_searches()[0])
