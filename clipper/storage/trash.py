@@ -12,11 +12,7 @@ import sqlite_utils
 from clipper.errors import NotFound
 from clipper.storage.db import utcnow
 
-_ARTICLE_COLS = ("id", "title", "dek", "text", "outlet", "agency", "author", "published", "url", "language",
-                 "imported_at", "updated_at", "content_hash", "word_count", "source", "story_id", "extra",
-                 "signature")
-_PASSAGE_COLS = ("id", "start", "end", "quote", "prefix", "suffix", "color", "status", "created_at", "updated_at")
-_NOTE_COLS = ("id", "passage_id", "text", "created_at", "updated_at")
+_OWN = {"articles", "passages", "notes", "article_tags", "passage_tags", "trash"}
 _LIST_COLS = "id, article_id, title, outlet, published, passage_count, trashed_at"
 
 
@@ -24,35 +20,59 @@ def _q(cols) -> str:
     return ", ".join(f'"{c}"' for c in cols)
 
 
-def _rows(db, sql: str, params, cols) -> list[dict]:
-    return [dict(zip(cols, r)) for r in db.execute(sql, params)]
+def _enc(v):
+    return {"$b64": base64.b64encode(v).decode("ascii")} if isinstance(v, bytes) else v
+
+
+def _dec(v):
+    return base64.b64decode(v["$b64"]) if isinstance(v, dict) and "$b64" in v else v
+
+
+def _rows(db, sql: str, params) -> list[dict]:
+    cur = db.execute(sql, params)
+    cols = [d[0] for d in cur.description]
+    return [{c: _enc(v) for c, v in zip(cols, r)} for r in cur.fetchall()]
+
+
+def _columns(db, table: str) -> list[str]:
+    return [r[1] for r in db.execute(f'PRAGMA table_info("{table}")')]
+
+
+def _dependents(db) -> list[tuple[str, str]]:
+    """(table, column) of every other table whose rows belong to an article (a foreign key
+    to articles.id): captures, versions… kept with the article in the Trash."""
+    out = []
+    for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"):
+        if table in _OWN:
+            continue
+        for fk in db.execute(f'PRAGMA foreign_key_list("{table}")'):
+            if fk[2] == "articles" and (fk[4] or "id") == "id":
+                out.append((table, fk[3]))
+    return out
 
 
 def snapshot(db: sqlite_utils.Database, article_id: int) -> dict:
     """Everything stored about one article, as plain JSON-able data."""
-    rows = _rows(db, f"SELECT {_q(_ARTICLE_COLS)} FROM articles WHERE id = ?", [article_id], _ARTICLE_COLS)
+    rows = _rows(db, "SELECT * FROM articles WHERE id = ?", [article_id])
     if not rows:
         raise NotFound(f"no article with id {article_id}")
-    article = rows[0]
-    if article["signature"] is not None:
-        article["signature"] = base64.b64encode(article["signature"]).decode("ascii")
-    passages = _rows(db, f"SELECT {_q(_PASSAGE_COLS)} FROM passages WHERE article_id = ? ORDER BY id",
-                     [article_id], _PASSAGE_COLS)
+    passages = _rows(db, "SELECT * FROM passages WHERE article_id = ? ORDER BY id", [article_id])
     pids = [p["id"] for p in passages]
-    tags_of = {}
+    tags_of: dict[int, list] = {}
     for pid, name, color in db.execute(
             "SELECT pt.passage_id, t.name, t.color FROM passage_tags pt JOIN tags t ON t.id = pt.tag_id "
             "WHERE pt.passage_id IN (SELECT value FROM json_each(?))", [json.dumps(pids)]):
         tags_of.setdefault(pid, []).append([name, color])
     for p in passages:
-        p["tags"] = tags_of.get(p["id"], [])
-    notes = _rows(db, f"SELECT {_q(_NOTE_COLS)} FROM notes WHERE article_id = ? "
-                      "OR passage_id IN (SELECT value FROM json_each(?)) ORDER BY id",
-                  [article_id, json.dumps(pids)], _NOTE_COLS)
+        p["$tags"] = tags_of.get(p["id"], [])
+    notes = _rows(db, "SELECT * FROM notes WHERE article_id = ? OR passage_id IN (SELECT value FROM json_each(?)) "
+                      "ORDER BY id", [article_id, json.dumps(pids)])
     tags = [[n, c] for n, c in db.execute(
         "SELECT t.name, t.color FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = ?",
         [article_id])]
-    return {"article": article, "passages": passages, "notes": notes, "tags": tags}
+    related = {f"{table}.{col}": _rows(db, f'SELECT * FROM "{table}" WHERE "{col}" = ?', [article_id])
+               for table, col in _dependents(db)}
+    return {"article": rows[0], "passages": passages, "notes": notes, "tags": tags, "related": related}
 
 
 def move_to_trash(db: sqlite_utils.Database, article_id: int) -> tuple[int, list[int]]:
@@ -74,7 +94,8 @@ def listing(db: sqlite_utils.Database, *, older_than: str | None = None) -> list
     if older_than is not None:
         where, params = "WHERE trashed_at < ?", [older_than]
     cols = ("trash_id", "id", "title", "outlet", "published", "passage_count", "trashed_at")
-    return _rows(db, f"SELECT {_LIST_COLS} FROM trash {where} ORDER BY trashed_at DESC, id DESC", params, cols)
+    return [dict(zip(cols, r)) for r in
+            db.execute(f"SELECT {_LIST_COLS} FROM trash {where} ORDER BY trashed_at DESC, id DESC", params)]
 
 
 def count(db: sqlite_utils.Database) -> int:
@@ -90,13 +111,17 @@ def _entry(db, article_id: int) -> tuple[int, dict]:
 
 
 def _free(db, table: str, row_id) -> bool:
-    return row_id is not None and db.execute(f"SELECT 1 FROM {table} WHERE id = ?", [row_id]).fetchone() is None
+    return row_id is not None and db.execute(f'SELECT 1 FROM "{table}" WHERE id = ?', [row_id]).fetchone() is None
 
 
-def _insert(db, table: str, row: dict, keep_id: bool) -> int:
-    cols = [c for c in row if keep_id or c != "id"]
-    cur = db.execute(f"INSERT INTO {table} ({_q(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                     [row[c] for c in cols])
+def _insert(db, table: str, row: dict, keep_id: bool = True) -> int:
+    """Insert the columns the table has today (a later migration may have added some)."""
+    have = set(_columns(db, table))
+    cols = [c for c in row if c in have and not c.startswith("$") and (keep_id or c != "id")]
+    if "id" in cols and not _free(db, table, row["id"]):
+        cols.remove("id")
+    cur = db.execute(f'INSERT INTO "{table}" ({_q(cols)}) VALUES ({", ".join("?" * len(cols))})',
+                     [_dec(row[c]) for c in cols])
     return cur.lastrowid
 
 
@@ -112,29 +137,35 @@ def restore(db: sqlite_utils.Database, article_id: int) -> tuple[int, list[int],
     unless another article took it meanwhile —, its passage ids, whether tags were made)."""
     trash_id, snap = _entry(db, article_id)
     tags_before = db.execute("SELECT COUNT(*) FROM tags").fetchone()[0]
-    a = dict(snap["article"])
-    if a["signature"] is not None:
-        a["signature"] = base64.b64decode(a["signature"])
-    new_id = _insert(db, "articles", a, _free(db, "articles", a["id"]))
+    new_id = _insert(db, "articles", snap["article"])
     db.execute("UPDATE articles SET rev = rev + 1 WHERE id = ?", [new_id])
     pid_map = {}
     for p in snap["passages"]:
-        row = {k: v for k, v in p.items() if k != "tags"}
-        row["article_id"] = new_id
-        pid_map[p["id"]] = _insert(db, "passages", row, _free(db, "passages", p["id"]))
-        for name, color in p["tags"]:
+        pid_map[p["id"]] = _insert(db, "passages", {**p, "article_id": new_id})
+        for name, color in p.get("$tags", p.get("tags", [])):
             db.execute("INSERT OR IGNORE INTO passage_tags (passage_id, tag_id) VALUES (?, ?)",
                        [pid_map[p["id"]], _tag_id(db, name, color)])
     for n in snap["notes"]:
         row = dict(n)
-        if row["passage_id"] is None:
+        if row.get("passage_id") is None:
             row["article_id"] = new_id
         else:
             row["passage_id"] = pid_map[row["passage_id"]]
-        _insert(db, "notes", row, _free(db, "notes", n["id"]))
+        _insert(db, "notes", row)
     for name, color in snap["tags"]:
         db.execute("INSERT OR IGNORE INTO article_tags (article_id, tag_id) VALUES (?, ?)",
                    [new_id, _tag_id(db, name, color)])
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for key, rows in snap.get("related", {}).items():
+        table, col = key.split(".", 1)
+        if table not in tables:
+            continue
+        for row in rows:
+            row = dict(row)
+            row[col] = new_id
+            if "passage_id" in row and row["passage_id"] in pid_map:
+                row["passage_id"] = pid_map[row["passage_id"]]
+            _insert(db, table, row)
     db.execute("DELETE FROM trash WHERE id = ?", [trash_id])
     made_tags = db.execute("SELECT COUNT(*) FROM tags").fetchone()[0] != tags_before
     return new_id, list(pid_map.values()), made_tags

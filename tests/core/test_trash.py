@@ -191,3 +191,30 @@ def test_saved_searches_live_in_the_library(lib_dir, tmp_path):
         assert SavedSearches(again).all() == [{"name": "Quotes", "query": "tag:quotes", "passages": True},
                                               {"name": "Drones", "query": "drone*", "passages": False}]
         assert SavedSearches(again).remove("Quotes") == [{"name": "Drones", "query": "drone*", "passages": False}]
+
+
+def test_trash_keeps_the_rows_other_features_hang_on_an_article(cli_json, write, lib_dir):
+    """Captures and versions (tables with a foreign key to articles) come back too."""
+    import sqlite3 as sq
+
+    cli_json("import", write("m.txt", MISSILE_ARTICLE))
+    db = lib_dir / "library.db"
+
+    def rows():
+        conn = sq.connect(str(db))
+        try:
+            out = {}
+            for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+                fks = [fk[3] for fk in conn.execute(f'PRAGMA foreign_key_list("{table}")') if fk[2] == "articles"]
+                if fks and table not in ("passages", "notes", "article_tags"):
+                    out[table] = sorted(conn.execute(f'SELECT * FROM "{table}" WHERE "{fks[0]}" = 1').fetchall())
+            return out
+        finally:
+            conn.close()
+
+    before = rows()
+    assert before.get("captures"), "an imported file keeps its original (captures)"
+    cli_json("delete", 1)
+    assert all(not v for v in rows().values())
+    cli_json("trash", "restore", 1)
+    assert rows() == before

@@ -516,4 +516,9 @@ def test_reading_settings_are_remembered(qtbot, filled, make_window, settings):
     again = make_window(lib)
     assert again.reader.line_chars == 75 and again.act_line_width.isChecked()
     assert again.reader.zoom_steps == 1 and not again.passages.isVisible()
-    assert again.reader.viewportMargins().left() > 0  # lines centred in a wide pane
+    again.resize(2200, 900)
+    again.splitter.setSizes([100, 100, 2000])  # a wide reader: the lines stay short, centred
+    qtbot.waitUntil(lambda: again.reader.width() > 1200, timeout=5000)
+    qtbot.waitUntil(lambda: again.reader.viewportMargins().left() > 100, timeout=5000)
+    margins = again.reader.viewportMargins()
+    assert abs(margins.left() - margins.right()) <= 1
