@@ -127,6 +127,21 @@ class Passages:
             changes.passages.add(passage_id)
         return self.get(passage_id)
 
+    def move(self, passage_id: int, start: int, end: int) -> Passage:
+        """Widen or narrow a passage to ``start``..``end`` of its article's text; its quote,
+        prefix and suffix are re-read there (an orphaned passage is anchored again)."""
+        db = self.lib.db
+        with self.lib.write() as changes:
+            passage = store.get(db, passage_id)
+            article = article_store.get(db, passage.article_id)
+            sel = anchoring.make_selector(article.text, start, end)
+            store.update_fields(db, passage_id, {"start": sel.start, "end": sel.end, "quote": sel.exact,
+                                                 "prefix": sel.prefix, "suffix": sel.suffix, "status": "anchored"})
+            article_store.bump(db, [passage.article_id])
+            changes.articles.add(passage.article_id)
+            changes.passages.add(passage_id)
+        return self.get(passage_id)
+
     def delete(self, passage_id: int) -> Passage:
         db = self.lib.db
         with self.lib.write() as changes:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from clipper.gui.dialogs import PasteDialog
 from clipper.gui.export_dialog import ExportDialog
 from clipper.gui.import_dialog import ImportDialog
-from clipper.gui.util import is_web_url, tell
+from clipper.gui.util import ask_text, is_web_url, tell
 from clipper.gui.workers import refresh_index
 
 IMPORT_FILTER = ("Articles (*.html *.htm *.txt *.md *.xml *.rss *.atom *.json *.csv);;"
@@ -84,8 +84,7 @@ class LibraryActions:
             self.start_import([folder])
 
     def import_url_dialog(self) -> None:
-        url, ok = QInputDialog.getText(self.window, "Import URL or feed",
-                                       "Address of an article or an RSS/Atom feed:")
+        url, ok = ask_text(self.window, "Import URL or feed", "Address of an article or an RSS/Atom feed:")
         if ok and url.strip():
             if not is_web_url(url.strip()):
                 tell(self.window, "Import", "Give an http:// or https:// address.")
@@ -154,15 +153,39 @@ class LibraryActions:
         return dialog
 
     # ---------------------------------------------------------------- maintenance
-    def rebuild_index(self) -> None:
+    def rebuild_index(self):
         from clipper.gui.workers import JobThread
         from clipper.maintenance import reindex
 
+        from PySide6.QtWidgets import QProgressDialog
+
         w = self.window
         thread = JobThread(self.lib.folder, lambda lib, token: reindex(lib, cancel=token), w)
-        thread.progressed.connect(lambda d, t, label: w.statusBar().showMessage(f"{label} {d}/{t}"))
-        thread.succeeded.connect(lambda _r: (refresh_index(self.lib),
-                                             w.statusBar().showMessage("Search index rebuilt.", 5000)))
-        thread.failed.connect(lambda msg: w.statusBar().showMessage(msg, 8000))
+        progress = QProgressDialog("Rebuilding the search index…", "Cancel", 0, 0, w)
+        progress.setWindowTitle("Rebuild search index")
+        progress.setMinimumWidth(420)
+        progress.setMinimumDuration(300)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        progress.canceled.connect(thread.cancel)
+
+        def step(done: int, total: int, label: str) -> None:
+            if total > 0:
+                progress.setRange(0, total)
+                progress.setValue(min(done, total))
+            progress.setLabelText(f"Rebuilding the search index… {label}".rstrip())
+            w.statusBar().showMessage(f"{label} {done}/{total}")
+
+        def finished(message: str) -> None:
+            progress.close()
+            progress.deleteLater()
+            w.statusBar().showMessage(message, 6000)
+
+        thread.progressed.connect(step)
+        thread.succeeded.connect(lambda _r: (refresh_index(self.lib), finished("Search index rebuilt.")))
+        thread.failed.connect(finished)
+        thread.cancelled.connect(lambda: finished("Rebuild cancelled."))
         thread.finished.connect(thread.deleteLater)
+        self.rebuild_progress = progress
         thread.start()
+        return thread

@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QPoint, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import (QInputDialog, QMainWindow, QMenu, QSplitter, QStackedWidget, QToolBar, QVBoxLayout,
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QMainWindow, QMenu, QSplitter, QStackedWidget, QToolBar, QVBoxLayout,
                                QWidget)
 
 from clipper.errors import ClipperError
@@ -31,7 +31,7 @@ from clipper.gui.sidebar import Sidebar
 from clipper.gui.tag_manager import TagManagerDialog
 from clipper.gui.tag_palette import TagPalette
 from clipper.gui.trash_view import TrashView
-from clipper.gui.util import ask, elide, icon, make_settings, plain_label
+from clipper.gui.util import ask, ask_text, elide, icon, make_settings, plain_label
 from clipper.gui.window_state import WindowState
 from clipper.gui.index_status import IndexStatus
 from clipper.gui.workers import SearchService, SortService
@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
         cv.setContentsMargins(6, 6, 6, 0)
         cv.setSpacing(4)
         self.search = SearchPanel(self.search_service, lib, centre)
-        self.view_title = plain_label("", centre)
+        self.view_title = plain_label("", centre, word_wrap=True)
         self.view_title.setObjectName("viewTitle")
         self.model = ArticleTableModel(lib, self)
         self.sort_service = SortService(lib.folder, self)
@@ -202,6 +202,8 @@ class MainWindow(QMainWindow):
         self.act_tag = self._action(m, "Tag selection or passage…", self.show_tag_palette, "Ctrl+T")
         self.act_edit_passage = self._action(m, "Edit passage…", lambda: self.edit_passage(self.passages.current_id()),
                                              "Ctrl+Return")
+        self.act_move_passage = self._action(m, "Set passage to the selection", self.move_passage_to_selection,
+                                             "Ctrl+Shift+R")
         m.addSeparator()
         self.act_meta = self._action(m, "Article details…", self.edit_metadata, "F2")
         self.act_note = self._action(m, "Article note…", self.edit_article_note, "Ctrl+Shift+N")
@@ -296,6 +298,7 @@ class MainWindow(QMainWindow):
         self.reader.edit_passage_requested.connect(self.edit_passage)
         self.reader.delete_passage_requested.connect(self.ops.delete_passage)
         self.reader.tag_passage_requested.connect(self.show_passage_tag_palette)
+        self.reader.move_passage_requested.connect(self._move_clicked_passage)
         self.passages.passage_activated.connect(self._passage_activated)
         self.passages.edit_requested.connect(self.edit_passage)
         self.passages.delete_requested.connect(self.ops.delete_passage)
@@ -340,7 +343,7 @@ class MainWindow(QMainWindow):
         if not query:
             return
         if name is None:
-            name, ok = QInputDialog.getText(self, "Save search", "Name:", text=elide(query, 40))
+            name, ok = ask_text(self, "Save search", "Name:", elide(query, 40))
             if not ok or not name.strip():
                 return
         saved = self.ops._guard(self.saved.save, name.strip(), query, passages)
@@ -424,7 +427,14 @@ class MainWindow(QMainWindow):
             self.view_title.setText(f"Search: {elide(self.search.query(), 60)}  —  {total:,} {what}{'s' * (total != 1)}")
             return
         n = self.model.rowCount()
-        self.view_title.setText(f"{getattr(self, '_view_label', 'All articles')}  —  {n:,} article{'s' * (n != 1)}")
+        text = f"{getattr(self, '_view_label', 'All articles')}  —  {n:,} article{'s' * (n != 1)}"
+        if n == 0 and self.current_view[0] == "orphaned":
+            text += ("\nNone. A passage is orphaned when its quote can no longer be found in its article's "
+                     "text (after you edit the text, or an updated version of the story is imported); it is "
+                     "kept with its quote, tags and note, and listed here to be re-attached or deleted.")
+        elif n == 0 and self.current_view[0] == "recent":
+            text += f"\nNothing was imported in the last {RECENT_DAYS} days."
+        self.view_title.setText(text)
 
     def _sync_list_to_reader(self) -> None:
         """The list's selection always names the article in the reader (or nothing)."""
@@ -471,8 +481,9 @@ class MainWindow(QMainWindow):
         else:
             self.stack.setCurrentWidget(self.table)
             self.view_title.show()
-        # An empty library has nothing to read: the empty state gets the whole width.
-        self.right_splitter.setVisible(self.stack.currentWidget() is not self.empty)
+        # An empty library has nothing to read: the empty state gets the whole width; the
+        # Trash's articles are not readable until restored, so it hides the reader too.
+        self.right_splitter.setVisible(self.stack.currentWidget() not in (self.empty, self.trash))
         self._set_view_title()
         if self.stack.currentWidget() is self.table:
             self._sync_list_to_reader()
@@ -634,6 +645,24 @@ class MainWindow(QMainWindow):
         pos = self.reader.viewport().mapToGlobal(QPoint(rect.left(), rect.bottom() + 6))
         self.tag_palette.popup_at(pos)
         return True
+
+    def _move_clicked_passage(self, pid: int) -> None:
+        self.reader.current_passage = pid
+        self.move_passage_to_selection()
+
+    def move_passage_to_selection(self) -> bool:
+        """Widen or narrow the current passage (clicked, or chosen in the panel) to the
+        reader's selection, word-snapped; its quote is re-read there. Undoable."""
+        span = self.reader.selection_span()
+        pid = self.reader.current_passage or self.passages.current_id()
+        if self.current_article is None or span is None or pid is None:
+            self.statusBar().showMessage("Click a passage, select its new extent, then Ctrl+Shift+R.", 5000)
+            return False
+        p = self.ops.move_passage(pid, *span)
+        if p is not None:
+            self.statusBar().showMessage(f"Passage is now “{elide(p.quote, 60)}”", 5000)
+            self.passages.select(p.id)
+        return p is not None
 
     def show_passage_tag_palette(self, passage_id: int) -> bool:
         """Add or remove tags of an existing passage (ticked tags are removed when chosen)."""
@@ -910,8 +939,8 @@ class MainWindow(QMainWindow):
     def export_dialog(self) -> ExportDialog:
         return self.library_actions.export_dialog()
 
-    def rebuild_index(self) -> None:
-        self.library_actions.rebuild_index()
+    def rebuild_index(self):
+        return self.library_actions.rebuild_index()
 
     # ================================================================ drag and drop
     def dragEnterEvent(self, event):  # noqa: N802

@@ -108,6 +108,20 @@ class UpdatePassageCommand(_Command):
         self._apply(self.before, self.new_tags)
 
 
+class MovePassageCommand(_Command):
+    def __init__(self, ops, passage_id: int, article_id: int, before: tuple[int, int], after: tuple[int, int]):
+        super().__init__(ops, "Change passage span")
+        self.passage_id, self.article_id, self.before, self.after = passage_id, article_id, before, after
+
+    def do(self):
+        self.ops.lib.passages.move(self.passage_id, *self.after)
+        self.ops._passages_touched(self.article_id, False)
+
+    def undo_it(self):
+        self.ops.lib.passages.move(self.passage_id, *self.before)
+        self.ops._passages_touched(self.article_id, False)
+
+
 class ArticleTagsCommand(_Command):
     def __init__(self, ops, article_id: int, before: list[str], after: list[str], new_tags=()):
         super().__init__(ops, "Change article tags")
@@ -278,6 +292,17 @@ class LibraryOps(QObject):
                     else "Edit passage")
             self.undo_stack.push(UpdatePassageCommand(self, passage_id, p.article_id, before, after, what, made))
             self._passages_touched(p.article_id, after.tags != before.tags)
+            return new
+        return self._guard(run)
+
+    def move_passage(self, passage_id: int, start: int, end: int) -> Passage | None:
+        """Widen or narrow a passage (its quote is re-read). Undoable."""
+        def run():
+            p = self.lib.passages.get(passage_id)
+            new = self.lib.passages.move(passage_id, start, end)
+            self.undo_stack.push(MovePassageCommand(self, passage_id, p.article_id, (p.start, p.end),
+                                                    (new.start, new.end)))
+            self._passages_touched(p.article_id, False)
             return new
         return self._guard(run)
 

@@ -54,6 +54,7 @@ class ReaderView(QTextEdit):
     edit_passage_requested = Signal(int)
     delete_passage_requested = Signal(int)
     tag_passage_requested = Signal(int)
+    move_passage_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -360,6 +361,9 @@ class ReaderView(QTextEdit):
         if p is not None:
             tag_p = menu.addAction("Tags of this passage…")
             tag_p.triggered.connect(lambda: self.tag_passage_requested.emit(p.id))
+            if self.textCursor().hasSelection():
+                span = menu.addAction("Set this passage to the selection")
+                span.triggered.connect(lambda: self.move_passage_requested.emit(p.id))
             edit = menu.addAction("Edit passage…")
             edit.triggered.connect(lambda: self.edit_passage_requested.emit(p.id))
             delete = menu.addAction("Delete passage")

@@ -12,7 +12,7 @@ from PySide6.QtGui import QFont, QPalette, QTextCharFormat, QTextCursor, QTextDo
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLineEdit, QListView, QStyle, QStyledItemDelegate,
                                QToolButton, QVBoxLayout, QWidget)
 
-from clipper.gui.util import elide, plain_label, tooltip_text
+from clipper.gui.util import plain_label, tooltip_text
 from clipper.query_check import query_problem
 
 DEBOUNCE_MS = 200

@@ -88,7 +88,8 @@ class Sidebar(QTreeWidget):
         self._quiet = False
 
     def set_tags(self, tags) -> None:
-        self._refill(self.tags, [(f"{t.name}  ({t.count})", "tag", t.name, swatch_icon(t.color), t.name)
+        self._refill(self.tags, [(f"{t.name}  ({t.count})" + (f"   [{t.slot}]" if t.slot else ""), "tag", t.name,
+                                  swatch_icon(t.color), t.name + (f" — key {t.slot} in the tag palette" if t.slot else ""))
                                  for t in sorted(tags, key=lambda t: t.name.casefold())])
 
     def set_outlets(self, outlets: dict[str, int]) -> None:

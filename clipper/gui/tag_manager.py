@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QColorDialog, QDialog, QDialogButtonBox, QHBoxLayout, QInputDialog, QListView,
+from PySide6.QtWidgets import (QColorDialog, QDialog, QDialogButtonBox, QHBoxLayout, QListView,
                                QPushButton, QVBoxLayout, QWidget)
 
 from clipper.gui.models import TAG_ROLE, TagListModel
-from clipper.gui.util import ask, plain_label
+from clipper.gui.util import ask, ask_text, plain_label
 
 
 class TagManagerDialog(QDialog):
@@ -74,7 +74,7 @@ class TagManagerDialog(QDialog):
         if old is None:
             return False
         if new_name is None:
-            new_name, ok = QInputDialog.getText(self, "Rename tag", f"New name for “{old}”:", text=old)
+            new_name, ok = ask_text(self, "Rename tag", f"New name for “{old}”:", old)
             if not ok:
                 return False
         done = self.ops.rename_tag(old, new_name)
@@ -88,7 +88,7 @@ class TagManagerDialog(QDialog):
             return False
         if into is None:
             others = [t.name for t in self.model.tags() if t.name != src]
-            into, ok = QInputDialog.getItem(self, "Merge tag", f"Merge “{src}” into:", others, 0, False)
+            into, ok = ask_text(self, "Merge tag", f"Merge “{src}” into:", items=others)
             if not ok:
                 return False
             if not ask(self, "Merge tag", f"Merge “{src}” into “{into}”? This cannot be undone."):

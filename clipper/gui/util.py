@@ -127,6 +127,25 @@ def ask(parent: QWidget | None, title: str, text: str, *, yes: str | None = None
     return answer
 
 
+def ask_text(parent: QWidget | None, title: str, label: str, text: str = "", items=None) -> tuple[str, bool]:
+    """QInputDialog.getText/getItem, wide enough that its title is never cut ("Renam…lipper")."""
+    from PySide6.QtWidgets import QInputDialog
+
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(label)
+    if items is not None:
+        dialog.setComboBoxItems(list(items))
+        dialog.setComboBoxEditable(False)
+    else:
+        dialog.setTextValue(text)
+    width = dialog.fontMetrics().horizontalAdvance(f"{title} — Clipper") + 160
+    dialog.setMinimumWidth(max(420, width))
+    ok = dialog.exec() == QInputDialog.Accepted
+    _reactivate(parent)
+    return dialog.textValue(), ok
+
+
 def _reactivate(parent: QWidget | None) -> None:
     """Give the keyboard back to the window that asked (some platforms leave none active)."""
     if parent is not None and parent.isVisible():

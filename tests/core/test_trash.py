@@ -218,3 +218,16 @@ def test_trash_keeps_the_rows_other_features_hang_on_an_article(cli_json, write,
     assert all(not v for v in rows().values())
     cli_json("trash", "restore", 1)
     assert rows() == before
+
+
+def test_a_passage_moves_and_its_quote_is_reread(two):
+    lib, a, _b = two
+    p = lib.passages.for_article(a)[0]
+    text = lib.articles.get(a).text
+    start = text.index("two missiles")
+    moved = lib.passages.move(p.id, start, start + len("two missiles"))
+    assert (moved.quote, moved.tags, moved.note) == ("two missiles", p.tags, p.note)
+    assert moved.prefix == text[max(0, start - 32):start]
+    with pytest.raises(InputError):
+        lib.passages.move(p.id, 5, 2)
+    assert lib.search('quote:"two missiles"', passages=True).total == 1

@@ -98,7 +98,7 @@ def test_every_action_triggers_without_an_error(qtbot, sample, make_window):
 
 ACTION_SHORTCUTS = [
     "Ctrl+I", "Ctrl+Shift+I", "Ctrl+Shift+V", "Ctrl+E", "Ctrl+Q", "Ctrl+Z", "Ctrl+Shift+Z", "Ctrl+Y", "Ctrl+K",
-    "Ctrl+F", "Ctrl+T", "Ctrl+Return", "F2", "Ctrl+Shift+N", "Ctrl+Shift+A", "Ctrl+Del", "Ctrl+=", "Ctrl++",
+    "Ctrl+F", "Ctrl+T", "Ctrl+Return", "Ctrl+Shift+R", "F2", "Ctrl+Shift+N", "Ctrl+Shift+A", "Ctrl+Del", "Ctrl+=", "Ctrl++",
     "Ctrl+-", "Ctrl+0", "Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+Shift+P", "Ctrl+Shift+Del", "Ctrl+Shift+T", "F1",
 ]
 
@@ -522,3 +522,40 @@ def test_reading_settings_are_remembered(qtbot, filled, make_window, settings):
     qtbot.waitUntil(lambda: again.reader.viewportMargins().left() > 100, timeout=5000)
     margins = again.reader.viewportMargins()
     assert abs(margins.left() - margins.right()) <= 1
+
+
+def test_a_passage_is_widened_to_a_new_selection_and_undone(qtbot, filled, make_window):
+    lib, ids = filled
+    w = make_window(lib)
+    w.open_article(ids["ferry"])
+    (p,) = lib.passages.for_article(ids["ferry"])
+    text = w.current_article.text
+    w.passages.view.setFocus()
+    w.passages.select(p.id, emit=True)  # the card: the reader scrolls to it
+    w.reader.setFocus()
+    start = text.index("The operator")
+    w.reader.select_span(start, text.index("ramp") + 2)  # ends mid-word
+    press(qtbot, Qt.Key_R, Qt.ControlModifier | Qt.ShiftModifier)
+    moved = lib.passages.get(p.id)
+    assert moved.quote == text[start:text.index("ramp") + 4] and moved.quote.endswith("harbour ramp")
+    assert moved.tags == ["transport"] and text[moved.start:moved.end] == moved.quote
+    w.act_undo.trigger()
+    assert lib.passages.get(p.id).quote == "night ferry would sail again"
+
+
+def test_rebuild_shows_progress_and_can_be_cancelled(qtbot, sample, make_window):
+    lib, _ids = sample
+    w = make_window(lib)
+    thread = w.rebuild_index()
+    assert w.library_actions.rebuild_progress.labelText().startswith("Rebuilding")
+    with qtbot.waitSignal(thread.finished, timeout=60_000):
+        pass
+    assert w.statusBar().currentMessage() in ("Search index rebuilt.", "Rebuild cancelled.")
+    assert lib.search("desalination").total >= 1
+
+
+def test_empty_orphaned_view_explains_itself(qtbot, filled, make_window):
+    lib, _ids = filled
+    w = make_window(lib)
+    w.show_view("orphaned", None)
+    assert "quote can no longer be found" in w.view_title.text()
