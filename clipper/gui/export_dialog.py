@@ -10,8 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
-                               QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton,
-                               QVBoxLayout, QWidget)
+                               QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
+                               QRadioButton, QVBoxLayout, QWidget)
 
 from clipper.gui.util import elide
 from clipper.gui.workers import JobThread
@@ -99,6 +99,10 @@ class ExportDialog(QDialog):
         layout.addLayout(form)
         self.open_after = QCheckBox("Open the file when done", self)
         layout.addWidget(self.open_after)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 0)  # busy: building the document, then writing the file
+        self.progress.hide()
+        layout.addWidget(self.progress)
         self.status = QLabel("", self)
         self.status.setTextFormat(Qt.PlainText)
         self.status.setWordWrap(True)
@@ -106,10 +110,13 @@ class ExportDialog(QDialog):
         self.buttons = QDialogButtonBox(self)
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.AcceptRole)
         self.open_button = self.buttons.addButton("Open file", QDialogButtonBox.ActionRole)
+        self.cancel_button = self.buttons.addButton("Cancel export", QDialogButtonBox.ActionRole)
+        self.cancel_button.hide()
         self.open_button.setEnabled(False)
         self.buttons.addButton(QDialogButtonBox.Close)
         self.export_button.clicked.connect(self.start_export)
         self.open_button.clicked.connect(self.open_result)
+        self.cancel_button.clicked.connect(self.cancel_export)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.format.currentIndexChanged.connect(self._format_changed)
@@ -159,31 +166,48 @@ class ExportDialog(QDialog):
             return
         scope, fmt, group_by, size = self.scope(), self.fmt(), self.group_by.currentData(), self.page_size.currentText()
 
-        def make_job(lib, _token):
+        def make_job(lib, token):
             from clipper.export import export
             from clipper.export_scope import build_document
 
             doc = build_document(lib, scope, group_by=group_by)
+            token.raise_if_cancelled()  # before anything is written
             return str(export(doc, fmt, path, page_size=size))
 
         self.status.setText("Exporting…")
         self.export_button.setEnabled(False)
+        self.progress.show()
+        self.cancel_button.show()
         self.thread = JobThread(self.folder, make_job, self)
         self.thread.succeeded.connect(self._done)
         self.thread.failed.connect(self._failed)
+        self.thread.cancelled.connect(lambda: self._failed("cancelled", cancelled=True))
         self.thread.start()
+
+    def cancel_export(self) -> None:
+        if self.thread is not None and self.thread.isRunning():
+            self.thread.cancel()
+            self.status.setText("Cancelling…")
+
+    def _idle(self) -> None:
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.export_button.setEnabled(True)
 
     def _done(self, path: str) -> None:
         self.written = path
-        self.export_button.setEnabled(True)
+        self._idle()
         self.open_button.setEnabled(True)
         self.status.setText(f"Saved {path}")
         self.exported.emit(path)
         if self.open_after.isChecked():
             self.open_result()
 
-    def _failed(self, message: str) -> None:
-        self.export_button.setEnabled(True)
+    def _failed(self, message: str, cancelled: bool = False) -> None:
+        self._idle()
+        if cancelled:
+            self.status.setText("Export cancelled; no file was written.")
+            return
         self.status.setText(f"Export failed: {message}")
         self.failed.emit(message)
 

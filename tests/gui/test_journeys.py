@@ -356,6 +356,8 @@ def test_paste_select_tag_search_export_journey(qtbot, lib, make_window, tmp_pat
     QTest.keyClicks(dialog.path, str(out))
     with qtbot.waitSignal(dialog.exported, timeout=60_000):
         QTest.mouseClick(dialog.export_button, Qt.LeftButton)
+        assert dialog.progress.isVisible() and dialog.cancel_button.isVisible()  # busy bar and Cancel
+    assert not dialog.progress.isVisible()
     if shutil.which("pdftotext"):
         pdf_text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
         assert "carry out inspections" in " ".join(pdf_text.split())
