@@ -188,6 +188,9 @@ def capture(out: Path, *, real: bool, everything: bool, dark: bool) -> list[Path
         shots.widget(help_dialog, "help-shortcuts")
         help_dialog.close()
 
+        amman = next(r for r in range(w.model.rowCount()) if "Amman" in w.model.index(r, 0).data())
+        w.open_article(w.model.article_id(amman))
+        settle(app)
         dialog = w.export_dialog()
         dialog.path.setText("/home/sam/Documents/amman-heatwave.pdf")  # not the throwaway HOME
         shots.widget(dialog, "export-dialog")

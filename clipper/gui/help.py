@@ -28,10 +28,14 @@ PANE_KEYS = [
 def shortcut_rows(window) -> list[tuple[str, str, str]]:
     """(keys, menu, action) for every window action with a shortcut, then the pane keys."""
     rows = []
-    for title, action in window.menu_actions():
-        keys = ", ".join(k.toString() for k in action.shortcuts() if not k.isEmpty())
-        if keys:
-            rows.append((keys, title, action.text().replace("&", "").rstrip("…")))
+    for top in window.menuBar().actions():  # every menu, whoever added the action
+        menu = top.menu()
+        if menu is None:
+            continue
+        for action in menu.actions():
+            keys = ", ".join(k.toString() for k in action.shortcuts() if not k.isEmpty())
+            if keys:
+                rows.append((keys, top.text().replace("&", ""), action.text().replace("&", "").rstrip("…")))
     rows += list(PANE_KEYS)
     return rows
 

@@ -100,7 +100,10 @@ ACTION_SHORTCUTS = [
     "Ctrl+I", "Ctrl+Shift+I", "Ctrl+Shift+V", "Ctrl+E", "Ctrl+Q", "Ctrl+Z", "Ctrl+Shift+Z", "Ctrl+Y", "Ctrl+K",
     "Ctrl+F", "Ctrl+T", "Ctrl+Return", "Ctrl+Shift+R", "F2", "Ctrl+Shift+N", "Ctrl+Shift+A", "Ctrl+Del", "Ctrl+=", "Ctrl++",
     "Ctrl+-", "Ctrl+0", "Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+Shift+P", "Ctrl+Shift+Del", "Ctrl+Shift+T", "F1",
+    "Ctrl+Shift+D", "Ctrl+Alt+Left", "Ctrl+Alt+Right",  # versions (clipper/gui/versions_view.py)
+    "Ctrl+,",  # Preferences (the browser connector)
 ]
+VERSION_KEYS = ("Ctrl+Shift+D", "Ctrl+Alt+Left", "Ctrl+Alt+Right")
 
 
 def test_help_lists_exactly_the_shortcuts_tested(qtbot, filled, make_window):
@@ -134,6 +137,12 @@ def test_each_listed_shortcut_fires_its_action(qtbot, filled, make_window, keys)
     w.passages.select(lib.passages.for_article(ids["ferry"])[0].id)
     if keys in ("Ctrl+Shift+Z", "Ctrl+Y"):
         w.act_undo.trigger()  # something to redo
+    if keys in VERSION_KEYS:  # a second version of the article, so the version actions apply
+        text = lib.articles.get(ids["ferry"]).text
+        lib.articles.edit(ids["ferry"], text=text.replace("two years", "three years"))
+        w.open_article(ids["ferry"])
+        if keys == "Ctrl+Alt+Right":
+            w.versions.act_prev.trigger()  # an older version shown: "next" applies
     w.reader.setFocus()
     seq = QKeySequence(keys)
     targets = [a for a in w.findChildren(QAction) if any(k == seq for k in a.shortcuts())]
