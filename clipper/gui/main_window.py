@@ -203,7 +203,7 @@ class MainWindow(QMainWindow):
         self.act_edit_passage = self._action(m, "Edit passage…", lambda: self.edit_passage(self.passages.current_id()),
                                              "Ctrl+Return")
         self.act_move_passage = self._action(m, "Set passage to the selection", self.move_passage_to_selection,
-                                             "Ctrl+Shift+R")
+                                             "Ctrl+Shift+E")
         m.addSeparator()
         self.act_meta = self._action(m, "Article details…", self.edit_metadata, "F2")
         self.act_note = self._action(m, "Article note…", self.edit_article_note, "Ctrl+Shift+N")
@@ -656,7 +656,7 @@ class MainWindow(QMainWindow):
         span = self.reader.selection_span()
         pid = self.reader.current_passage or self.passages.current_id()
         if self.current_article is None or span is None or pid is None:
-            self.statusBar().showMessage("Click a passage, select its new extent, then Ctrl+Shift+R.", 5000)
+            self.statusBar().showMessage("Click a passage, select its new extent, then Ctrl+Shift+E.", 5000)
             return False
         p = self.ops.move_passage(pid, *span)
         if p is not None:
