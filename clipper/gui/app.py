@@ -73,7 +73,7 @@ class AppController:
         for w in self.windows:
             try:
                 w.lib.close()
-            except Exception:
+            except Exception:  # noqa: BLE001 - closing on exit must not stop the others
                 pass
         for folder in self.temp_folders:
             shutil.rmtree(folder, ignore_errors=True)

@@ -69,7 +69,7 @@ def query_help_text() -> str:
         from clipper.index import query
 
         return (query.__doc__ or "").strip()
-    except Exception:  # the help must never fail
+    except Exception:  # noqa: BLE001 - the help must never fail
         return "See 'clipper search --help'."
 
 

@@ -361,7 +361,7 @@ class SearchPanel(QWidget):
             aids = sorted({h.article_id for h in result.hits})
             try:
                 titles = {r["id"]: " ".join((r["title"] or "").split()) for r in self.lib.articles.summaries(ids=aids)}
-            except Exception:  # a concurrent delete: show ids
+            except Exception:  # noqa: BLE001 - a concurrent delete: show ids
                 titles = {}
         self.model.set_hits(result.hits, self.passages_mode(), titles)
         shown = len(result.hits)

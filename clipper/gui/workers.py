@@ -157,7 +157,7 @@ class _SearchWorker(QObject):
             lib = self._library()
             result = lib.search("", limit=0, facets=True)
             self.facets_ready.emit(result.facets or {})
-        except Exception as exc:  # facets are a convenience; never fatal
+        except Exception as exc:  # noqa: BLE001 - facets are a convenience; never fatal
             log.warning("facets failed: %s", exc)
             self.facets_ready.emit({})
 
