@@ -49,14 +49,21 @@ FORMATS: dict[str, tuple[str, str]] = {
     "csv": ("clipper.export.csv_export", ".csv"),
     "json": ("clipper.export.json_export", ".json"),
     "w3c": ("clipper.export.w3c", ".jsonld"),
+    "csl-json": ("clipper.export.bibliographic:write_csl_json", ".json"),
+    "bibtex": ("clipper.export.bibliographic:write_bibtex", ".bib"),
+    "ris": ("clipper.export.bibliographic:write_ris", ".ris"),
+    "docx": ("clipper.export.docx:write", ".docx"),
+    "html": ("clipper.export.html_export:write", ".html"),
 }
+# Formats that print a briefing (clipper.export.briefing) when one is given.
+BRIEFING_FORMATS = ("pdf", "docx", "html")
 PAGE_SIZES = ("A4", "Letter")
 
 
 def _writer(fmt: str) -> Callable[..., None]:
     # Resolved at call time so the PDF module (and Qt) is only imported when needed.
-    module = importlib.import_module(FORMATS[fmt][0])
-    return module.write
+    module_name, _, attr = FORMATS[fmt][0].partition(":")
+    return getattr(importlib.import_module(module_name), attr or "write")
 
 
 def _describe_os_error(exc: OSError, path: Path) -> str:
@@ -76,10 +83,14 @@ def _describe_os_error(exc: OSError, path: Path) -> str:
     return f"Cannot write {path}: {exc.strerror or exc}"
 
 
-def export(doc: ExportDocument, fmt: str, path: Path | str, page_size: str = "A4") -> Path:
-    """Write ``doc`` as ``fmt`` ("pdf", "md"/"markdown", "csv", "json", "w3c") to ``path``.
+def export(doc: ExportDocument, fmt: str, path: Path | str, page_size: str = "A4",
+           briefing=None) -> Path:
+    """Write ``doc`` as ``fmt`` ("pdf", "md"/"markdown", "csv", "json", "w3c", "csl-json",
+    "bibtex", "ris", "docx", "html") to ``path``.
 
-    ``page_size`` ("A4" or "Letter") applies to PDF. Returns the path written. Raises
+    ``page_size`` ("A4" or "Letter") applies to PDF. ``briefing`` (a
+    :class:`clipper.export.briefing.BriefingOptions`) makes PDF a briefing (cover, contents,
+    sections, bibliography); DOCX and HTML are always briefings (default options). Returns the path written. Raises
     :class:`ExportError` with a one-line reason when the format or page size is unknown or
     the target cannot be written; an existing file at ``path`` is then left untouched.
     """
@@ -109,11 +120,7 @@ def export(doc: ExportDocument, fmt: str, path: Path | str, page_size: str = "A4
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
-            write = _writer(key)
-            if key == "pdf":
-                write(doc, fh, page_size=size)
-            else:
-                write(doc, fh)
+            write_to(fh, doc, key, page_size=size, briefing=briefing)
             fh.flush()
             os.fsync(fh.fileno())
         try:
@@ -148,12 +155,19 @@ def _discard(tmp: Path) -> None:
         pass
 
 
-def write_to(fh: BinaryIO, doc: ExportDocument, fmt: str, page_size: str = "A4") -> None:
+def write_to(fh: BinaryIO, doc: ExportDocument, fmt: str, page_size: str = "A4",
+             briefing=None) -> None:
     """Write ``doc`` as ``fmt`` into an open binary file (no atomic-replace handling)."""
     key = (fmt or "").strip().lower()
     if key not in FORMATS:
         raise ExportError(f"Unknown export format {fmt!r}")
-    if key == "pdf":
+    if key == "pdf" and briefing is not None:
+        from clipper.export import pdf
+
+        pdf.write_briefing(doc, fh, page_size=page_size, briefing=briefing)
+    elif key == "pdf":
         _writer(key)(doc, fh, page_size=page_size)
+    elif key in BRIEFING_FORMATS:
+        _writer(key)(doc, fh, briefing=briefing)
     else:
         _writer(key)(doc, fh)

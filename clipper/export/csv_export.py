@@ -16,11 +16,11 @@ import csv
 import io
 from typing import BinaryIO
 
-from clipper.export.model import ExportDocument
+from clipper.export.model import ExportDocument, citation
 
 COLUMNS = [
     "quote", "tags", "note", "article_title", "outlet", "agency", "author", "published",
-    "url", "article_id", "passage_id", "start", "end", "color",
+    "url", "article_id", "passage_id", "start", "end", "color", "citation",
 ]
 _FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\t", "\r", "\n")
 
@@ -41,7 +41,7 @@ def rows(doc: ExportDocument):
                 for v in (
                     p.quote, ";".join(t.name for t in p.tags), p.note, article.title,
                     article.outlet, article.agency, article.author, article.published or "",
-                    article.url, article.id, p.id, p.start, p.end, p.color,
+                    article.url, article.id, p.id, p.start, p.end, p.color, citation(article),
                 )
             ]
 

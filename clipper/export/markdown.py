@@ -102,6 +102,8 @@ def _link(url: str) -> str:
 
 
 def _citation_line(article: ExportArticle) -> str:
+    if article.citation:  # in the chosen citation style
+        return escape(article.citation)
     title, source, _url = citation_parts(article)
     line = f"*{escape(title)}*"
     if source:

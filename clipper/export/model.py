@@ -54,6 +54,9 @@ class ExportArticle:
     tags: list[ExportTag] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # article notes, Markdown
     passages: list[ExportPassage] = field(default_factory=list)  # in text order
+    story_id: int | None = None  # near-duplicate group
+    story_outlets: list[str] = field(default_factory=list)  # other outlets carrying the story
+    citation: str = ""  # in the export's citation style (--style), "" for the built-in line
 
 
 @dataclass
@@ -113,7 +116,10 @@ def citation_parts(article: ExportArticle) -> tuple[str, str, str]:
 
 
 def citation(article: ExportArticle) -> str:
-    """``Title. Outlet (Agency), Author, 11 Feb 2026. URL`` with empty parts left out."""
+    """``Title. Outlet (Agency), Author, 11 Feb 2026. URL`` with empty parts left out, or
+    the citation in the export's style when one was chosen (``article.citation``)."""
+    if article.citation:
+        return article.citation
     title, source, url = citation_parts(article)
     out = title if title[-1] in ".?!…" else title + "."
     if source:

@@ -369,6 +369,8 @@ def _title_block(b: _Builder, doc: ExportDocument) -> None:
 def _citation(b: _Builder, article: ExportArticle, *, size: float = 9.0, left: float = 0.0,
               heading: bool = False) -> None:
     title, source, url = citation_parts(article)
+    if article.citation:  # in the export's citation style: it replaces the source line
+        source, url = article.citation, ""
     if heading:
         b.block(title, top=5.0, bottom=1.0, left=left, char=_char(SERIF, 13.5, bold=True))
         b.heading_starts()
@@ -387,6 +389,9 @@ def _citation(b: _Builder, article: ExportArticle, *, size: float = 9.0, left: f
     meta = _char(SANS, size, MUTED)
     b.block(title, top=1.0, bottom=0.0, left=left, char=meta)
     b.text("— ", meta)
+    if article.citation:
+        b.text(article.citation, meta)
+        return
     b.text(title, _char(SANS, size, INK, bold=True))
     if source:
         b.text(". " if title[-1] not in ".?!…" else " ", meta)
