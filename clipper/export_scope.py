@@ -92,6 +92,7 @@ def build_document(lib, scope: Scope, *, group_by: str = "article", title: str |
                 end=p.end if p.end is not None else -1, quote=p.quote, prefix=p.prefix, suffix=p.suffix,
                 color=p.color, tags=[tag(t) for t in p.tags], note=p.note, status=p.status,
                 created_at=p.created_at, updated_at=p.updated_at) for p in passages],
+            story_id=a.story_id, story_outlets=_story_outlets(lib, a),
         ))
     articles.sort(key=lambda a: (a.published or "", a.id))
     if group_by == "tag" and scope.tags:
@@ -105,3 +106,16 @@ def build_document(lib, scope: Scope, *, group_by: str = "article", title: str |
         scope=scope.describe(), group_by=group_by, include_article_notes=include_article_notes,
         articles=articles,
     )
+
+
+def _story_outlets(lib, article) -> list[str]:
+    """Outlets (or agencies) of the other articles in this article's near-duplicate group."""
+    if article.story_id is None:
+        return []
+    outlets = []
+    for rid in lib.articles.related(article.id):
+        other = lib.articles.get(rid)
+        name = (other.outlet or other.agency or "").strip()
+        if name and name not in outlets:
+            outlets.append(name)
+    return outlets

@@ -54,6 +54,7 @@ def build_parser() -> Parser:
     __import__("clipper.cli.recover_cmd", fromlist=["register"]).register(sub, common)
     __import__("clipper.cli.versions_cmd", fromlist=["register"]).register(sub, common)
     __import__("clipper.cli.connector_cmd", fromlist=["register"]).register(sub, common)
+    __import__("clipper.cli.cite_cmd", fromlist=["register"]).register(sub, common)
     return parser
 
 

@@ -482,3 +482,23 @@ def accessed_date(value: str | None) -> str:
     except ValueError:
         parts = _date_parts(value)
         return "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts)) if parts else ""
+
+
+def from_article(article) -> ExportArticle:
+    """An :class:`ExportArticle` with the fields a citation needs, from a library article."""
+    return ExportArticle(
+        id=article.id, title=article.title, dek=getattr(article, "dek", "") or "",
+        outlet=article.outlet or "", agency=article.agency or "", author=article.author or "",
+        published=article.published, url=article.url or "", language=article.language or "",
+        imported_at=article.imported_at or "",
+    )
+
+
+def passage_citation(quote: str, citation: str, fmt: str = "text") -> str:
+    """A quote followed by its citation, for the clipboard: ``“quote” (citation)``."""
+    text = " ".join((quote or "").split())
+    if fmt == "html":
+        return f"<p>“{html.escape(text)}”</p><p>{citation}</p>"
+    if fmt == "md":
+        return "> " + re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text) + "\n\n" + citation
+    return f"“{text}”\n{citation}"

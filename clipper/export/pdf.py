@@ -14,7 +14,9 @@ and rebuilt as plain-text runs with bold/italic/code formats; links print as
 from __future__ import annotations
 
 import bisect
+import functools
 import os
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from markdown_it import MarkdownIt
@@ -148,6 +150,13 @@ def _linkable(url: str) -> bool:
 
 # --------------------------------------------------------------------------- builder
 
+@functools.lru_cache(maxsize=1)
+def _markdown_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False}).disable(["entity"])
+    md.enable("strikethrough")
+    return md
+
+
 class _Builder:
     """Appends blocks to a document through one cursor; every string goes in as text."""
 
@@ -160,8 +169,7 @@ class _Builder:
         # alone at the bottom of a page.
         self.keep_together: list[tuple[int, int]] = []
         self._open_heading: int | None = None
-        self.md = MarkdownIt("commonmark", {"html": False}).disable(["entity"])
-        self.md.enable("strikethrough")
+        self.md = _markdown_parser()
 
     # -- blocks
     def block(self, text_for_direction: str = "", *, top: float = 0.0, bottom: float = 0.0,
@@ -612,3 +620,419 @@ def render(doc: ExportDocument, page_size: str = "A4", author: str = "Clipper") 
 
 def write(doc: ExportDocument, fh: BinaryIO, page_size: str = "A4") -> None:
     fh.write(render(doc, page_size=page_size))
+
+
+# =========================================================================== briefing
+#
+# The briefing is laid out as a list of *flows*: small QTextDocuments (a heading, an item's
+# head, one passage with its chips and note, a comment, a bibliography entry), each laid
+# out at the content width with no page size. A paginator places them on pages with three
+# rules: a flow marked keep-together (a passage, an item head) moves whole to the next
+# page when it does not fit in what is left of this one but fits on a page; a flow marked
+# keep-with-next (a heading) goes to the next page unless the next flow (whole when it
+# keeps together, else its first line) fits after it; a flow taller than a page is split
+# between lines. Each page then draws only the lines that lie on it, so no line is ever
+# printed on two pages.
+
+BRIEF_GAP_MM = 1.2  # between flows
+
+
+@dataclass
+class _Flow:
+    qdoc: QTextDocument
+    height: float
+    keep_together: bool = False
+    keep_with_next: bool = False
+    page_break_before: bool = False
+    space_before: float = 0.0  # device units, dropped at the top of a page
+    panels: list = field(default_factory=list)  # quote panels (see _quote_panels)
+    box: QColor | None = None  # a background behind the whole flow (comment blocks)
+    box_bar: QColor | None = None
+    section: int = 0  # a section heading: its number (for the contents' page numbers)
+    toc_entry: int = 0  # a contents line: the section whose page number it shows
+    toc_font: QFont | None = None
+    _breaks: list[tuple[float, float]] | None = None
+
+    def lines(self) -> list[tuple[float, float]]:
+        """(top, bottom) of every laid-out line, in flow coordinates."""
+        if self._breaks is None:
+            layout = self.qdoc.documentLayout()
+            out = []
+            block = self.qdoc.begin()
+            while block.isValid():
+                rect = layout.blockBoundingRect(block)
+                tl = block.layout()
+                for i in range(tl.lineCount()):
+                    line = tl.lineAt(i)
+                    top = rect.top() + line.y()
+                    out.append((top, top + line.height()))
+                block = block.next()
+            self._breaks = out or [(0.0, self.height)]
+        return self._breaks
+
+    def first_line_bottom(self) -> float:
+        return min(self.height, self.lines()[0][1] + _mm(PAD_V_MM))
+
+
+@dataclass
+class _Placed:
+    flow: _Flow
+    y: float  # top on the page (content coordinates)
+    start: float  # part of the flow shown: [start, end)
+    end: float
+
+
+class _FlowFactory:
+    """Makes flows that share the writer (for font metrics) and the content width."""
+
+    def __init__(self, writer, width: float):
+        self.writer = writer
+        self.width = width
+
+    def new(self) -> tuple[QTextDocument, _Builder]:
+        qdoc = _SafeDocument()
+        qdoc.documentLayout().setPaintDevice(self.writer)
+        qdoc.setDocumentMargin(0)
+        qdoc.setDefaultFont(_font(SANS, 10))
+        qdoc.setUndoRedoEnabled(False)
+        qdoc.setTextWidth(self.width)
+        # Room above the first block for a quote panel's top padding (a document drops
+        # its first block's top margin).
+        frame = qdoc.rootFrame().frameFormat()
+        frame.setTopMargin(_mm(PAD_V_MM) * 96 / DPI)  # the layout scales margins by dpi/96
+        qdoc.rootFrame().setFrameFormat(frame)
+        return qdoc, _Builder(qdoc)
+
+    def done(self, qdoc: QTextDocument, builder: _Builder, **flags) -> _Flow:
+        height = qdoc.documentLayout().documentSize().height()
+        flow = _Flow(qdoc=qdoc, height=height, **flags)
+        if builder.quote_blocks:
+            flow.panels = _quote_panels(qdoc, builder.quote_blocks, self.width)
+        return flow
+
+
+def _runs_into(b: _Builder, runs, base: QTextCharFormat) -> None:
+    for text, italic, bold in runs:
+        fmt = QTextCharFormat(base)
+        if italic:
+            fmt.setFontItalic(True)
+        if bold:
+            fmt.setFontWeight(QFont.Weight.Bold)
+        b.text(text, fmt)
+
+
+def _briefing_flows(bdoc, f: _FlowFactory) -> list[_Flow]:
+    from clipper.export import briefing as bm
+
+    flows: list[_Flow] = []
+    gap = _mm(BRIEF_GAP_MM)
+    sections = bdoc.sections
+    after_front = False  # the first section after a cover/contents starts a new page
+    for block in bdoc.blocks:
+        if isinstance(block, bm.Cover):
+            qdoc, b = f.new()
+            b.block("", top=0, bottom=0, char=_char(SANS, 10))
+            b.block(block.title, top=22.0, bottom=2.0, char=_char(SERIF, 28, bold=True))  # block margins scale by dpi/96
+            b.text(block.title, _char(SERIF, 28, INK, bold=True))
+            if block.subtitle:
+                b.block(block.subtitle, bottom=5.0, char=_char(SANS, 14))
+                b.text(block.subtitle, _char(SANS, 14, INK))
+            rule = b.block("", top=1.0, bottom=5.0, char=_char(SANS, 4))
+            rule.setProperty(QTextFormat.Property.BlockTrailingHorizontalRulerWidth, 2)
+            rule.setForeground(INK)
+            b.cursor.setBlockFormat(rule)
+            for line in block.lines:
+                b.block(line, bottom=1.5, char=_char(SANS, 11, MUTED))
+                b.text(line, _char(SANS, 11, MUTED))
+            flows.append(f.done(qdoc, b, keep_together=True))
+            after_front = True
+        elif isinstance(block, bm.Toc):
+            if not sections:
+                continue
+            qdoc, b = f.new()
+            b.block(block.title, bottom=4.0, char=_char(SANS, 18, bold=True))
+            b.text(block.title, _char(SANS, 18, INK, bold=True))
+            flows.append(f.done(qdoc, b, keep_with_next=True, page_break_before=bool(flows)))
+            entry_font = _font(SANS, 10.5)
+            for s in sections:
+                qdoc, b = f.new()
+                label = f"{s.number}.  {s.title}"
+                b.block(label, top=0.0, bottom=1.2, right=18.0, char=_char(SANS, 10.5))
+                b.text(label, _char(SANS, 10.5, INK))
+                flows.append(f.done(qdoc, b, keep_together=True, toc_entry=s.number,
+                                    toc_font=entry_font))
+            after_front = True
+        elif isinstance(block, bm.SectionBlock):
+            qdoc, b = f.new()
+            color = _color(block.color, "#c9ccd1")
+            head = _char(SANS, 16, INK, bold=True)
+            b.block(block.title, top=0.0, bottom=1.0, char=head)
+            b.text(block.title, head)
+            rule = b.block("", top=0.5, bottom=2.0, char=_char(SANS, 3))
+            rule.setProperty(QTextFormat.Property.BlockTrailingHorizontalRulerWidth, 3)
+            rule.setForeground(color)
+            b.cursor.setBlockFormat(rule)
+            flows.append(f.done(qdoc, b, keep_with_next=True, section=block.number,
+                                page_break_before=after_front, space_before=_mm(7.0)))
+            after_front = False
+            for child in block.children:
+                if isinstance(child, bm.ItemBlock):
+                    flows += _item_flows(child, f)
+                elif isinstance(child, bm.Paragraph):
+                    qdoc, b = f.new()
+                    b.block("", bottom=1.0, char=_char(SANS, 10))
+                    _runs_into(b, child.runs, _char(SANS, 10, INK))
+                    flows.append(f.done(qdoc, b, space_before=gap))
+                elif isinstance(child, bm.Heading):
+                    qdoc, b = f.new()
+                    b.block(child.text, bottom=1.0, char=_char(SANS, 12, bold=True))
+                    b.text(child.text, _char(SANS, 12, INK, bold=True))
+                    flows.append(f.done(qdoc, b, keep_with_next=True, space_before=_mm(4)))
+        elif isinstance(block, bm.BibliographyBlock):
+            if not block.entries:
+                continue
+            qdoc, b = f.new()
+            b.block(block.title, bottom=3.0, char=_char(SANS, 16, bold=True))
+            b.text(block.title, _char(SANS, 16, INK, bold=True))
+            flows.append(f.done(qdoc, b, keep_with_next=True, page_break_before=True))
+            for entry in block.entries:
+                qdoc, b = f.new()
+                fmt = b.block("".join(t for t, _, _ in entry), bottom=2.0, left=8.0, char=_char(SERIF, 10))
+                fmt.setTextIndent(-_mm(8.0))
+                b.cursor.setBlockFormat(fmt)
+                _runs_into(b, entry, _char(SERIF, 10, INK))
+                flows.append(f.done(qdoc, b, keep_together=True))
+        elif isinstance(block, bm.Heading):
+            qdoc, b = f.new()
+            b.block(block.text, bottom=2.0, char=_char(SANS, 14, bold=True))
+            b.text(block.text, _char(SANS, 14, INK, bold=True))
+            flows.append(f.done(qdoc, b, keep_with_next=True, space_before=_mm(5)))
+        elif isinstance(block, bm.Paragraph):
+            qdoc, b = f.new()
+            b.block("", bottom=1.0, char=_char(SANS, 10))
+            _runs_into(b, block.runs, _char(SANS, 10, INK))
+            flows.append(f.done(qdoc, b, space_before=gap))
+        elif isinstance(block, bm.ItemBlock):
+            flows += _item_flows(block, f)
+    return flows
+
+
+def _item_flows(item, f: _FlowFactory) -> list[_Flow]:
+    flows: list[_Flow] = []
+    qdoc, b = f.new()
+    if item.headline:
+        b.block(item.headline, top=0.0, bottom=1.0, char=_char(SERIF, 13, bold=True))
+        b.text(item.headline, _char(SERIF, 13, INK, bold=True))
+    meta = _char(SANS, 8.5, MUTED)
+    if item.meta:
+        b.block(item.meta, bottom=0.5, char=meta)
+        b.text(item.meta, meta)
+    if item.citation:
+        b.block("".join(t for t, _, _ in item.citation), bottom=0.5, char=meta)
+        _runs_into(b, item.citation, meta)
+    if item.also:
+        also = _char(SANS, 8.5, QColor("#7a4f00"), italic=True)
+        b.block(item.also, bottom=0.5, char=also)
+        b.text(item.also, also)
+    has_head = bool(item.headline or item.meta or item.citation or item.also)
+    if has_head:
+        flows.append(f.done(qdoc, b, keep_together=True, keep_with_next=True, space_before=_mm(5.0)))
+    for comment in item.comments:
+        qdoc, b = f.new()
+        label = _char(SANS, 7, QColor("#5b6f94"), bold=True)
+        b.block("", top=2.0, left=3.0, right=3.0, char=label)
+        b.text("ANALYST COMMENT", label)
+        b.markdown(comment, _char(SANS, 9.0, QColor("#22324d")), left=3.0, top=0.6, bottom=2.0)
+        flows.append(f.done(qdoc, b, keep_together=True, box=QColor("#eef3fb"),
+                            box_bar=QColor("#8aa4cf"), space_before=_mm(2.0)))
+    for p in item.passages:
+        qdoc, b = f.new()
+        passage = ExportPassage(id=0, article_id=0, start=0, end=0, quote=p.quote, color=p.color,
+                                note=p.note)
+        _passage(b, passage, tags=list(p.chips))
+        # The passage's last block gets a little room below (the panel pad + gap).
+        fmt = b.cursor.blockFormat()
+        fmt.setBottomMargin(max(fmt.bottomMargin(), _mm(PAD_V_MM)))
+        b.cursor.setBlockFormat(fmt)
+        flows.append(f.done(qdoc, b, keep_together=True, space_before=_mm(2.0)))
+    for para in item.extra:
+        qdoc, b = f.new()
+        b.block("", bottom=1.0, char=_char(SANS, 10))
+        _runs_into(b, para.runs, _char(SANS, 10, INK))
+        flows.append(f.done(qdoc, b))
+    return flows
+
+
+def paginate(flows: list[_Flow], page_h: float) -> list[list[_Placed]]:
+    """Place flows on pages (see the comment above :class:`_Flow`)."""
+    pages: list[list[_Placed]] = [[]]
+    y = 0.0
+
+    def need(i: int) -> float:
+        """Height needed at the top of this placement so that flow i's keep rules hold."""
+        total = 0.0
+        j = i
+        while True:
+            fl = flows[j]
+            last = not fl.keep_with_next or j + 1 >= len(flows)
+            whole = fl.keep_together and fl.height <= page_h
+            if last:
+                total += fl.height if whole else fl.first_line_bottom()
+                return total
+            total += fl.height
+            j += 1
+            total += flows[j].space_before
+
+    for i, fl in enumerate(flows):
+        if fl.page_break_before and pages[-1]:
+            pages.append([])
+            y = 0.0
+        space = fl.space_before if pages[-1] else 0.0
+        if pages[-1] and y + space + need(i) > page_h:
+            pages.append([])
+            y, space = 0.0, 0.0
+        y += space
+        start = 0.0
+        while True:
+            room = page_h - y
+            if fl.height - start <= room:
+                pages[-1].append(_Placed(fl, y, start, fl.height))
+                y += fl.height - start
+                break
+            # Split between lines: the last line that ends inside the room.
+            cut = start
+            for top, bottom in fl.lines():
+                if top < start - 0.5:
+                    continue
+                if bottom - start <= room:
+                    cut = bottom
+                else:
+                    break
+            if cut <= start:  # not even one line fits here
+                if pages[-1] and y > 0:
+                    pages.append([])
+                    y = 0.0
+                    continue
+                cut = start + room  # a single line taller than a page: cut it
+            pages[-1].append(_Placed(fl, y, start, cut))
+            # The next part starts at the next line's top.
+            nxt = next((top for top, _ in fl.lines() if top >= cut - 0.5), fl.height)
+            start = nxt
+            pages.append([])
+            y = 0.0
+    if not pages[-1] and len(pages) > 1:
+        pages.pop()
+    return pages
+
+
+def render_briefing(bdoc, page_size: str = "A4", author: str | None = None) -> bytes:
+    """Render a :class:`clipper.export.briefing.BriefingDocument` to PDF bytes."""
+    ensure_app()
+    sizes = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Letter}
+    size_id = sizes.get(str(page_size).strip().lower())
+    if size_id is None:
+        raise ExportError(f"Unknown page size {page_size!r} (choose A4 or Letter)")
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setResolution(DPI)
+    writer.setPageLayout(QPageLayout(QPageSize(size_id), QPageLayout.Orientation.Portrait,
+                                     QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
+    writer.setTitle(bdoc.title or "Briefing")
+    writer.setAuthor(author or bdoc.author or "Clipper")
+    writer.setCreator("Clipper")
+    page_rect = writer.pageLayout().fullRectPixels(DPI)
+    page_w, page_h = float(page_rect.width()), float(page_rect.height())
+    margin = _mm(MARGIN_MM)
+    content_w, content_h = page_w - 2 * margin, page_h - 2 * margin
+
+    factory = _FlowFactory(writer, content_w)
+    flows = _briefing_flows(bdoc, factory)
+    pages = paginate(flows, content_h)
+    section_page = {}
+    for n, placed in enumerate(pages):
+        for p in placed:
+            if p.flow.section and p.flow.section not in section_page:
+                section_page[p.flow.section] = n + 1
+    has_cover = bool(flows) and flows[0].keep_together and not flows[0].section and any(
+        type(b).__name__ == "Cover" for b in bdoc.blocks)
+
+    painter = QPainter()
+    if not painter.begin(writer):
+        raise ExportError("Cannot start the PDF writer")
+    try:
+        header_font = _font(SANS, 7.5)
+        fm = QFontMetricsF(header_font, writer)
+        header_title = fm.elidedText(bdoc.title or "Briefing", Qt.TextElideMode.ElideRight, content_w * 0.62)
+        total = len(pages)
+        ctx = QAbstractTextDocumentLayout.PaintContext()
+        ctx.palette.setColor(QPalette.ColorRole.Text, INK)
+        inset = 0.75  # keeps a line that ends exactly at a cut off the other page
+        for n, placed in enumerate(pages):
+            if n:
+                writer.newPage()
+            painter.setFont(header_font)
+            painter.setPen(QPen(MUTED))
+            top_base = _mm(HEADER_MM) + fm.ascent()
+            if n and not (has_cover and n == 0):
+                painter.drawText(QPointF(margin, top_base), header_title)
+                painter.setPen(QPen(QColor("#d5d8dc"), _mm(0.2)))
+                y = top_base + fm.descent() + _mm(1.2)
+                painter.drawLine(QPointF(margin, y), QPointF(page_w - margin, y))
+                painter.setPen(QPen(MUTED))
+            footer = f"Page {n + 1} of {total}"
+            bottom_base = page_h - _mm(HEADER_MM)
+            painter.drawText(QPointF(page_w - margin - fm.horizontalAdvance(footer), bottom_base), footer)
+            painter.drawText(QPointF(margin, bottom_base), "Clipper")
+            for p in placed:
+                fl = p.flow
+                painter.save()
+                painter.translate(margin, margin + p.y - p.start)
+                clip = QRectF(0, p.start, content_w, p.end - p.start)
+                if fl.box is not None:
+                    painter.save()
+                    painter.setClipRect(clip)
+                    painter.fillRect(QRectF(0, 0, content_w, fl.height), fl.box)
+                    painter.fillRect(QRectF(0, 0, _mm(0.9), fl.height), fl.box_bar)
+                    painter.restore()
+                if fl.panels:
+                    painter.save()
+                    painter.setClipRect(clip)
+                    for _top, _bottom, background, bar, color in fl.panels:
+                        painter.fillRect(background, _tint(color, 0.13))
+                        painter.fillRect(bar, color)
+                    painter.restore()
+                text_clip = clip.adjusted(0, inset, 0, -inset)
+                painter.setClipRect(text_clip)
+                ctx.clip = text_clip
+                fl.qdoc.documentLayout().draw(painter, ctx)
+                if fl.toc_entry:
+                    number = str(section_page.get(fl.toc_entry, ""))
+                    font = fl.toc_font or _font(SANS, 10.5)
+                    painter.setFont(font)
+                    painter.setPen(QPen(INK))
+                    metrics = QFontMetricsF(font, writer)
+                    first = fl.qdoc.begin()
+                    rect = fl.qdoc.documentLayout().blockBoundingRect(first)
+                    line = first.layout().lineAt(0)
+                    baseline = rect.top() + line.y() + line.ascent()
+                    painter.drawText(QPointF(content_w - metrics.horizontalAdvance(number), baseline), number)
+                    # dotted leader from the title's end to the number
+                    end_x = line.naturalTextWidth() + _mm(2)
+                    if end_x < content_w - metrics.horizontalAdvance(number) - _mm(4):
+                        painter.setPen(QPen(QColor("#b0b4ba"), _mm(0.25), Qt.PenStyle.DotLine))
+                        painter.drawLine(QPointF(end_x, baseline),
+                                         QPointF(content_w - metrics.horizontalAdvance(number) - _mm(2), baseline))
+                painter.restore()
+    finally:
+        painter.end()
+    del writer
+    buffer.close()
+    return bytes(data.data())
+
+
+def write_briefing(doc: ExportDocument, fh: BinaryIO, page_size: str = "A4", briefing=None) -> None:
+    from clipper.export.briefing import briefing_document
+
+    fh.write(render_briefing(briefing_document(doc, briefing), page_size=page_size))
