@@ -1,10 +1,15 @@
 """PDF export rendered with Qt's own PDF writer (the only non-GUI module that imports Qt).
 
-The document is built block by block with ``QTextCursor`` — user text is always inserted
-as plain text, never parsed as HTML — laid out by ``QTextDocument`` with the page height
-of the content area, then painted page by page on a ``QPdfWriter`` so the header and
-footer ("Page n of m") live in the margins and can never overlap the content. The
-coloured bar beside each quote is painted from the laid-out block rectangles.
+The document is built as *flows* (see the comment above :class:`_Flow`): small
+``QTextDocument``s — a heading, an item's head, one passage with its chips and note —
+filled block by block with ``QTextCursor`` (user text is always inserted as plain text,
+never parsed as HTML). A paginator places them on pages (a passage is never split when
+it fits on a page, a heading never ends a page), then each page is painted on a
+``QPdfWriter`` drawing only the lines that lie on it, with the header and footer
+("Page n of m") in the margins. The coloured bar beside each quote is painted from the
+laid-out block rectangles. Plain exports (:func:`render`) and briefings
+(:func:`render_briefing`: cover, contents with page numbers, sections, bibliography)
+share the engine.
 
 Notes are Markdown: they are parsed with markdown-it-py (raw HTML and entities disabled)
 and rebuilt as plain-text runs with bold/italic/code formats; links print as
@@ -13,7 +18,6 @@ and rebuilt as plain-text runs with bold/italic/code formats; links print as
 """
 from __future__ import annotations
 
-import bisect
 import functools
 import os
 from dataclasses import dataclass, field
@@ -165,10 +169,6 @@ class _Builder:
         self.cursor = QTextCursor(doc)
         self.first = True
         self.quote_blocks: list[tuple[int, QColor, bool]] = []  # (block number, colour, rtl)
-        # (heading block, last block that must share its page): headings are not left
-        # alone at the bottom of a page.
-        self.keep_together: list[tuple[int, int]] = []
-        self._open_heading: int | None = None
         self.md = _markdown_parser()
 
     # -- blocks
@@ -199,15 +199,6 @@ class _Builder:
         else:
             self.cursor.insertBlock(fmt, char)
         return fmt
-
-    def heading_starts(self) -> None:
-        """The current block is a heading: keep it with what follows up to ``heading_ends``."""
-        self._open_heading = self.cursor.block().blockNumber()
-
-    def heading_ends(self) -> None:
-        if self._open_heading is not None:
-            self.keep_together.append((self._open_heading, self.cursor.block().blockNumber()))
-            self._open_heading = None
 
     def text(self, text: str, fmt: QTextCharFormat) -> None:
         if text:
@@ -381,7 +372,6 @@ def _citation(b: _Builder, article: ExportArticle, *, size: float = 9.0, left: f
         source, url = article.citation, ""
     if heading:
         b.block(title, top=5.0, bottom=1.0, left=left, char=_char(SERIF, 13.5, bold=True))
-        b.heading_starts()
         b.text(title, _char(SERIF, 13.5, INK, bold=True))
         if article.dek.strip():
             b.block(article.dek, bottom=1.0, left=left, char=_char(SERIF, 10, MUTED, italic=True))
@@ -418,7 +408,6 @@ def _passage(b: _Builder, passage: ExportPassage, *, tags: list[ExportTag]) -> N
             line_height=1.18, char=quote_fmt)
     b.quote_blocks.append((b.cursor.block().blockNumber(), bar, fmt_rtl))
     b.text(quote, quote_fmt)
-    b.heading_ends()
     chip_tags = list(tags)
     if passage.status == "orphaned":
         chip_tags.append(ExportTag("orphaned", "#e0e0e0"))
@@ -431,67 +420,63 @@ def _passage(b: _Builder, passage: ExportPassage, *, tags: list[ExportTag]) -> N
                    top=1.0 if chip_tags else PAD_V_MM + 1.2)
 
 
-def _build(b: _Builder, doc: ExportDocument) -> None:
+def _plain_flows(doc: ExportDocument, f: "_FlowFactory") -> list["_Flow"]:
+    """The plain (non-briefing) export as flows: title block, then articles or tag groups;
+    each passage (with its chips, note and, by tag, its citation) is one keep-together flow."""
+    flows: list[_Flow] = []
+    qdoc, b = f.new()
     _title_block(b, doc)
     if not doc.articles or not doc.passage_count and doc.group_by == "tag":
         msg = _char(SANS, 10, MUTED, italic=True)
         b.block("", top=6.0, char=msg)
         b.text("Nothing to export: no passages match this scope.", msg)
-        if not doc.articles:
-            return
+    flows.append(f.done(qdoc, b))
+    if not doc.articles:
+        return flows
     if doc.group_by == "tag":
         for n, (tag, entries) in enumerate(group_by_tag(doc)):
+            qdoc, b = f.new()
             head = _char(SANS, 13, INK, bold=True)
-            b.block(tag.name, top=8.0 if n else 2.0, bottom=1.0, char=head)
-            b.heading_starts()
+            b.block(tag.name, top=0.0, bottom=1.0, char=head)
             b.chips([tag], _char(SANS, 13, INK, bold=True))
             count = _char(SANS, 9.5, MUTED)
             b.text(f"   {len(entries)} passage{'s' * (len(entries) != 1)}", count)
+            flows.append(f.done(qdoc, b, keep_with_next=True, space_before=_mm(8.0 if n else 2.0)))
             for article, passage in entries:
+                qdoc, b = f.new()
                 others = [t for t in passage.tags if t.name.casefold() != tag.name.casefold()]
                 _passage(b, passage, tags=others)
                 _citation(b, article, size=8.0, left=TEXT_INDENT_MM)
-        return
+                flows.append(f.done(qdoc, b, keep_together=True, space_before=_mm(1.0)))
+        return flows
     for article in doc.articles:
+        qdoc, b = f.new()
         _citation(b, article, heading=True)
         if article.tags:
             chip_fmt = _char(SANS, 7.5, INK, bold=True)
             b.block(article.title, bottom=1.0, line_height=1.3, char=chip_fmt)
             b.chips(article.tags, chip_fmt)
+        flows.append(f.done(qdoc, b, keep_together=True, keep_with_next=bool(article.passages),
+                            space_before=_mm(5.0)))
         if doc.include_article_notes:
             notes = [n for n in article.notes if n.strip()]
             if notes:
+                qdoc, b = f.new()
                 label = _char(SANS, 8, MUTED, bold=True)
-                b.block("", top=1.5, char=label)
+                b.block("", top=0.0, char=label)
                 b.text("ARTICLE NOTES", label)
                 for note in notes:
                     b.markdown(note, _char(SANS, 9.0, QColor("#33363b")), left=0.0, top=0.8)
+                flows.append(f.done(qdoc, b, keep_together=True, keep_with_next=bool(article.passages),
+                                    space_before=_mm(1.5)))
         for passage in article.passages:
+            qdoc, b = f.new()
             _passage(b, passage, tags=passage.tags)
-        b.heading_ends()  # an article without passages
-        b.block("", top=0.0, bottom=2.0, char=_char(SANS, 4))
+            flows.append(f.done(qdoc, b, keep_together=True, space_before=_mm(1.0)))
+    return flows
 
 
 # --------------------------------------------------------------------------- painting
-
-def _keep_headings(qdoc: QTextDocument, groups: list[tuple[int, int]], page_h: float) -> None:
-    """Move a heading to the next page when it would be split from its first passage."""
-    layout = qdoc.documentLayout()
-    slack = page_h * 0.45  # only a heading in the lower part of a page is moved
-    for head_no, tail_no in groups:
-        head = qdoc.findBlockByNumber(head_no)
-        top = layout.blockBoundingRect(head).top()
-        if top % page_h < page_h - slack:
-            continue
-        tail = qdoc.findBlockByNumber(tail_no)
-        bottom = layout.blockBoundingRect(tail).top() + tail.layout().lineAt(0).height() \
-            if tail.layout().lineCount() else layout.blockBoundingRect(tail).bottom()
-        if int(top // page_h) == int((bottom - 1) // page_h):
-            continue  # the heading and the first line of its first passage share a page
-        fmt = head.blockFormat()
-        fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
-        QTextCursor(head).setBlockFormat(fmt)
-
 
 def _quote_panels(qdoc: QTextDocument, blocks, width: float) -> list[tuple]:
     """Laid-out quote backgrounds and bars: (top, bottom, background rect, bar rect, colour)."""
@@ -515,107 +500,12 @@ def _quote_panels(qdoc: QTextDocument, blocks, width: float) -> list[tuple]:
     return panels
 
 
-def _paint_panels(painter: QPainter, panels: list[tuple], tops: list[float],
-                  clip: QRectF) -> None:
-    # Panels are in document order (sorted by top): start a little before the page.
-    first = max(0, bisect.bisect_left(tops, clip.top()) - 1)
-    for top, bottom, background, bar, color in panels[first:]:
-        if top > clip.bottom():
-            break
-        if bottom < clip.top():
-            continue
-        painter.fillRect(background, _tint(color, 0.13))
-        painter.fillRect(bar, color)
-
 
 def render(doc: ExportDocument, page_size: str = "A4", author: str = "Clipper") -> bytes:
     """Render ``doc`` to PDF bytes (A4 or Letter)."""
-    ensure_app()
-    sizes = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Letter}
-    size_id = sizes.get(str(page_size).strip().lower())
-    if size_id is None:
-        raise ExportError(f"Unknown page size {page_size!r} (choose A4 or Letter)")
-
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
-    writer.setResolution(DPI)
-    writer.setPageLayout(QPageLayout(QPageSize(size_id), QPageLayout.Orientation.Portrait,
-                                     QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
-    writer.setTitle(doc.title or "Clipper export")
-    writer.setAuthor(author)
-    writer.setCreator("Clipper")
-
-    page_rect = writer.pageLayout().fullRectPixels(DPI)
-    page_w, page_h = float(page_rect.width()), float(page_rect.height())
-    margin = _mm(MARGIN_MM)
-    content_w, content_h = page_w - 2 * margin, page_h - 2 * margin
-
-    qdoc = _SafeDocument()
-    qdoc.documentLayout().setPaintDevice(writer)
-    qdoc.setDocumentMargin(0)
-    qdoc.setDefaultFont(_font(SANS, 10))
-    qdoc.setUndoRedoEnabled(False)
-    qdoc.setPageSize(QSizeF(content_w, content_h))
-    builder = _Builder(qdoc)
-    builder.cursor.beginEditBlock()
-    _build(builder, doc)
-    builder.cursor.endEditBlock()
-    pages = max(1, qdoc.pageCount())
-
-    _keep_headings(qdoc, builder.keep_together, content_h)
-    pages = max(1, qdoc.pageCount())
-    panels = _quote_panels(qdoc, builder.quote_blocks, content_w)
-    tops = [p[0] for p in panels]
-
-    painter = QPainter()
-    if not painter.begin(writer):
-        raise ExportError("Cannot start the PDF writer")
-    try:
-        header_font = _font(SANS, 7.5)
-        painter.setFont(header_font)
-        fm = QFontMetricsF(header_font, writer)
-        header_title = fm.elidedText(doc.title or "Clipper export", Qt.TextElideMode.ElideRight,
-                                     content_w * 0.62)
-        header_right = format_date(doc.created) or ""
-        ctx = QAbstractTextDocumentLayout.PaintContext()
-        ctx.palette.setColor(QPalette.ColorRole.Text, INK)
-        for page in range(pages):
-            if page:
-                writer.newPage()
-            # Header and footer, in the margins.
-            painter.setPen(QPen(MUTED))
-            painter.setFont(header_font)
-            top_base = _mm(HEADER_MM) + fm.ascent()
-            if page:  # the first page carries the big title block instead
-                painter.drawText(QPointF(margin, top_base), header_title)
-                painter.drawText(QPointF(page_w - margin - fm.horizontalAdvance(header_right),
-                                         top_base), header_right)
-                painter.setPen(QPen(QColor("#d5d8dc"), _mm(0.2)))
-                y = top_base + fm.descent() + _mm(1.2)
-                painter.drawLine(QPointF(margin, y), QPointF(page_w - margin, y))
-                painter.setPen(QPen(MUTED))
-            footer = f"Page {page + 1} of {pages}"
-            bottom_base = page_h - _mm(HEADER_MM)
-            painter.drawText(QPointF(page_w - margin - fm.horizontalAdvance(footer), bottom_base),
-                             footer)
-            painter.drawText(QPointF(margin, bottom_base), "Clipper")
-            # Content.
-            painter.save()
-            top = page * content_h
-            painter.translate(margin, margin - top)
-            clip = QRectF(0, top, content_w, content_h)
-            painter.setClipRect(clip)
-            _paint_panels(painter, panels, tops, clip)
-            ctx.clip = clip
-            qdoc.documentLayout().draw(painter, ctx)
-            painter.restore()
-    finally:
-        painter.end()
-    del writer
-    buffer.close()
-    return bytes(data.data())
+    out = _PdfOut(page_size, doc.title or "Clipper export", author)
+    flows = _plain_flows(doc, _FlowFactory(out.writer, out.content_w))
+    return out.finish(flows, header_right=format_date(doc.created) or "")
 
 
 def write(doc: ExportDocument, fh: BinaryIO, page_size: str = "A4") -> None:
@@ -925,111 +815,130 @@ def paginate(flows: list[_Flow], page_h: float) -> list[list[_Placed]]:
     return pages
 
 
+class _PdfOut:
+    """A QPdfWriter on a memory buffer, and the painting of paginated flows onto it."""
+
+    def __init__(self, page_size: str, title: str, author: str):
+        ensure_app()
+        sizes = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Letter}
+        size_id = sizes.get(str(page_size).strip().lower())
+        if size_id is None:
+            raise ExportError(f"Unknown page size {page_size!r} (choose A4 or Letter)")
+        self.title = title
+        self.data = QByteArray()
+        self.buffer = QBuffer(self.data)
+        self.buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        writer = self.writer = QPdfWriter(self.buffer)
+        writer.setResolution(DPI)
+        writer.setPageLayout(QPageLayout(QPageSize(size_id), QPageLayout.Orientation.Portrait,
+                                         QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
+        writer.setTitle(title)
+        writer.setAuthor(author or "Clipper")
+        writer.setCreator("Clipper")
+        page_rect = writer.pageLayout().fullRectPixels(DPI)
+        self.page_w, self.page_h = float(page_rect.width()), float(page_rect.height())
+        self.margin = _mm(MARGIN_MM)
+        self.content_w = self.page_w - 2 * self.margin
+        self.content_h = self.page_h - 2 * self.margin
+
+    def finish(self, flows: list[_Flow], header_right: str = "") -> bytes:
+        pages = paginate(flows, self.content_h)
+        section_page: dict[int, int] = {}
+        for n, placed in enumerate(pages):
+            for p in placed:
+                if p.flow.section and p.flow.section not in section_page:
+                    section_page[p.flow.section] = n + 1
+        writer, margin, content_w = self.writer, self.margin, self.content_w
+        painter = QPainter()
+        if not painter.begin(writer):
+            raise ExportError("Cannot start the PDF writer")
+        try:
+            header_font = _font(SANS, 7.5)
+            fm = QFontMetricsF(header_font, writer)
+            header_title = fm.elidedText(self.title, Qt.TextElideMode.ElideRight, content_w * 0.62)
+            total = len(pages)
+            ctx = QAbstractTextDocumentLayout.PaintContext()
+            ctx.palette.setColor(QPalette.ColorRole.Text, INK)
+            inset = 0.75  # keeps a line that ends exactly at a cut off the other page
+            for n, placed in enumerate(pages):
+                if n:
+                    writer.newPage()
+                painter.setFont(header_font)
+                painter.setPen(QPen(MUTED))
+                top_base = _mm(HEADER_MM) + fm.ascent()
+                if n:  # the first page carries the title block or the cover instead
+                    painter.drawText(QPointF(margin, top_base), header_title)
+                    if header_right:
+                        painter.drawText(QPointF(self.page_w - margin - fm.horizontalAdvance(header_right),
+                                                 top_base), header_right)
+                    painter.setPen(QPen(QColor("#d5d8dc"), _mm(0.2)))
+                    y = top_base + fm.descent() + _mm(1.2)
+                    painter.drawLine(QPointF(margin, y), QPointF(self.page_w - margin, y))
+                    painter.setPen(QPen(MUTED))
+                footer = f"Page {n + 1} of {total}"
+                bottom_base = self.page_h - _mm(HEADER_MM)
+                painter.drawText(QPointF(self.page_w - margin - fm.horizontalAdvance(footer), bottom_base),
+                                 footer)
+                painter.drawText(QPointF(margin, bottom_base), "Clipper")
+                for p in placed:
+                    self._draw(painter, ctx, p, inset, section_page)
+        finally:
+            painter.end()
+        del self.writer
+        self.buffer.close()
+        return bytes(self.data.data())
+
+    def _draw(self, painter: QPainter, ctx, p: _Placed, inset: float, section_page: dict) -> None:
+        fl, content_w = p.flow, self.content_w
+        painter.save()
+        painter.translate(self.margin, self.margin + p.y - p.start)
+        clip = QRectF(0, p.start, content_w, p.end - p.start)
+        if fl.box is not None:
+            painter.save()
+            painter.setClipRect(clip)
+            painter.fillRect(QRectF(0, 0, content_w, fl.height), fl.box)
+            painter.fillRect(QRectF(0, 0, _mm(0.9), fl.height), fl.box_bar)
+            painter.restore()
+        if fl.panels:
+            painter.save()
+            painter.setClipRect(clip)
+            for _top, _bottom, background, bar, color in fl.panels:
+                painter.fillRect(background, _tint(color, 0.13))
+                painter.fillRect(bar, color)
+            painter.restore()
+        # Only the lines inside [start, end) are drawn: a line is never printed on two pages.
+        text_clip = clip.adjusted(0, inset, 0, -inset)
+        painter.setClipRect(text_clip)
+        ctx.clip = text_clip
+        fl.qdoc.documentLayout().draw(painter, ctx)
+        if fl.toc_entry:
+            self._toc_number(painter, fl, str(section_page.get(fl.toc_entry, "")))
+        painter.restore()
+
+    def _toc_number(self, painter: QPainter, fl: _Flow, number: str) -> None:
+        content_w = self.content_w
+        font = fl.toc_font or _font(SANS, 10.5)
+        painter.setFont(font)
+        painter.setPen(QPen(INK))
+        metrics = QFontMetricsF(font, self.writer)
+        first = fl.qdoc.begin()
+        rect = fl.qdoc.documentLayout().blockBoundingRect(first)
+        tl = first.layout()
+        line = tl.lineAt(tl.lineCount() - 1)  # the number sits on the entry's last line
+        baseline = rect.top() + line.y() + line.ascent()
+        number_x = content_w - metrics.horizontalAdvance(number)
+        painter.drawText(QPointF(number_x, baseline), number)
+        end_x = line.x() + line.naturalTextWidth() + _mm(2)
+        if end_x < number_x - _mm(4):  # a dotted leader from the title to the number
+            painter.setPen(QPen(QColor("#b0b4ba"), _mm(0.25), Qt.PenStyle.DotLine))
+            painter.drawLine(QPointF(end_x, baseline), QPointF(number_x - _mm(2), baseline))
+
+
 def render_briefing(bdoc, page_size: str = "A4", author: str | None = None) -> bytes:
     """Render a :class:`clipper.export.briefing.BriefingDocument` to PDF bytes."""
-    ensure_app()
-    sizes = {"a4": QPageSize.PageSizeId.A4, "letter": QPageSize.PageSizeId.Letter}
-    size_id = sizes.get(str(page_size).strip().lower())
-    if size_id is None:
-        raise ExportError(f"Unknown page size {page_size!r} (choose A4 or Letter)")
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
-    writer.setResolution(DPI)
-    writer.setPageLayout(QPageLayout(QPageSize(size_id), QPageLayout.Orientation.Portrait,
-                                     QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter))
-    writer.setTitle(bdoc.title or "Briefing")
-    writer.setAuthor(author or bdoc.author or "Clipper")
-    writer.setCreator("Clipper")
-    page_rect = writer.pageLayout().fullRectPixels(DPI)
-    page_w, page_h = float(page_rect.width()), float(page_rect.height())
-    margin = _mm(MARGIN_MM)
-    content_w, content_h = page_w - 2 * margin, page_h - 2 * margin
-
-    factory = _FlowFactory(writer, content_w)
-    flows = _briefing_flows(bdoc, factory)
-    pages = paginate(flows, content_h)
-    section_page = {}
-    for n, placed in enumerate(pages):
-        for p in placed:
-            if p.flow.section and p.flow.section not in section_page:
-                section_page[p.flow.section] = n + 1
-    has_cover = bool(flows) and flows[0].keep_together and not flows[0].section and any(
-        type(b).__name__ == "Cover" for b in bdoc.blocks)
-
-    painter = QPainter()
-    if not painter.begin(writer):
-        raise ExportError("Cannot start the PDF writer")
-    try:
-        header_font = _font(SANS, 7.5)
-        fm = QFontMetricsF(header_font, writer)
-        header_title = fm.elidedText(bdoc.title or "Briefing", Qt.TextElideMode.ElideRight, content_w * 0.62)
-        total = len(pages)
-        ctx = QAbstractTextDocumentLayout.PaintContext()
-        ctx.palette.setColor(QPalette.ColorRole.Text, INK)
-        inset = 0.75  # keeps a line that ends exactly at a cut off the other page
-        for n, placed in enumerate(pages):
-            if n:
-                writer.newPage()
-            painter.setFont(header_font)
-            painter.setPen(QPen(MUTED))
-            top_base = _mm(HEADER_MM) + fm.ascent()
-            if n and not (has_cover and n == 0):
-                painter.drawText(QPointF(margin, top_base), header_title)
-                painter.setPen(QPen(QColor("#d5d8dc"), _mm(0.2)))
-                y = top_base + fm.descent() + _mm(1.2)
-                painter.drawLine(QPointF(margin, y), QPointF(page_w - margin, y))
-                painter.setPen(QPen(MUTED))
-            footer = f"Page {n + 1} of {total}"
-            bottom_base = page_h - _mm(HEADER_MM)
-            painter.drawText(QPointF(page_w - margin - fm.horizontalAdvance(footer), bottom_base), footer)
-            painter.drawText(QPointF(margin, bottom_base), "Clipper")
-            for p in placed:
-                fl = p.flow
-                painter.save()
-                painter.translate(margin, margin + p.y - p.start)
-                clip = QRectF(0, p.start, content_w, p.end - p.start)
-                if fl.box is not None:
-                    painter.save()
-                    painter.setClipRect(clip)
-                    painter.fillRect(QRectF(0, 0, content_w, fl.height), fl.box)
-                    painter.fillRect(QRectF(0, 0, _mm(0.9), fl.height), fl.box_bar)
-                    painter.restore()
-                if fl.panels:
-                    painter.save()
-                    painter.setClipRect(clip)
-                    for _top, _bottom, background, bar, color in fl.panels:
-                        painter.fillRect(background, _tint(color, 0.13))
-                        painter.fillRect(bar, color)
-                    painter.restore()
-                text_clip = clip.adjusted(0, inset, 0, -inset)
-                painter.setClipRect(text_clip)
-                ctx.clip = text_clip
-                fl.qdoc.documentLayout().draw(painter, ctx)
-                if fl.toc_entry:
-                    number = str(section_page.get(fl.toc_entry, ""))
-                    font = fl.toc_font or _font(SANS, 10.5)
-                    painter.setFont(font)
-                    painter.setPen(QPen(INK))
-                    metrics = QFontMetricsF(font, writer)
-                    first = fl.qdoc.begin()
-                    rect = fl.qdoc.documentLayout().blockBoundingRect(first)
-                    line = first.layout().lineAt(0)
-                    baseline = rect.top() + line.y() + line.ascent()
-                    painter.drawText(QPointF(content_w - metrics.horizontalAdvance(number), baseline), number)
-                    # dotted leader from the title's end to the number
-                    end_x = line.naturalTextWidth() + _mm(2)
-                    if end_x < content_w - metrics.horizontalAdvance(number) - _mm(4):
-                        painter.setPen(QPen(QColor("#b0b4ba"), _mm(0.25), Qt.PenStyle.DotLine))
-                        painter.drawLine(QPointF(end_x, baseline),
-                                         QPointF(content_w - metrics.horizontalAdvance(number) - _mm(2), baseline))
-                painter.restore()
-    finally:
-        painter.end()
-    del writer
-    buffer.close()
-    return bytes(data.data())
+    out = _PdfOut(page_size, bdoc.title or "Briefing", author or bdoc.author or "Clipper")
+    flows = _briefing_flows(bdoc, _FlowFactory(out.writer, out.content_w))
+    return out.finish(flows)
 
 
 def write_briefing(doc: ExportDocument, fh: BinaryIO, page_size: str = "A4", briefing=None) -> None:
