@@ -181,8 +181,8 @@ def test_export_replaces_existing_file_and_leaves_no_temp(tmp_path, doc, fmt):
 
 
 def test_unknown_format_and_page_size(tmp_path, doc):
-    with pytest.raises(ExportError, match="Unknown export format 'docx'"):
-        export(doc, "docx", tmp_path / "x")
+    with pytest.raises(ExportError, match="Unknown export format 'odt'"):
+        export(doc, "odt", tmp_path / "x")
     with pytest.raises(ExportError, match="Unknown page size"):
         export(doc, "pdf", tmp_path / "x.pdf", page_size="A5")
 
