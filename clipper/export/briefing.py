@@ -33,6 +33,7 @@ writes invalid markup raises :class:`ExportError` with one line naming the templ
 """
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -108,16 +109,16 @@ class Briefing:
 
 def build(doc: ExportDocument, options: BriefingOptions | None = None) -> Briefing:
     """Group ``doc`` into sections and cite every article in the chosen style."""
-    from clipper.export.citations import Citer, citation_key
+    from clipper.export.citations import Citer, citation_key, html_to_text
 
     options = options or BriefingOptions()
     if options.group_by not in GROUPINGS:
         raise ExportError(f"Unknown grouping {options.group_by!r} (choose {', '.join(GROUPINGS)})")
     html_citer = Citer(options.style, "html")
-    text_citer = Citer(html_citer.style, "text")
     articles = doc.articles
-    html_cites = dict(zip((a.id for a in articles), html_citer.cite_many(articles)))
-    text_cites = dict(zip((a.id for a in articles), text_citer.cite_many(articles)))
+    cited = html_citer.cite_many(articles)
+    html_cites = dict(zip((a.id for a in articles), cited))
+    text_cites = {aid: html_to_text(c) for aid, c in html_cites.items()}
 
     def item(article: ExportArticle, passages: list[ExportPassage]) -> Item:
         own = (article.outlet or article.agency or "").casefold()
@@ -163,7 +164,7 @@ def build(doc: ExportDocument, options: BriefingOptions | None = None) -> Briefi
             sections.append(Section(title=title, key="date:" + (day or "undated"),
                                     items=[item(a, list(a.passages)) for a in groups[day]]))
 
-    bibliography = html_citer.bibliography(articles) if options.bibliography else []
+    bibliography = html_citer.bibliography(articles, cited) if options.bibliography else []
     return Briefing(
         title=doc.title or "Briefing", author=options.author, created=doc.created,
         date=format_date(doc.created) or doc.created, scope=doc.scope,
@@ -439,11 +440,21 @@ def markdown_blocks(source: str) -> list[MdBlock]:
     Links keep their target in ``href`` (the renderer decides how to show it); images
     become ``[image: alt]`` text: nothing is ever loaded.
     """
+    return list(_markdown_blocks(source or ""))
+
+
+@functools.lru_cache(maxsize=1)
+def _markdown_parser():
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": False}).disable(["entity"])
     md.enable("strikethrough")
-    tokens = md.parse(source or "")
+    return md
+
+
+@functools.lru_cache(maxsize=1024)
+def _markdown_blocks(source: str) -> tuple:
+    tokens = _markdown_parser().parse(source)
     blocks: list[MdBlock] = []
     lists: list[list] = []
     quote = 0
@@ -481,7 +492,7 @@ def markdown_blocks(source: str) -> list[MdBlock]:
             blocks.append(MdBlock("code", [(tok.content.rstrip("\n"), {"code": True})], depth=len(lists)))
         elif kind == "hr":
             blocks.append(MdBlock("hr", [("⁂", {})]))
-    return blocks
+    return tuple(blocks)
 
 
 def _md_inline(children) -> list[tuple[str, dict]]:

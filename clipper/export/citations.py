@@ -132,7 +132,9 @@ def _load_style(path: str, locale: str | None = None):
 
     _install_compat()
     try:
-        return CitationStylesStyle(path, locale=locale, validate=False)
+        style = CitationStylesStyle(path, locale=locale, validate=False)
+        _number_nodes(style)
+        return style
     except Exception as exc:
         raise ExportError(f"Cannot read CSL style {path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
 
@@ -335,12 +337,19 @@ class Citer:
             return self._notes(articles)
         return [self._finish(str(e)) for e in entries]
 
-    def bibliography(self, articles: list[ExportArticle]) -> list[str]:
-        """The bibliography of ``articles``, sorted as the style says (notes styles: their
-        bibliography entries, e.g. Chicago's)."""
+    def bibliography(self, articles: list[ExportArticle], citations: list[str] | None = None) -> list[str]:
+        """The bibliography entries of ``articles`` (for a notes style, its bibliography
+        form, e.g. Chicago's), in alphabetical order of the entry as printed — which is
+        the order these styles ask for (author, else title), without citeproc-py's slow
+        macro-driven sort. ``citations`` (this style's :meth:`cite_many` of the same
+        articles) are reused when the style's citation already is its entry."""
         if not articles:
             return []
-        return self._entries(list(articles))
+        if citations is not None and self.style.mode == "bibliography":
+            entries = list(citations)
+        else:
+            entries = [self._entries([a])[0] for a in articles]
+        return sorted(entries, key=_sort_key)
 
     def _run(self, fn):
         try:
@@ -366,6 +375,18 @@ class Citer:
         return text
 
 
+def _sort_key(entry: str) -> tuple[str, str]:
+    text = html.unescape(re.sub(r"<[^>]+>", "", entry))
+    folded = unicodedata.normalize("NFKD", text).casefold()
+    letters = re.sub(r"[^\w\s]", "", folded).strip()
+    return letters, text
+
+
+def html_to_text(fragment: str) -> str:
+    """citeproc-py's HTML → the plain-text citation (what the plain formatter prints)."""
+    return html.unescape(re.sub(r"</?(?:i|b|l|u|sup|sub|span)(?:\s[^>]*)?>", "", fragment))
+
+
 def html_to_markdown(fragment: str) -> str:
     """citeproc-py's HTML (``<i>``, ``<b>``, escaped text) → Markdown with the text escaped."""
     out = []
@@ -389,6 +410,19 @@ def cite(articles: list[ExportArticle], style: str | None = None, fmt: str = "te
 # --------------------------------------------------------------------------- compat shim
 
 _COMPAT_INSTALLED = False
+_NODE_ID = "{urn:clipper:citeproc}n"
+_node_counter = iter(range(1, 1 << 62))
+_XPATH_CACHE: dict[tuple[str, str], list] = {}
+
+
+def _number_nodes(style) -> None:
+    """Give every element of a loaded style (and its locales) a unique id attribute, so the
+    results of citeproc-py's XPath look-ups (the style is static) can be memoised."""
+    trees = [style.root, *getattr(style.root, "locales", [])]
+    for tree in trees:
+        for el in tree.iter():
+            if isinstance(el.tag, str) and el.get(_NODE_ID) is None:
+                el.set(_NODE_ID, str(next(_node_counter)))
 
 
 def _install_compat() -> None:
@@ -470,6 +504,41 @@ def _install_compat() -> None:
         return label_process(self, item, variable, plural, context=context, **kwargs)
 
     model.Label.process = process
+
+    # Speed: citeproc-py runs an XPath query for every macro call and option look-up
+    # (two thirds of its time). The style tree does not change while rendering, so the
+    # answers are memoised per element and expression. A cs:date-part copies its locale
+    # twin's attributes into itself, so it is left out.
+    xpath_search = model.CitationStylesElement.xpath_search
+
+    def cached_xpath_search(self, expression):
+        node = self.get(_NODE_ID)
+        if node is None or isinstance(self, model.Date_Part):
+            return xpath_search(self, expression)
+        key = (node, expression)
+        hit = _XPATH_CACHE.get(key)
+        if hit is None:
+            hit = _XPATH_CACHE[key] = xpath_search(self, expression)
+        return list(hit)
+
+    model.CitationStylesElement.xpath_search = cached_xpath_search
+
+    # Whether an element calls a variable is a property of the style alone: memoise it.
+    verdicts: dict[str, bool] = {}
+
+    def memo(original):
+        def calls_variable(self):
+            node = self.get(_NODE_ID)
+            if node is None:
+                return original(self)
+            hit = verdicts.get(node)
+            if hit is None:
+                hit = verdicts[node] = original(self)
+            return hit
+        return calls_variable
+
+    model.Parent.calls_variable = memo(model.Parent.calls_variable)
+    model.Text.calls_variable = memo(model.Text.calls_variable)
     _COMPAT_INSTALLED = True
 
 

@@ -161,6 +161,13 @@ def _markdown_parser() -> MarkdownIt:
     return md
 
 
+@functools.lru_cache(maxsize=512)
+def _parse_markdown(source: str) -> tuple:
+    """Parsed note tokens (read-only here), cached: a briefing prints a passage's note under
+    every tag it carries."""
+    return tuple(_markdown_parser().parse(source))
+
+
 class _Builder:
     """Appends blocks to a document through one cursor; every string goes in as text."""
 
@@ -231,7 +238,7 @@ class _Builder:
     # -- Markdown notes
     def markdown(self, source: str, base: QTextCharFormat, *, left: float, top: float = 0.0,
                  bottom: float = 0.0) -> None:
-        tokens = self.md.parse(source)
+        tokens = _parse_markdown(source)
         lists: list[list] = []  # stack of [ordered, next number]
         quote_depth = 0
         pending_prefix = ""
@@ -338,6 +345,14 @@ class _Builder:
 
 def _char(families: list[str], size: float, color: QColor = INK, bold: bool = False,
           italic: bool = False) -> QTextCharFormat:
+    """A character format (a fresh copy of a cached one: callers may change it)."""
+    return QTextCharFormat(_cached_char(tuple(families), size, color.rgba(), bold, italic))
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_char(families: tuple, size: float, rgba: int, bold: bool, italic: bool) -> QTextCharFormat:
+    color = QColor.fromRgba(rgba)
+    families = SANS if families == tuple(SANS) else SERIF if families == tuple(SERIF) else list(families)
     fmt = QTextCharFormat()
     fmt.setFont(_font(families, size, bold, italic), QTextCharFormat.FontPropertiesInheritanceBehavior.FontPropertiesAll)
     fmt.setForeground(color)
@@ -591,9 +606,12 @@ class _FlowFactory:
         frame = qdoc.rootFrame().frameFormat()
         frame.setTopMargin(_mm(PAD_V_MM) * 96 / DPI)  # the layout scales margins by dpi/96
         qdoc.rootFrame().setFrameFormat(frame)
-        return qdoc, _Builder(qdoc)
+        builder = _Builder(qdoc)
+        builder.cursor.beginEditBlock()  # lay out once, in done(), not after every insert
+        return qdoc, builder
 
     def done(self, qdoc: QTextDocument, builder: _Builder, **flags) -> _Flow:
+        builder.cursor.endEditBlock()
         height = qdoc.documentLayout().documentSize().height()
         flow = _Flow(qdoc=qdoc, height=height, **flags)
         if builder.quote_blocks:
