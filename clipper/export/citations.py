@@ -571,3 +571,16 @@ def passage_citation(quote: str, citation: str, fmt: str = "text") -> str:
     if fmt == "md":
         return "> " + re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text) + "\n\n" + citation
     return f"“{text}”\n{citation}"
+
+
+def clipboard_citation(lib, article_id: int, passage_id: int | None = None,
+                       style: str | None = None) -> tuple[str, str]:
+    """(plain text, HTML) for the clipboard: an article's citation or, with ``passage_id``,
+    the passage's quote followed by it."""
+    article = from_article(lib.articles.get(article_id))
+    html_text = Citer(style, "html").cite(article)
+    text = html_to_text(html_text)
+    if passage_id is None:
+        return text, html_text
+    quote = lib.passages.get(passage_id).quote
+    return passage_citation(quote, text), passage_citation(quote, html_text, "html")

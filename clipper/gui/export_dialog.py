@@ -1,5 +1,7 @@
 """Export…: choose what (this article, the selected articles, a tag, the current search),
-the format (PDF, Markdown, CSV, JSON, W3C annotations), grouping and page size.
+the format (PDF, Markdown, CSV, JSON, W3C annotations, DOCX/HTML briefings, CSL-JSON,
+BibTeX, RIS), a briefing (cover, contents, sections, bibliography), grouping, citation
+style and page size.
 
 The document is built and written on a worker thread with its own Library.
 """
@@ -17,7 +19,12 @@ from clipper.gui.util import elide
 from clipper.gui.workers import JobThread
 
 FORMATS = [("pdf", "PDF document", ".pdf"), ("md", "Markdown", ".md"), ("csv", "CSV spreadsheet", ".csv"),
-           ("json", "JSON", ".json"), ("w3c", "W3C Web Annotations (JSON-LD)", ".jsonld")]
+           ("json", "JSON", ".json"), ("w3c", "W3C Web Annotations (JSON-LD)", ".jsonld"),
+           ("docx", "Word briefing (DOCX)", ".docx"), ("html", "E-mail briefing (HTML)", ".html"),
+           ("csl-json", "CSL-JSON references", ".json"), ("bibtex", "BibTeX references", ".bib"),
+           ("ris", "RIS references", ".ris")]
+STYLES = [("chicago-note", "Chicago (notes)"), ("chicago-bib", "Chicago (bibliography)"), ("apa", "APA"),
+          ("mla", "MLA"), ("harvard", "Harvard")]
 
 
 class ExportDialog(QDialog):
@@ -92,8 +99,17 @@ class ExportDialog(QDialog):
         browse.clicked.connect(self._browse)
         path_row.addWidget(self.path, 1)
         path_row.addWidget(browse)
+        self.briefing = QCheckBox("Briefing: cover, contents, sections, bibliography", self)
+        self.group_by.addItem("Story", "story")
+        self.group_by.addItem("Date", "date")
+        self.style = QComboBox(self)
+        for key, label in STYLES:
+            self.style.addItem(label, key)
+        self.briefing.toggled.connect(lambda _checked: self._format_changed())
         form.addRow("Format", self.format)
+        form.addRow("", self.briefing)
         form.addRow("Group by", self.group_by)
+        form.addRow("Citation style", self.style)
         form.addRow("Page size", self.page_size)
         form.addRow("Save to", path_row)
         layout.addLayout(form)
@@ -135,6 +151,16 @@ class ExportDialog(QDialog):
         p = Path(self.path.text() or "clipper-export")
         self.path.setText(str(p.with_suffix(ext)))
         self.page_size.setEnabled(self.fmt() == "pdf")
+        # DOCX and HTML are always briefings; PDF is one when asked.
+        self.briefing.setEnabled(self.fmt() == "pdf")
+        if self.fmt() in ("docx", "html"):
+            self.briefing.setChecked(True)
+        briefing = self.briefing.isChecked() and self.fmt() in ("pdf", "docx", "html")
+        model = self.group_by.model()
+        for row, key in enumerate(("article", "tag", "story", "date")):
+            model.item(row).setEnabled(key in (("tag", "story", "date") if briefing else ("article", "tag")))
+        if not model.item(self.group_by.currentIndex()).isEnabled():
+            self.group_by.setCurrentIndex(1)  # tag: both kinds of export have it
 
     def _browse(self) -> None:
         ext = next(e for k, _l, e in FORMATS if k == self.fmt())
@@ -165,14 +191,22 @@ class ExportDialog(QDialog):
             self.status.setText("Choose where to save the file.")
             return
         scope, fmt, group_by, size = self.scope(), self.fmt(), self.group_by.currentData(), self.page_size.currentText()
+        style = self.style.currentData()
+        briefing = self.briefing.isChecked() and fmt in ("pdf", "docx", "html")
 
         def make_job(lib, token):
             from clipper.export import export
+            from clipper.export.briefing import BriefingOptions
+            from clipper.export.citations import Citer
             from clipper.export_scope import build_document
 
-            doc = build_document(lib, scope, group_by=group_by)
+            doc = build_document(lib, scope, group_by="tag" if group_by == "tag" else "article")
+            options = BriefingOptions(group_by=group_by, style=style) if briefing else None
+            if not briefing and fmt in ("pdf", "md", "csv", "json"):
+                for article, text in zip(doc.articles, Citer(style).cite_many(doc.articles)):
+                    article.citation = text
             token.raise_if_cancelled()  # before anything is written
-            return str(export(doc, fmt, path, page_size=size))
+            return str(export(doc, fmt, path, page_size=size, briefing=options))
 
         self.status.setText("Exporting…")
         self.export_button.setEnabled(False)

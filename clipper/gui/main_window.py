@@ -207,6 +207,7 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         self.act_meta = self._action(m, "Article details…", self.edit_metadata, "F2")
         self.act_note = self._action(m, "Article note…", self.edit_article_note, "Ctrl+Shift+N")
+        self.act_copy_citation = self._action(m, "Copy citation", self.copy_citation, "Ctrl+Shift+C")
         self.act_article_tags = self._action(m, "Tag article…", self.show_article_tag_palette, "Ctrl+Shift+A")
         self.act_delete_article = self._action(m, "Move article to Trash…", self.delete_selected_articles, "Ctrl+Del",
                                                icon_name="trash")
@@ -788,6 +789,28 @@ class MainWindow(QMainWindow):
         dialog = NoteDialog(self.current_article.title, notes[0].text if notes else "", self)
         if dialog.exec() == NoteDialog.Accepted:
             self.ops.set_article_note(self.current_article.id, dialog.text())
+
+    def copy_citation(self) -> None:
+        """Copy the article's citation (Chicago) to the clipboard as text and HTML; from the
+        passages list, the current passage's quote with it."""
+        from PySide6.QtCore import QMimeData
+        from PySide6.QtWidgets import QApplication
+
+        from clipper.export.citations import clipboard_citation
+
+        if self.current_article is None:
+            return
+        pid = self.passages.current_id() if self.passages.view.hasFocus() else None
+        try:
+            text, html = clipboard_citation(self.lib, self.current_article.id, pid)
+        except ClipperError as exc:
+            self.statusBar().showMessage(f"Cannot cite: {exc}", 8000)
+            return
+        data = QMimeData()
+        data.setText(text)
+        data.setHtml(html)
+        QApplication.clipboard().setMimeData(data)
+        self.statusBar().showMessage("Passage and citation copied" if pid else "Citation copied", 4000)
 
     def selected_article_ids(self) -> list[int]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
