@@ -462,7 +462,7 @@ def _plain_flows(doc: ExportDocument, f: "_FlowFactory") -> list["_Flow"]:
                 others = [t for t in passage.tags if t.name.casefold() != tag.name.casefold()]
                 _passage(b, passage, tags=others)
                 _citation(b, article, size=8.0, left=TEXT_INDENT_MM)
-                flows.append(f.done(qdoc, b, keep_together=True, space_before=_mm(1.0)))
+                flows.append(f.done(qdoc, b, keep_together=True, space_before=_mm(3.5)))
         return flows
     for article in doc.articles:
         qdoc, b = f.new()
@@ -487,7 +487,7 @@ def _plain_flows(doc: ExportDocument, f: "_FlowFactory") -> list["_Flow"]:
         for passage in article.passages:
             qdoc, b = f.new()
             _passage(b, passage, tags=passage.tags)
-            flows.append(f.done(qdoc, b, keep_together=True, space_before=_mm(1.0)))
+            flows.append(f.done(qdoc, b, keep_together=True, space_before=_mm(3.5)))
     return flows
 
 
@@ -556,6 +556,7 @@ class _Flow:
     section: int = 0  # a section heading: its number (for the contents' page numbers)
     toc_entry: int = 0  # a contents line: the section whose page number it shows
     toc_font: QFont | None = None
+    rule: QColor | None = None  # a coloured rule under the flow (section headings)
     _breaks: list[tuple[float, float]] | None = None
 
     def lines(self) -> list[tuple[float, float]]:
@@ -674,13 +675,9 @@ def _briefing_flows(bdoc, f: _FlowFactory) -> list[_Flow]:
             qdoc, b = f.new()
             color = _color(block.color, "#c9ccd1")
             head = _char(SANS, 16, INK, bold=True)
-            b.block(block.title, top=0.0, bottom=1.0, char=head)
+            b.block(block.title, top=0.0, bottom=4.0, char=head)
             b.text(block.title, head)
-            rule = b.block("", top=0.5, bottom=2.0, char=_char(SANS, 3))
-            rule.setProperty(QTextFormat.Property.BlockTrailingHorizontalRulerWidth, 3)
-            rule.setForeground(color)
-            b.cursor.setBlockFormat(rule)
-            flows.append(f.done(qdoc, b, keep_with_next=True, section=block.number,
+            flows.append(f.done(qdoc, b, keep_with_next=True, section=block.number, rule=color,
                                 page_break_before=after_front, space_before=_mm(7.0)))
             after_front = False
             for child in block.children:
@@ -762,7 +759,7 @@ def _item_flows(item, f: _FlowFactory) -> list[_Flow]:
         fmt = b.cursor.blockFormat()
         fmt.setBottomMargin(max(fmt.bottomMargin(), _mm(PAD_V_MM)))
         b.cursor.setBlockFormat(fmt)
-        flows.append(f.done(qdoc, b, keep_together=True, space_before=_mm(2.0)))
+        flows.append(f.done(qdoc, b, keep_together=True, space_before=_mm(3.0)))
     for para in item.extra:
         qdoc, b = f.new()
         b.block("", bottom=1.0, char=_char(SANS, 10))
@@ -924,6 +921,8 @@ class _PdfOut:
                 painter.fillRect(background, _tint(color, 0.13))
                 painter.fillRect(bar, color)
             painter.restore()
+        if fl.rule is not None and p.end >= fl.height:
+            painter.fillRect(QRectF(0, fl.height - _mm(1.6), content_w, _mm(0.8)), fl.rule)
         # Only the lines inside [start, end) are drawn: a line is never printed on two pages.
         text_clip = clip.adjusted(0, inset, 0, -inset)
         painter.setClipRect(text_clip)
