@@ -1,12 +1,14 @@
 """clipper cite ID... [--style S] [--format text|html|md]"""
 from __future__ import annotations
 
+from clipper.cli.common import record_id
+
 
 def register(sub, common) -> None:
     from clipper.export.citations import DEFAULT_STYLE, OUTPUT_FORMATS, STYLE_NAMES
 
     p = sub.add_parser("cite", parents=[common], help="print citations of articles in a CSL style")
-    p.add_argument("ids", nargs="+", type=int, metavar="ID")
+    p.add_argument("ids", nargs="+", type=record_id, metavar="ID")
     p.add_argument("--style", default=DEFAULT_STYLE, metavar="S",
                    help=f"{', '.join(STYLE_NAMES)}, another packaged CSL style name, or a .csl file "
                         f"(default {DEFAULT_STYLE})")
