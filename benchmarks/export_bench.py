@@ -13,9 +13,11 @@ and by date.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -108,12 +110,30 @@ def measure(doc: ExportDocument, fmt: str, folder: Path, **kw) -> tuple[float, f
     return elapsed, CPU[id(path), fmt, repr(kw)], peak / 1e6, path.stat().st_size
 
 
+def run_case(doc: ExportDocument, fmt: str, group: str) -> int:
+    from clipper.export.pdf import ensure_app
+
+    ensure_app()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"briefing.{fmt}"
+        t0, c0 = time.perf_counter(), time.process_time()
+        export(doc, fmt, path, briefing=BriefingOptions(group_by=group))
+        result = {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "size_kb": path.stat().st_size / 1024}
+    print(json.dumps(result))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--passages", type=int, default=1000)
+    parser.add_argument("--case", help="FORMAT:GROUP: time one briefing, print JSON (used by the run)")
     args = parser.parse_args()
     doc = make_document(args.articles, args.passages)
+    if args.case:
+        return run_case(doc, *args.case.split(":"))
 
     t0 = time.perf_counter()
     from clipper.export.pdf import ensure_app
@@ -128,10 +148,14 @@ def main() -> int:
             rows.append((fmt, *measure(doc, fmt, folder)))
         rows.append(("pdf (by tag)", *measure(
             ExportDocument(**{**doc.__dict__, "group_by": "tag"}), "pdf", folder)))
-        for fmt in ("pdf", "docx", "html"):
-            for group in ("tag", "date"):
-                rows.append((f"briefing {fmt} ({group})", *measure(
-                    doc, fmt, folder, briefing=BriefingOptions(group_by=group))))
+    # Briefings: each in a fresh process, so its peak memory is its own.
+    briefings = []
+    for fmt in ("pdf", "docx", "html"):
+        for group in ("tag", "date"):
+            out = subprocess.run([sys.executable, __file__, "--articles", str(args.articles),
+                                  "--passages", str(args.passages), "--case", f"{fmt}:{group}"],
+                                 capture_output=True, text=True, check=True).stdout
+            briefings.append((f"briefing {fmt} ({group})", json.loads(out.splitlines()[-1])))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
     print(f"{args.articles} articles, {doc.passage_count} passages; Qt start-up {qt_start:.2f} s")
@@ -141,10 +165,16 @@ def main() -> int:
     for fmt, secs, cpu, peak, size in rows:
         print(f"{fmt:<24}{secs:>9.3f}{cpu:>8.2f}{secs / baseline[0]:>9.1f}{peak:>12.1f}{size / 1024:>10.0f}")
     print(f"process peak RSS: {rss_mb:.0f} MB")
-    pdf_secs = max(r[1] for r in rows if r[0].startswith(("pdf", "briefing pdf", "briefing docx")))
-    pdf_cpu = max(r[2] for r in rows if r[0].startswith(("pdf", "briefing pdf", "briefing docx")))
-    print(f"slowest PDF/DOCX: {pdf_secs:.2f} s wall, {pdf_cpu:.2f} s CPU")
-    ok = pdf_secs < 5 and rss_mb < 300
+    print("briefings (Chicago notes, cover, contents, bibliography), each in its own process:")
+    print(f"{'briefing':<24}{'seconds':>9}{'cpu s':>8}{'peak RSS MB':>13}{'size KB':>10}")
+    for name, r in briefings:
+        print(f"{name:<24}{r['seconds']:>9.3f}{r['cpu']:>8.2f}{r['rss_mb']:>13.0f}{r['size_kb']:>10.0f}")
+    timed = [(r[1], r[2]) for r in rows if r[0].startswith("pdf")]
+    timed += [(r["seconds"], r["cpu"]) for name, r in briefings if "html" not in name]
+    pdf_secs, pdf_cpu = max(t[0] for t in timed), max(t[1] for t in timed)
+    peak = max([rss_mb] + [r["rss_mb"] for _n, r in briefings])
+    print(f"slowest PDF/DOCX: {pdf_secs:.2f} s wall, {pdf_cpu:.2f} s CPU; peak RSS {peak:.0f} MB")
+    ok = pdf_secs < 5 and peak < 300
     print(f"targets (PDF, briefing PDF and DOCX < 5 s, < 300 MB): {'met' if ok else 'MISSED'}")
     return 0 if ok else 1
 

@@ -594,6 +594,14 @@ class _FlowFactory:
     def __init__(self, writer, width: float):
         self.writer = writer
         self.width = width
+        self._shared: dict = {}
+
+    def shared(self, key, make) -> _Flow:
+        """The flow for ``key``, made once."""
+        flow = self._shared.get(key)
+        if flow is None:
+            flow = self._shared[key] = make()
+        return flow
 
     def new(self) -> tuple[QTextDocument, _Builder]:
         qdoc = _SafeDocument()
@@ -723,7 +731,26 @@ def _briefing_flows(bdoc, f: _FlowFactory) -> list[_Flow]:
 
 
 def _item_flows(item, f: _FlowFactory) -> list[_Flow]:
+    """An item's flows. Flows are read-only once laid out, so an item head, comment or
+    passage printed again (a passage under each of its tags) reuses the same flow."""
     flows: list[_Flow] = []
+    head_key = ("head", item.headline, item.meta, tuple(item.citation), item.also)
+    if item.headline or item.meta or item.citation or item.also:
+        flows.append(f.shared(head_key, lambda: _item_head(item, f)))
+    for comment in item.comments:
+        flows.append(f.shared(("comment", comment), lambda: _comment_flow(comment, f)))
+    for p in item.passages:
+        key = ("passage", p.quote, p.color, tuple((t.name, t.color) for t in p.chips), p.note)
+        flows.append(f.shared(key, lambda: _passage_flow(p, f)))
+    for para in item.extra:
+        qdoc, b = f.new()
+        b.block("", bottom=1.0, char=_char(SANS, 10))
+        _runs_into(b, para.runs, _char(SANS, 10, INK))
+        flows.append(f.done(qdoc, b))
+    return flows
+
+
+def _item_head(item, f: _FlowFactory) -> _Flow:
     qdoc, b = f.new()
     if item.headline:
         b.block(item.headline, top=0.0, bottom=1.0, char=_char(SERIF, 13, bold=True))
@@ -739,33 +766,28 @@ def _item_flows(item, f: _FlowFactory) -> list[_Flow]:
         also = _char(SANS, 8.5, QColor("#7a4f00"), italic=True)
         b.block(item.also, bottom=0.5, char=also)
         b.text(item.also, also)
-    has_head = bool(item.headline or item.meta or item.citation or item.also)
-    if has_head:
-        flows.append(f.done(qdoc, b, keep_together=True, keep_with_next=True, space_before=_mm(5.0)))
-    for comment in item.comments:
-        qdoc, b = f.new()
-        label = _char(SANS, 7, QColor("#5b6f94"), bold=True)
-        b.block("", top=2.0, left=3.0, right=3.0, char=label)
-        b.text("ANALYST COMMENT", label)
-        b.markdown(comment, _char(SANS, 9.0, QColor("#22324d")), left=3.0, top=0.6, bottom=2.0)
-        flows.append(f.done(qdoc, b, keep_together=True, box=QColor("#eef3fb"),
-                            box_bar=QColor("#8aa4cf"), space_before=_mm(2.0)))
-    for p in item.passages:
-        qdoc, b = f.new()
-        passage = ExportPassage(id=0, article_id=0, start=0, end=0, quote=p.quote, color=p.color,
-                                note=p.note)
-        _passage(b, passage, tags=list(p.chips))
-        # The passage's last block gets a little room below (the panel pad + gap).
-        fmt = b.cursor.blockFormat()
-        fmt.setBottomMargin(max(fmt.bottomMargin(), _mm(PAD_V_MM)))
-        b.cursor.setBlockFormat(fmt)
-        flows.append(f.done(qdoc, b, keep_together=True, space_before=_mm(3.0)))
-    for para in item.extra:
-        qdoc, b = f.new()
-        b.block("", bottom=1.0, char=_char(SANS, 10))
-        _runs_into(b, para.runs, _char(SANS, 10, INK))
-        flows.append(f.done(qdoc, b))
-    return flows
+    return f.done(qdoc, b, keep_together=True, keep_with_next=True, space_before=_mm(5.0))
+
+
+def _comment_flow(comment: str, f: _FlowFactory) -> _Flow:
+    qdoc, b = f.new()
+    label = _char(SANS, 7, QColor("#5b6f94"), bold=True)
+    b.block("", top=2.0, left=3.0, right=3.0, char=label)
+    b.text("ANALYST COMMENT", label)
+    b.markdown(comment, _char(SANS, 9.0, QColor("#22324d")), left=3.0, top=0.6, bottom=2.0)
+    return f.done(qdoc, b, keep_together=True, box=QColor("#eef3fb"), box_bar=QColor("#8aa4cf"),
+                  space_before=_mm(2.0))
+
+
+def _passage_flow(p, f: _FlowFactory) -> _Flow:
+    qdoc, b = f.new()
+    passage = ExportPassage(id=0, article_id=0, start=0, end=0, quote=p.quote, color=p.color, note=p.note)
+    _passage(b, passage, tags=list(p.chips))
+    # The passage's last block gets a little room below (the panel pad + gap).
+    fmt = b.cursor.blockFormat()
+    fmt.setBottomMargin(max(fmt.bottomMargin(), _mm(PAD_V_MM)))
+    b.cursor.setBlockFormat(fmt)
+    return f.done(qdoc, b, keep_together=True, space_before=_mm(3.0))
 
 
 def paginate(flows: list[_Flow], page_h: float) -> list[list[_Placed]]:

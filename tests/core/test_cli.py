@@ -230,7 +230,7 @@ def test_missing_article_is_one_line_exit_1(run_cli):
     ["show", "abc"],
     ["highlight", "1"],
     ["import"],
-    ["export", "--format", "docx", "-o", "x"],
+    ["export", "--format", "odt", "-o", "x"],
     ["search", "x", "--limit", "-3"],
 ])
 def test_usage_errors_exit_2(run_cli, args):
