@@ -12,7 +12,8 @@ def register(sub, common) -> None:
     p.add_argument("--style", default=DEFAULT_STYLE, metavar="S",
                    help=f"{', '.join(STYLE_NAMES)}, another packaged CSL style name, or a .csl file "
                         f"(default {DEFAULT_STYLE})")
-    p.add_argument("--format", choices=list(OUTPUT_FORMATS), default="text")
+    p.add_argument("--format", choices=list(OUTPUT_FORMATS), default="text",
+                   help="plain text (default), HTML with italics, or Markdown")
     p.set_defaults(func=cmd_cite)
 
 
