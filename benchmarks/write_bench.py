@@ -101,7 +101,7 @@ class Writer:
         if kind == "highlight":
             words = lib.articles.get(aid).text.split()
             at = rng.randrange(0, max(1, len(words) - 6))
-            lib.passages.add(aid, quote=" ".join(words[at:at + 4]), tags=[f"bench{self.n % 7}"],
+            lib.passages.add(aid, quote=" ".join(words[at:at + 4]), occurrence=1, tags=[f"bench{self.n % 7}"],
                              note=f"seen {word}")
             query = f"note:{word}"
         elif kind == "note":
@@ -117,7 +117,7 @@ class Writer:
             ps = lib.passages.for_article(aid)
             if not ps:
                 words = lib.articles.get(aid).text.split()
-                ps = [lib.passages.add(aid, quote=" ".join(words[3:6]))]
+                ps = [lib.passages.add(aid, quote=" ".join(words[3:6]), occurrence=1)]
             lib.passages.update(ps[0].id, note=f"edited {word}")
             query = f"note:{word}"
         else:

@@ -7,7 +7,7 @@
 and XDG_CONFIG_HOME, so no saved settings interfere: the window opens at its first-run
 size. Popups (the tag palette) and dialogs are captured from the screen itself.
 
-Options: ``--out DIR`` (default docs/screenshots), ``--all`` to also capture the
+Options: ``--out DIR`` (default resources/screenshots), ``--all`` to also capture the
 empty library, passage editor, tag manager and import summary, ``--dark`` to use a dark
 palette (file names get a ``-dark`` suffix).
 
@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--xvfb", action="store_true", help="capture the real window under Xvfb")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--out", type=Path, default=ROOT / "resources" / "screenshots")
     parser.add_argument("--all", action="store_true", help="also the empty library, editors and import summary")
     parser.add_argument("--dark", action="store_true", help="use a dark palette")
     args = parser.parse_args(argv)

@@ -133,7 +133,7 @@ def test_html_for_email_is_self_contained_and_literal(tmp_path):
     assert text.count(MARKUP) == 3  # in the comment, the note and the quote, as text
     assert "Also carried by 2 outlets: BBC, Le Monde" in text
     assert "Smith" not in text and "Levi, Dana. “Missile Test over the Gulf.” The Chronicle, 11 Feb. 2026" in text
-    assert f'dir="rtl"' in html and "border-right:4px" in html  # the Hebrew quote's bar is on the right
+    assert 'dir="rtl"' in html and "border-right:4px" in html  # the Hebrew quote's bar is on the right
 
 
 def test_docx_opens_and_holds_every_quote_and_note(tmp_path):

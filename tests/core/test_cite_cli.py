@@ -1,7 +1,6 @@
 """`clipper cite` and the export command's briefing options: the CLI contract."""
 from __future__ import annotations
 
-import json
 import shutil
 
 import pytest
