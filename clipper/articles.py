@@ -31,7 +31,9 @@ class AddResult:
 
 
 def word_count(text: str) -> int:
-    return len(text.split())
+    from clipper.text.normalize import count_words
+
+    return count_words(text)
 
 
 def _tag_names(names, *, strict: bool) -> list[str]:

@@ -13,6 +13,7 @@ from difflib import SequenceMatcher
 from clipper.captures import text_hash
 from clipper.errors import InputError, NotFound
 from clipper.storage import versions as store
+from clipper.text.normalize import count_words
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 
@@ -21,7 +22,7 @@ _TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 
 def start(db, article_id: int, text: str, *, origin: str = "import", created_at: str | None = None) -> int:
     """Version 1 of a new article."""
-    store.insert(db, article_id=article_id, version=1, text_hash=text_hash(text), words=len(text.split()),
+    store.insert(db, article_id=article_id, version=1, text_hash=text_hash(text), words=count_words(text),
                  origin=origin, created_at=created_at)
     return 1
 
@@ -33,13 +34,13 @@ def supersede(db, article, *, title: str, dek: str, text: str, origin: str, crea
     rows = store.for_article(db, article.id)
     if not rows:  # an article from before versions: its implicit version 1 gets its row now
         store.insert(db, article_id=article.id, version=1, text_hash=text_hash(article.text),
-                     words=len(article.text.split()), origin="import", created_at=article.imported_at)
+                     words=count_words(article.text), origin="import", created_at=article.imported_at)
         number = 1
     else:
         number = rows[-1].version
     store.freeze(db, article.id, number, title=article.title, dek=article.dek or "", text=article.text)
     inserted, deleted = _word_changes(article.text, text)
-    store.insert(db, article_id=article.id, version=number + 1, text_hash=text_hash(text), words=len(text.split()),
+    store.insert(db, article_id=article.id, version=number + 1, text_hash=text_hash(text), words=count_words(text),
                  origin=origin, created_at=created_at, title_changed=title.strip() != article.title.strip(),
                  words_changed=max(inserted, deleted))
     return number + 1
@@ -70,7 +71,7 @@ def list_versions(lib, article_id: int) -> list[dict]:
     rows = store.for_article(lib.db, article_id)
     if not rows:
         return [{"version": 1, "captured_at": article.imported_at, "title": article.title, "dek": article.dek,
-                 "words": len(article.text.split()), "origin": "import", "title_changed": False,
+                 "words": count_words(article.text), "origin": "import", "title_changed": False,
                  "words_changed": 0, "current": True}]
     out = []
     for r in rows:
@@ -134,11 +135,31 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text or "")
 
 
+_DIFF_TOKENS = 40_000  # above this many changed tokens, no finer diff (see diff_words)
+
+
 def diff_words(old: str, new: str) -> list[dict]:
     """Word-level diff: runs of {"op": "equal"|"insert"|"delete", "text"}; joining the
-    equal+delete runs gives ``old``, equal+insert gives ``new``."""
-    a, b = tokens(old), tokens(new)
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    equal+delete runs gives ``old``, equal+insert gives ``new``.
+
+    The common head and tail are set aside first, in characters and then in tokens (an
+    edit is usually local; a 20 MB article as two token lists was ~800 MB), and a
+    changed middle of more than ``_DIFF_TOKENS`` tokens is one deletion and one insertion
+    (SequenceMatcher is quadratic: editing such an article took hours)."""
+    old, new = old or "", new or ""
+    start, stop_old, stop_new = _common_ends(old, new)
+    a, b = tokens(old[start:stop_old]), tokens(new[start:stop_new])
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    mid_a, mid_b = a[head:len(a) - tail], b[head:len(b) - tail]
+    if len(mid_a) + len(mid_b) > _DIFF_TOKENS:
+        opcodes = [("replace", 0, len(mid_a), 0, len(mid_b))]
+    else:
+        opcodes = SequenceMatcher(None, mid_a, mid_b, autojunk=False).get_opcodes()
     runs: list[dict] = []
 
     def add(op: str, text: str) -> None:
@@ -149,13 +170,51 @@ def diff_words(old: str, new: str) -> list[dict]:
         else:
             runs.append({"op": op, "text": text})
 
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    add("equal", old[:start] + "".join(a[:head]))
+    for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":
-            add("equal", "".join(a[i1:i2]))
+            add("equal", "".join(mid_a[i1:i2]))
         else:
-            add("delete", "".join(a[i1:i2]))
-            add("insert", "".join(b[j1:j2]))
+            add("delete", "".join(mid_a[i1:i2]))
+            add("insert", "".join(mid_b[j1:j2]))
+    add("equal", "".join(a[len(a) - tail:]) + old[stop_old:])
     return _tidy(runs)
+
+
+def _common_ends(old: str, new: str, block: int = 1 << 16) -> tuple[int, int, int]:
+    """(start, stop_old, stop_new): ``old[:start] == new[:start]`` and
+    ``old[stop_old:] == new[stop_new:]``, both as long as they can be while cut where a
+    word starts after whitespace (so the tokens in between are the texts' own), and not
+    overlapping."""
+    n = min(len(old), len(new))
+    i = 0
+    while i + block <= n and old[i:i + block] == new[i:i + block]:
+        i += block
+    while i < n and old[i] == new[i]:
+        i += 1
+    start = _word_start_before(old, i)
+    j = 0  # common tail length
+    limit = n - start
+    while j + block <= limit and old[len(old) - j - block:len(old) - j] == new[len(new) - j - block:len(new) - j]:
+        j += block
+    while j < limit and old[len(old) - 1 - j] == new[len(new) - 1 - j]:
+        j += 1
+    cut = _word_start_after(old, len(old) - j)
+    return start, cut, len(new) - (len(old) - cut)
+
+
+def _word_start_before(text: str, i: int) -> int:
+    """The last position ≤ ``i`` where a word starts right after whitespace (0 if none)."""
+    while i > 0 and not (text[i - 1].isspace() and i < len(text) and not text[i].isspace()):
+        i -= 1
+    return i
+
+
+def _word_start_after(text: str, i: int) -> int:
+    """The first position ≥ ``i`` where a word starts right after whitespace (len if none)."""
+    while i < len(text) and not (i > 0 and text[i - 1].isspace() and not text[i].isspace()):
+        i += 1
+    return i
 
 
 def _tidy(runs: list[dict]) -> list[dict]:

@@ -8,6 +8,7 @@ paragraph breaks) collapsed to one space. ``content_hash`` is the SHA-256 of tha
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 
 # Invisible characters that pasting from browsers and word processors leaves behind.
@@ -28,15 +29,54 @@ _TABLE = str.maketrans(
 )
 
 
+_SPACES = re.compile(r"\s+")  # str.isspace's characters, as str.split() sees them
+
+
 def normalize_text(s: str) -> str:
     """Return ``s`` normalised for equality comparison (see module docstring)."""
     s = unicodedata.normalize("NFKC", s)
     s = s.translate(_TABLE).casefold()
     # casefold can change characters the table maps; translate once more to be sure.
     s = s.translate(_TABLE)
-    return " ".join(s.split())
+    # Not " ".join(s.split()): that holds every word of a 20 MB text as a string at once.
+    return _SPACES.sub(" ", s).strip()
+
+
+def text_pieces(text: str, piece: int = 1 << 18):
+    """``text`` cut at whitespace about every ``piece`` characters (a word is never cut):
+    to work through a 20 MB text without holding all its words at once."""
+    start, n = 0, len(text)
+    while start < n:
+        end = start + piece
+        if end < n:
+            m = _SPACES.search(text, end)
+            end = m.start() if m else n
+        else:
+            end = n
+        yield text[start:end]
+        start = end
+
+
+def normalized_pieces(text: str, piece: int = 1 << 18):
+    """``normalize_text(text)`` in pieces: each of ``text_pieces`` normalised on its own
+    (nothing in the normalisation reaches across whitespace), so
+    ``" ".join(normalized_pieces(text))`` equals ``normalize_text(text)`` while a 20 MB
+    text is never copied whole four times over (NFKC, two translations, case folding) at
+    once. Empty pieces are left out."""
+    for chunk in text_pieces(text, piece):
+        chunk = normalize_text(chunk)
+        if chunk:
+            yield chunk
+
+
+def count_words(text: str) -> int:
+    """``len(text.split())``, without the list of every word."""
+    return sum(len(chunk.split()) for chunk in text_pieces(text))
 
 
 def content_hash(text: str) -> str:
     """SHA-256 hex digest of the normalised text (the article body)."""
-    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256()
+    for i, chunk in enumerate(normalized_pieces(text)):
+        digest.update((" " + chunk if i else chunk).encode("utf-8"))
+    return digest.hexdigest()
