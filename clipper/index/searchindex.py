@@ -24,6 +24,7 @@ import pickle
 import re
 import shutil
 import struct
+import time
 import zlib
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -75,6 +76,9 @@ _DAMAGE = (OSError, EOFError, ValueError, KeyError, IndexError, struct.error, zl
            pickle.UnpicklingError, CorruptIndexError)
 # Of those, what only damaged files raise: remembered, so that the next open rebuilds the
 # index. The others (an I/O error, a bug) are reported without condemning the index.
+# The index lane commits (and merges) beside readers: a table of contents or segment read
+# just as a commit replaced it is read again from the newer commit this many times.
+_RACE_RETRIES = 5
 _CORRUPTION = (CorruptIndexError, zlib.error, pickle.UnpicklingError, struct.error, EOFError)
 
 
@@ -110,6 +114,15 @@ class _Part:
         deleted documents does, and that lives in the segment object, so a reused reader
         gets the new segment object.
         """
+        for attempt in range(_RACE_RETRIES):
+            try:
+                return self._refresh_once()
+            except FileNotFoundError:  # a commit elsewhere replaced that table of contents
+                if attempt == _RACE_RETRIES - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+
+    def _refresh_once(self):
         old = self.searcher.reader()
         if old.generation() == self.ix.latest_generation():
             return
@@ -243,6 +256,7 @@ class SearchIndex:
         # False: always Whoosh's collector (the tests compare the two).
         self.vectorised = engine.FAST
         self._applied: int | None = None
+        self._needed_rebuild = False
         self._opened_id = None  # (device, inode) of the folder opened: a rebuild swaps it
         # The index lane merges between its rounds instead of inside a write's commit.
         self.defer_merges = False
@@ -714,7 +728,20 @@ class SearchIndex:
             return q
         return q.apply(self._resolve_article_clauses)
 
-    def search(self, query: str, *, limit: int = 20, offset: int = 0,
+    def search(self, query: str, **kwargs) -> SearchResult:
+        """See ``_search``; a segment merged away by a concurrent commit (the index lane)
+        while this search opened it is read again from the newer commit."""
+        for attempt in range(_RACE_RETRIES):
+            try:
+                return self._search(query, **kwargs)
+            except LibraryCorrupt as exc:
+                if not isinstance(exc.__cause__, FileNotFoundError) or attempt == _RACE_RETRIES - 1:
+                    raise
+                self.needs_rebuild = self._needed_rebuild
+                time.sleep(0.01 * (attempt + 1))
+                self.refresh()
+
+    def _search(self, query: str, *, limit: int = 20, offset: int = 0,
                sort: str | None = None, facets: bool = False, passages: bool = False,
                now: datetime | None = None, snippets: bool = True) -> SearchResult:
         """One page of hits for ``query`` (see ``clipper.index.query`` for the syntax)."""
@@ -764,6 +791,7 @@ class SearchIndex:
         except (QueryError, LibraryLocked):
             raise
         except _DAMAGE as exc:
+            self._needed_rebuild = self.needs_rebuild
             if self._note_damage(exc):
                 raise LibraryCorrupt(
                     f"the search index is damaged ({exc}); it is rebuilt from the database "
