@@ -102,6 +102,7 @@ ACTION_SHORTCUTS = [
     "Ctrl+-", "Ctrl+0", "Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+Shift+P", "Ctrl+Shift+Del", "Ctrl+Shift+T", "F1",
     "Ctrl+Shift+D", "Ctrl+Alt+Left", "Ctrl+Alt+Right",  # versions (clipper/gui/versions_view.py)
     "Ctrl+,",  # Preferences (the browser connector)
+    "Ctrl+Shift+C",  # Copy citation (clipper/export/citations.py)
 ]
 VERSION_KEYS = ("Ctrl+Shift+D", "Ctrl+Alt+Left", "Ctrl+Alt+Right")
 
