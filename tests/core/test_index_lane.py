@@ -221,6 +221,8 @@ def test_search_sees_writes_made_during_a_bulk_import_by_another_library(lib_dir
         try:
             for i in range(20):
                 lib.passages.add(aid, quote="two missiles", note=f"grindleworth{i}")
+                # (a longer bound than a search's 5 s: a loaded CI machine runs the import beside)
+                assert lib.wait_for_index(timeout=60)
                 result = lib.search(f"grindleworth{i}")
                 seen += result.total
                 if done.is_set():
