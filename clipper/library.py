@@ -61,7 +61,6 @@ class Library:
         self._lane_lock = None  # index_lane_lock() while held
         self._last_seq = 0  # the last change-log entry this Library wrote
         self._seen_seq = 0  # ... and the last one its searches are known to see
-        self._refreshed_at: int | None = None
         self._index_stale = False
         self._backup_in_background = False
         self._writing: Changes | None = None  # the open write's record (nested writes join it)
@@ -314,12 +313,11 @@ class Library:
             caught_up = self.settle(timeout) if self._last_seq >= seq else lane.wait(seq, timeout)
         elif lane is None and seq > self._seen_seq:
             caught_up = self._follow_watermark(seq, timeout)
-        applied = lane.applied if lane is not None else None
+        # Show the latest commit, whoever made it (another Library or process may have
+        # committed since; cheap when nothing changed).
         index = self.index
-        if applied is None or applied != self._refreshed_at:
-            index.reload_state()
-            index.refresh()
-            self._refreshed_at = applied
+        index.reload_state()
+        index.refresh()
         if caught_up:
             self._seen_seq = max(self._seen_seq, self._last_seq, seq)
         return caught_up

@@ -228,7 +228,8 @@ def test_search_sees_writes_made_during_a_bulk_import_by_another_library(lib_dir
                 if done.is_set():
                     break
         finally:
-            thread.join(60)
+            thread.join(600)
+        assert not thread.is_alive()
         assert seen == i + 1  # every write was found by the search that followed it
         assert lib.search("ferry", limit=1).total == 150
         _search_equals_database(lib)
