@@ -41,8 +41,8 @@ class Passages:
     def add(self, article_id: int, *, start: int | None = None, end: int | None = None, quote: str | None = None,
             occurrence: int | None = None, tags: list[str] = (), color: str | None = None,
             note: str = "") -> Passage:
-        note = check_length(note)
         """Highlight a span given by offsets or by an exact quote (1-based ``occurrence``)."""
+        note = check_length(note)
         names = [check_name(t) for t in tags]
         color = check_color(color) if color else None
         db = self.lib.db
@@ -55,21 +55,8 @@ class Passages:
             elif start is None or end is None:
                 raise InputError("give a quote, or both start and end offsets")
             sel = anchoring.make_selector(article.text, start, end)
-            for name in names:  # new tags get their palette colour before the passage takes one
-                tag_store.ensure(db, name)
-            if color is None:
-                colors = {k.casefold(): v for k, v in tag_store.colors(db).items()}  # names are case-insensitive
-                color = next((colors[n.casefold()] for n in names if n.casefold() in colors), DEFAULT_COLOR)
-            pid = store.insert(db, article_id=article_id, start=sel.start, end=sel.end, quote=sel.exact,
-                               prefix=sel.prefix, suffix=sel.suffix, color=color)
-            if names:
-                tag_store.set_passage_tags(db, pid, names)
-                changes.tags = True
-            if note:
-                note_store.set_passage_note(db, pid, note)
-            article_store.bump(db, [article_id])
-            changes.articles.add(article_id)
-            changes.passages.add(pid)
+            pid = self._insert(changes, article_id, sel.start, sel.end, sel.exact, sel.prefix, sel.suffix,
+                               names, color, note)
         return self.get(pid)
 
     def add_orphaned(self, article_id: int, *, quote: str, prefix: str = "", suffix: str = "",
@@ -83,22 +70,31 @@ class Passages:
         db = self.lib.db
         with self.lib.write() as changes:
             article_store.get(db, article_id)
-            for name in names:
-                tag_store.ensure(db, name)
-            colors = {k.casefold(): v for k, v in tag_store.colors(db).items()}
-            color = next((colors[n.casefold()] for n in names if n.casefold() in colors), DEFAULT_COLOR)
-            pid = store.insert(db, article_id=article_id, start=0, end=0, quote=quote, prefix=prefix,
-                               suffix=suffix, color=color)
+            pid = self._insert(changes, article_id, 0, 0, quote, prefix, suffix, names, None, note)
             store.update_fields(db, pid, {"status": "orphaned"})
-            if names:
-                tag_store.set_passage_tags(db, pid, names)
-                changes.tags = True
-            if note:
-                note_store.set_passage_note(db, pid, note)
-            article_store.bump(db, [article_id])
-            changes.articles.add(article_id)
-            changes.passages.add(pid)
         return self.get(pid)
+
+    def _insert(self, changes, article_id: int, start: int, end: int, quote: str, prefix: str, suffix: str,
+                names: list[str], color: str | None, note: str) -> int:
+        """Inside a write: the passage row with its tags (created as needed), colour (its
+        first tag's unless given) and note; returns its id."""
+        db = self.lib.db
+        for name in names:  # new tags get their palette colour before the passage takes one
+            tag_store.ensure(db, name)
+        if color is None:
+            colors = {k.casefold(): v for k, v in tag_store.colors(db).items()}  # names are case-insensitive
+            color = next((colors[n.casefold()] for n in names if n.casefold() in colors), DEFAULT_COLOR)
+        pid = store.insert(db, article_id=article_id, start=start, end=end, quote=quote,
+                           prefix=prefix, suffix=suffix, color=color)
+        if names:
+            tag_store.set_passage_tags(db, pid, names)
+            changes.tags = True
+        if note:
+            note_store.set_passage_note(db, pid, note)
+        article_store.bump(db, [article_id])
+        changes.articles.add(article_id)
+        changes.passages.add(pid)
+        return pid
 
     def update(self, passage_id: int, *, tags: list[str] | None = None, add_tags: list[str] = (),
                remove_tags: list[str] = (), color: str | None = None, note: str | None = None) -> Passage:
