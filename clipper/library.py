@@ -61,7 +61,6 @@ class Library:
         self._lane_lock = None  # index_lane_lock() while held
         self._last_seq = 0  # the last change-log entry this Library wrote
         self._seen_seq = 0  # ... and the last one its searches are known to see
-        self._index_stale = False
         self._backup_in_background = False
         self._writing: Changes | None = None  # the open write's record (nested writes join it)
         self._backup_checked = time.monotonic()  # automatic backups: see recovery.auto_backup_if_due
@@ -402,10 +401,10 @@ class Library:
         bulk = self._bulk
         if bulk is None or not bulk["owner"] or bulk.get("index_failed"):
             return  # after a failure: once more at the end (the log keeps the rest)
-        pending = changelog.count_after(self.db, bulk["seen"])
+        pending, edits = changelog.pending_after(self.db, bulk["seen"])
         if pending >= (BACKGROUND_BATCH if bulk["background"] else INDEX_FLUSH_EVERY):
             self.flush_index()
-        elif pending and changelog.count_after(self.db, bulk["seen"], edits_only=True):
+        elif edits:
             # Someone's edit (another process, or the user beside the import): apply it now,
             # so their search sees it, whatever the batch.
             self.flush_index()
@@ -525,13 +524,11 @@ class Library:
 
     def index_repaired(self) -> None:
         """Called by the repair/rebuild code once the index matches the database again."""
-        self._index_stale = False
         self.dirty_marker.unlink(missing_ok=True)
 
     def _index_update_failed(self, exc: Exception) -> None:
         """The database is committed but the index missed it: say so (the change log keeps
         what was missed, replayed by the next catch-up)."""
-        self._index_stale = True
         what = str(exc) if isinstance(exc, RuntimeError) else f"{type(exc).__name__}: {exc}"
         self.index_warning = f"search index update failed ({what}); it will be repaired on next start"
         log.warning(self.index_warning)
