@@ -13,6 +13,7 @@ from difflib import SequenceMatcher
 from clipper.captures import text_hash
 from clipper.errors import InputError, NotFound
 from clipper.storage import versions as store
+from clipper.storage.db import utcnow
 from clipper.text.normalize import count_words
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
@@ -40,10 +41,25 @@ def supersede(db, article, *, title: str, dek: str, text: str, origin: str, crea
         number = rows[-1].version
     store.freeze(db, article.id, number, title=article.title, dek=article.dek or "", text=article.text)
     inserted, deleted = _word_changes(article.text, text)
+    created_at = created_at or utcnow()
     store.insert(db, article_id=article.id, version=number + 1, text_hash=text_hash(text), words=count_words(text),
                  origin=origin, created_at=created_at, title_changed=title.strip() != article.title.strip(),
                  words_changed=max(inserted, deleted))
+    # the list's marks: what changed since version 1 (computed now, read with the list's rows)
+    if number == 1:
+        title_changed, words = title.strip() != article.title.strip(), max(inserted, deleted)
+    else:
+        title_changed, words = compute_marks(rows[0].title or "", rows[0].text or "", title, text)
+    store.set_marks(db, article.id, versions=number + 1, title_changed=title_changed, words_changed=words,
+                    changed_at=created_at)
     return number + 1
+
+
+def compute_marks(first_title: str, first_text: str, title: str, text: str) -> tuple[bool, int]:
+    """(headline changed, words changed) between version 1 and the current version: the
+    figures of the article list's marks."""
+    inserted, deleted = _word_changes(first_text, text)
+    return first_title.strip() != title.strip(), max(inserted, deleted)
 
 
 def before_update(db, article, fields: dict, origin: str) -> int | None:

@@ -51,7 +51,7 @@ class ArticleTable(QTableView):
     widths_changed = Signal(object)  # {column: width} of the columns the user resized
 
     TITLE = 0
-    HIDE_ORDER = (2, 4)  # when even the minimum widths do not fit: agency first, then passages
+    HIDE_ORDER = (2, 5, 4)  # when even the minimum widths do not fit: agency first, then changes, then passages
     MEASURE_ROWS = 200
 
     def __init__(self, parent: QWidget | None = None):
@@ -106,8 +106,9 @@ class ArticleTable(QTableView):
         date = fm.horizontalAdvance("0000-00-00") + 3 * ch
         count = max(header.sectionSizeHint(4), 6 * ch)
         agency = max(header.sectionSizeHint(2), 6 * ch)
+        changes = max(header.sectionSizeHint(5), 7 * ch)
         return {1: (12 * ch, 26 * ch), 2: (agency, max(agency, 14 * ch)), 3: (date, date + 4 * ch),
-                4: (count, max(count, 18 * ch))}
+                4: (count, max(count, 18 * ch)), 5: (changes, max(changes, 22 * ch))}
 
     def title_minimum(self, width: int) -> int:
         return max(18 * self.fontMetrics().averageCharWidth(), int(width * 0.36))

@@ -26,7 +26,41 @@ ARTICLE_COLUMNS = [
     ("agency", "Agency", None),
     ("published", "Date", "published"),
     ("passage_count", "Passages", None),
+    ("changes", "Changed", None),  # the change marks: "headline · N words" for articles with 2+ versions
 ]
+
+
+def change_mark(row: dict) -> str:
+    """The list's mark for an article with 2+ versions ("" for the others): "headline ·
+    12 words" — what changed since its first version."""
+    if (row.get("versions") or 1) < 2:
+        return ""
+    parts = ["headline"] if row.get("headline_changed") else []
+    words = row.get("words_changed") or 0
+    if words or not parts:
+        parts.append(f"{words} word{'' if words == 1 else 's'}")
+    return " · ".join(parts)
+
+
+def change_tooltip(row: dict) -> str:
+    n = row.get("versions") or 1
+    if n < 2:
+        return ""
+    what = []
+    if row.get("headline_changed"):
+        what.append("headline changed")
+    words = row.get("words_changed") or 0
+    what.append(f"{words} word{'' if words == 1 else 's'} changed")
+    when = (row.get("changed_at") or "")[:16].replace("T", " ")
+    return f"{n} versions: {' and '.join(what)} since version 1\nLast change: {when} UTC"
+
+
+def _change_rank(row: dict):
+    """Sort key of the Changed column: unchanged articles last (ascending), then by words
+    changed, a headline change counting before an equal number of words."""
+    if (row.get("versions") or 1) < 2:
+        return (True, 0, 0, row["id"])
+    return (False, row.get("words_changed") or 0, int(bool(row.get("headline_changed"))), row["id"])
 
 
 @dataclass
@@ -58,6 +92,13 @@ def ordered_ids(lib, spec: SortSpec) -> tuple[list[int], list[dict]]:
         v = r.get(column)
         return (v is None or v == "", v if isinstance(v, int) else str(v or "").casefold(), r["id"])
 
+    if column == "changes":
+        # unchanged articles stay last in both directions; the most changed first when descending
+        changed = [r for r in rows if (r.get("versions") or 1) > 1]
+        changed.sort(key=_change_rank, reverse=spec.descending)
+        rest = sorted((r for r in rows if (r.get("versions") or 1) < 2), key=lambda r: r["id"])
+        rows = changed + rest
+        return [r["id"] for r in rows], rows
     rows.sort(key=key, reverse=spec.descending)
     return [r["id"] for r in rows], rows
 
@@ -140,7 +181,7 @@ class ArticleTableModel(QAbstractTableModel):
                 self._rows[r["id"]] = r
             for i in chunk:  # deleted meanwhile: show an empty row rather than fetching again
                 self._rows.setdefault(i, {"id": i, "title": "", "outlet": "", "agency": "", "published": None,
-                                          "passage_count": 0, "orphan_count": 0})
+                                          "passage_count": 0, "orphan_count": 0, "versions": 1})
 
     def row_data(self, row: int) -> dict | None:
         if not 0 <= row < len(self._ids):
@@ -203,9 +244,17 @@ class ArticleTableModel(QAbstractTableModel):
                 return f"{n} ({orphans} orphaned)" if orphans else (str(n) if n else "")
             if key == "title":
                 return " ".join(str(value or "").split())
+            if key == "changes":
+                return change_mark(row)
             return str(value or "")
         if role == Qt.ToolTipRole and key == "title":
-            return tooltip_text(row.get("title") or "")
+            tip = row.get("title") or ""
+            if (row.get("versions") or 1) > 1:
+                tip += "\n\n" + change_tooltip(row)
+            return tooltip_text(tip)
+        if role == Qt.ToolTipRole and key == "changes":
+            tip = change_tooltip(row)
+            return tooltip_text(tip) if tip else None
         if role == Qt.TextAlignmentRole and key == "passage_count":
             return int(Qt.AlignRight | Qt.AlignVCenter)
         if role == ARTICLE_ID_ROLE:

@@ -12,9 +12,9 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QColor, QDesktopServices, QKeySequence, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QTextEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QTextEdit, QToolButton, QWidget
 
 from clipper.anchoring import codepoint_to_utf16
 from clipper.errors import ClipperError
@@ -22,6 +22,23 @@ from clipper.errors import ClipperError
 INSERT_BG = QColor(46, 160, 67, 70)
 INSERT_FG = QColor(20, 110, 40)
 DELETE_FG = QColor(190, 40, 40)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that gives way in a narrow reader, ending in "…" (its full text is
+    its tool tip)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+
+    def paintEvent(self, _event):  # noqa: N802
+        from PySide6.QtGui import QPainter
+
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        painter.drawText(rect, Qt.AlignLeft | Qt.AlignVCenter,
+                         self.fontMetrics().elidedText(self.text(), Qt.ElideRight, rect.width()))
 
 
 class VersionBar(QWidget):
@@ -37,7 +54,7 @@ class VersionBar(QWidget):
         self.label = QLabel("Version", self)
         self.combo = QComboBox(self)
         self.combo.setObjectName("versionCombo")
-        self.marks = QLabel("", self)
+        self.marks = ElidedLabel("", self)
         self.marks.setObjectName("versionMarks")
         self.track = QToolButton(self)
         self.track.setObjectName("trackChanges")
@@ -68,6 +85,7 @@ class VersionBar(QWidget):
                 marks.append("headline changed")
             marks.append(f"{latest['words_changed']} words changed in v{latest['version']}")
         self.marks.setText("  ·  ".join(marks))
+        self.marks.setToolTip("  ·  ".join(marks))
 
 
 class VersionView(QTextEdit):
@@ -353,6 +371,7 @@ class VersionsController(QObject):
             status.showMessage("Unchanged since the last capture.", 5000)
             return
         refresh_index(self.lib)
+        self.window.model.refresh_articles([article_id])  # the list's change mark
         status.showMessage(f"Changed: now version {report.versions[article_id]}.", 8000)
         current = self.window.current_article
         if current is not None and current.id == article_id:

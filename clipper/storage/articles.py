@@ -84,15 +84,21 @@ def list_summaries(db: sqlite_utils.Database, *, sort: str = "-imported", limit:
     sql = (
         "SELECT a.id, a.title, a.outlet, a.agency, a.author, a.published, a.url, a.imported_at, a.word_count, "
         "(SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id) AS passage_count, "
-        "(SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id AND p.status = 'orphaned') AS orphan_count "
-        f"FROM articles a {where} ORDER BY {order.replace('imported_at', 'a.imported_at')}"
+        "(SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id AND p.status = 'orphaned') AS orphan_count, "
+        # the list's change marks, kept when a version is stored (storage/versions.set_marks)
+        "COALESCE(c.versions, 1), COALESCE(c.title_changed, 0), COALESCE(c.words_changed, 0), c.changed_at "
+        f"FROM articles a LEFT JOIN article_changes c ON c.article_id = a.id {where} "
+        f"ORDER BY {order.replace('imported_at', 'a.imported_at')}"
     )
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
     cols = ("id", "title", "outlet", "agency", "author", "published", "url", "imported_at", "word_count",
-            "passage_count", "orphan_count")
-    return [dict(zip(cols, row)) for row in db.execute(sql, params)]
+            "passage_count", "orphan_count", "versions", "headline_changed", "words_changed", "changed_at")
+    rows = [dict(zip(cols, row)) for row in db.execute(sql, params)]
+    for r in rows:
+        r["headline_changed"] = bool(r["headline_changed"])
+    return rows
 
 
 def ids(db: sqlite_utils.Database, *, sort: str = "-imported", within: Iterable[int] | None = None) -> list[int]:

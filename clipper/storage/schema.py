@@ -206,8 +206,35 @@ def _trash_slots(db: sqlite_utils.Database) -> None:
         db.execute("UPDATE tags SET slot = ? WHERE id = ?", [slot, tag_id])
 
 
+def _change_marks_and_watch(db: sqlite_utils.Database) -> None:
+    """The article list's "headline changed" / "N words changed" marks, kept per article
+    when a version is stored (so a list reads them with its rows instead of diffing):
+    one ``article_changes`` row per article with 2+ versions — how many versions, whether
+    the current headline differs from version 1's, how many words changed since version 1
+    and when the newest version arrived. ``watched``: articles the app refreshes on a
+    schedule. Existing versioned articles get their row now."""
+    db.executescript(
+        """
+        CREATE TABLE article_changes (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            versions INTEGER NOT NULL,
+            title_changed INTEGER NOT NULL DEFAULT 0,
+            words_changed INTEGER NOT NULL DEFAULT 0,
+            changed_at TEXT
+        );
+        CREATE TABLE watched (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            since TEXT NOT NULL
+        );
+        """
+    )
+    from clipper.storage.versions import backfill_marks
+
+    backfill_marks(db)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2_captures_and_versions, _v3_changelog,
-                                                          _trash_slots]
+                                                          _trash_slots, _change_marks_and_watch]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

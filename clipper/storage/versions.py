@@ -103,6 +103,46 @@ def changes_summary(db: sqlite_utils.Database, article_ids: list[int]) -> dict[i
     return out
 
 
+# ---- the list's marks (article_changes: one row per article with 2+ versions) ------------
+
+MARK_COLUMNS = "versions, title_changed, words_changed, changed_at"
+
+
+def set_marks(db: sqlite_utils.Database, article_id: int, *, versions: int, title_changed: bool, words_changed: int,
+              changed_at: str) -> None:
+    db.execute("INSERT INTO article_changes (article_id, versions, title_changed, words_changed, changed_at) "
+               "VALUES (?, ?, ?, ?, ?) ON CONFLICT(article_id) DO UPDATE SET versions = excluded.versions, "
+               "title_changed = excluded.title_changed, words_changed = excluded.words_changed, "
+               "changed_at = excluded.changed_at",
+               [article_id, versions, int(title_changed), words_changed, changed_at])
+
+
+def marks(db: sqlite_utils.Database, article_id: int) -> dict | None:
+    row = db.execute(f"SELECT {MARK_COLUMNS} FROM article_changes WHERE article_id = ?", [article_id]).fetchone()
+    if row is None:
+        return None
+    return {"versions": row[0], "title_changed": bool(row[1]), "words_changed": row[2], "changed_at": row[3]}
+
+
+def backfill_marks(db: sqlite_utils.Database) -> int:
+    """Give every article with 2+ versions its marks (the schema migration that added them
+    runs this once). Returns how many articles got a row."""
+    from clipper.versions import compute_marks
+
+    done = 0
+    ids = [r[0] for r in db.execute("SELECT article_id FROM article_versions GROUP BY article_id HAVING COUNT(*) > 1")]
+    for aid in ids:
+        current = db.execute("SELECT title, text FROM articles WHERE id = ?", [aid]).fetchone()
+        rows = for_article(db, aid)
+        if current is None or not rows or rows[0].text is None:
+            continue
+        title_changed, words = compute_marks(rows[0].title or "", rows[0].text, current[0], current[1])
+        set_marks(db, aid, versions=len(rows), title_changed=title_changed, words_changed=words,
+                  changed_at=rows[-1].created_at)
+        done += 1
+    return done
+
+
 def passage_versions(db: sqlite_utils.Database, article_id: int) -> dict[int, int | None]:
     return dict(db.execute("SELECT id, version FROM passages WHERE article_id = ?", [article_id]))
 

@@ -58,12 +58,12 @@ def test_title_column_keeps_room_in_a_narrow_pane(qtbot, filled, make_window):
         QApplication.processEvents()
         vw = table.viewport().width()
         assert table.columnWidth(0) >= min(vw, int(vw * 0.36)) - 2, width
-        shown = sum(table.columnWidth(c) for c in range(5) if not table.isColumnHidden(c))
+        shown = sum(table.columnWidth(c) for c in range(table.model().columnCount()) if not table.isColumnHidden(c))
         assert shown <= vw + 2, width  # no horizontal scrolling
     assert table.isColumnHidden(2)  # very narrow: Agency gave way
     w.splitter.setSizes([0, 900, 400])
     QApplication.processEvents()
-    assert not any(table.isColumnHidden(c) for c in range(5))
+    assert not any(table.isColumnHidden(c) for c in range(table.model().columnCount()))
 
 
 def test_a_column_the_user_resizes_keeps_its_width(qtbot, filled, make_window, settings):
