@@ -353,18 +353,28 @@ class Articles:
     def empty_trash(self, *, older_than: str | None = None, article_id: int | None = None) -> int:
         """Delete trashed articles for good (all, those trashed before ``older_than`` — an
         ISO time —, or one). Returns how many."""
+        from clipper import captures
+        from clipper.storage import captures as capture_store
         from clipper.storage import trash as trash_store
 
         with self.lib.write():
-            return trash_store.purge(self.lib.db, older_than=older_than, article_id=article_id)
+            blobs = capture_store.hashes_in_trash(self.lib.db, older_than=older_than, article_id=article_id)
+            n = trash_store.purge(self.lib.db, older_than=older_than, article_id=article_id)
+        captures.sweep(self.lib, blobs)  # their kept originals, once the purge is committed
+        return n
 
     def delete(self, article_id: int) -> None:
         """Delete an article for good (``trash`` is what users get)."""
+        from clipper import captures
+        from clipper.storage import captures as capture_store
+
         with self.lib.write() as changes:
+            blobs = capture_store.hashes_of_article(self.lib.db, article_id)
             pids = store.delete(self.lib.db, article_id)
             changes.deleted_articles.add(article_id)
             changes.deleted_passages.update(pids)
             changes.tags = True
+        captures.sweep(self.lib, blobs)  # its kept originals, once the delete is committed
         if self._near is not None:
             self._near.remove(article_id)
 

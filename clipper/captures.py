@@ -185,6 +185,71 @@ def read_blob(folder: Path, sha256: str, stored: str) -> bytes:
         raise ValueError(f"cannot decompress ({exc.__class__.__name__})") from None
 
 
+def remove_blob_file(path: Path) -> bool:
+    """Remove one blob file (False: it was not there)."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def blob_files(folder: Path):
+    """(sha256, stored, path) of every blob file in ``<folder>/captures`` (temporary files
+    of a write in progress are not blobs)."""
+    root = Path(folder) / CAPTURE_DIR
+    if not root.is_dir():
+        return
+    for sub in sorted(root.iterdir()):
+        if not (sub.is_dir() and len(sub.name) == 2):
+            continue
+        for path in sorted(sub.iterdir()):
+            stem, dot, stored = path.name.partition(".")
+            sha = sub.name + stem
+            if dot and stored in ("zst", "gz") and len(sha) == 64 and all(ch in "0123456789abcdef" for ch in sha):
+                yield sha, stored, path
+
+
+def sweep(lib, candidates) -> list[str]:
+    """Remove the blob files of ``candidates`` (SHA-256 hashes) that no capture — live or in
+    the Trash — names any more. Call it after the transaction that dropped their last
+    reference has committed: a kill in between leaves at worst an orphan blob (``verify``
+    reports it, ``verify --prune`` removes it), never a capture without its blob. The check
+    and the removal run under the write lock, so an import cannot start using one of these
+    blobs between them (an import stores its blob inside its own write). Inside an open
+    write (a nested call) nothing is removed: the caller's commit is not done yet.
+    Returns the hashes removed."""
+    from clipper.storage import captures as store
+    from clipper.storage import db as dbmod
+
+    candidates = set(candidates)
+    if not candidates or lib.db.conn.in_transaction:
+        return []
+    removed = []
+    with dbmod.transaction(lib.db):  # the write lock; nothing is written (no change record)
+        for sha in sorted(candidates - store.referenced_among(lib.db, candidates)):
+            gone = [remove_blob_file(blob_path(lib.folder, sha, stored)) for stored in ("zst", "gz")]
+            if any(gone):
+                removed.append(sha)
+    return removed
+
+
+def orphans(lib) -> list[dict]:
+    """Blob files no capture (live or in the Trash) names: {"sha256", "blob", "size"}."""
+    from clipper.storage import captures as store
+
+    referenced = store.referenced_hashes(lib.db)
+    return [{"sha256": sha, "blob": str(path.relative_to(lib.folder)), "size": path.stat().st_size}
+            for sha, _stored, path in blob_files(lib.folder) if sha not in referenced]
+
+
+def prune(lib) -> list[dict]:
+    """Remove the orphan blobs (checked again under the write lock). Returns those removed."""
+    found = orphans(lib)
+    removed = set(sweep(lib, {o["sha256"] for o in found}))
+    return [o for o in found if o["sha256"] in removed]
+
+
 # ------------------------------------------------------------------------------ backups
 
 def pack_into_backup(snapshot_path: Path, folder: Path) -> int:
@@ -275,7 +340,9 @@ def list_for(lib, article_id: int) -> list[dict]:
 def verify(lib, article_id: int | None = None) -> dict:
     """Recompute every hash: blobs against their SHA-256 names and sizes, each version's
     stored text against the hash recorded when it was stored, each capture's text hash
-    against its version's. ``{"checked": N, "mismatches": [...]}``."""
+    against its version's. ``{"checked": N, "mismatches": [...], "missing": [{"sha256",
+    "captures"}]}`` (blob files gone: also among the mismatches) and, for the whole library,
+    ``"orphans"``: blob files no capture names (harmless; ``prune`` removes them)."""
     from clipper import versions
     from clipper.storage import captures as store
 
@@ -286,6 +353,7 @@ def verify(lib, article_id: int | None = None) -> dict:
     checked = 0
     blob_ok: dict[str, str | None] = {}  # sha256 → problem (None: fine)
     version_hashes: dict[tuple[int, int], str] = {}
+    missing: dict[str, list[int]] = {}  # sha256 → the captures naming a blob file that is gone
     for c in store.all_captures(lib.db, ids):
         checked += 1
         if c.sha256 not in blob_ok:
@@ -294,6 +362,8 @@ def verify(lib, article_id: int | None = None) -> dict:
         if problem:
             mismatches.append({"capture": c.id, "article_id": c.article_id, "version": c.version,
                                "what": "original", "problem": problem})
+            if problem == _MISSING:
+                missing.setdefault(c.sha256, []).append(c.id)
         key = (c.article_id, c.version)
         if key not in version_hashes:
             version_hashes[key] = versions.recorded_hash(lib, c.article_id, c.version)
@@ -306,14 +376,22 @@ def verify(lib, article_id: int | None = None) -> dict:
             if recorded and recorded != actual:
                 mismatches.append({"capture": None, "article_id": aid, "version": number, "what": "text",
                                    "problem": "the stored text differs from the text recorded for this version"})
-    return {"checked": checked, "mismatches": mismatches}
+    result = {"checked": checked, "mismatches": mismatches,
+              "missing": [{"sha256": sha, "captures": caps} for sha, caps in sorted(missing.items())]}
+    if article_id is None:  # blobs nothing names (only a whole-library check can tell)
+        result["orphans"] = orphans(lib)
+    return result
+
+
+_MISSING = "the original's blob file is missing"
+
 
 
 def _check_blob(folder: Path, c) -> str | None:
     try:
         data = read_blob(folder, c.sha256, c.stored)
     except FileNotFoundError:
-        return "the original's blob file is missing"
+        return _MISSING
     except (OSError, ValueError) as exc:
         return f"the original's blob is damaged ({exc})"
     if len(data) != c.size or hashlib.sha256(data).hexdigest() != c.sha256:

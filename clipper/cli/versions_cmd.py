@@ -15,6 +15,8 @@ def register(sub, common) -> None:
     p = sub.add_parser("verify", parents=[common],
                        help="recompute the hashes of kept originals and stored texts (exit 1 on any mismatch)")
     p.add_argument("id", type=record_id, nargs="?")
+    p.add_argument("--prune", action="store_true",
+                   help="also remove orphan blobs (kept originals no capture names any more)")
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("versions", parents=[common], help="list the versions of an article")
@@ -86,15 +88,29 @@ def print_captures(rows: list[dict]) -> None:
 def cmd_verify(args) -> int:
     from clipper import captures
 
+    if args.prune and args.id is not None:
+        raise InputError("--prune checks the whole library: name no article")
     with open_library(args) as lib:
         result = captures.verify(lib, args.id)
+        if args.prune:
+            result["pruned"] = captures.prune(lib)
+            gone = {o["sha256"] for o in result["pruned"]}
+            result["orphans"] = [o for o in result["orphans"] if o["sha256"] not in gone]
     if wants_json(args):
         print_json(result)
     else:
         for m in result["mismatches"]:
             where = f"capture {m['capture']} of article {m['article_id']}" if m["capture"] else f"article {m['article_id']}"
             print(f"MISMATCH {where} v{m['version']}: {m['problem']}")
-        print(f"{result['checked']} hashes checked, {len(result['mismatches'])} mismatches")
+        for o in result.get("orphans", []):
+            print(f"orphan blob {o['blob']} ({o['size']} bytes): no capture names it")
+        for o in result.get("pruned", []):
+            print(f"removed orphan blob {o['blob']}")
+        print(f"{result['checked']} hashes checked, {len(result['mismatches'])} mismatches "
+              f"({len(result['missing'])} missing blobs)"
+              + (f", {len(result['orphans'])} orphan blobs (clipper verify --prune removes them)"
+                 if result.get("orphans") else "")
+              + (f", {len(result['pruned'])} orphan blobs removed" if result.get("pruned") else ""))
     return 1 if result["mismatches"] else 0
 
 

@@ -85,6 +85,51 @@ def blob_hashes(db: sqlite_utils.Database) -> list[tuple[str, str]]:
     return [tuple(r) for r in db.execute("SELECT DISTINCT sha256, stored FROM captures ORDER BY sha256")]
 
 
+# the captures of trashed articles live in their Trash row's payload (storage/trash.py)
+_TRASHED_SHAS = ("SELECT DISTINCT json_extract(c.value, '$.sha256') FROM trash t, "
+                 "json_each(t.payload, '$.related.\"captures.article_id\"') c")
+
+
+def referenced_hashes(db: sqlite_utils.Database) -> set[str]:
+    """Every blob hash a capture names: the live captures' and those of trashed articles."""
+    out = {r[0] for r in db.execute("SELECT DISTINCT sha256 FROM captures")}
+    out.update(r[0] for r in db.execute(_TRASHED_SHAS) if r[0])
+    return out
+
+
+def referenced_among(db: sqlite_utils.Database, hashes) -> set[str]:
+    """The hashes of ``hashes`` that a live or trashed capture still names."""
+    hashes = list(hashes)
+    if not hashes:
+        return set()
+    live = {r[0] for r in db.execute("SELECT DISTINCT sha256 FROM captures WHERE sha256 IN "
+                                     "(SELECT value FROM json_each(?))", [json.dumps(hashes)])}
+    rest = set(hashes) - live
+    if rest:
+        live.update(sha for (sha,) in db.execute(_TRASHED_SHAS) if sha in rest)
+    return live
+
+
+def hashes_of_article(db: sqlite_utils.Database, article_id: int) -> set[str]:
+    return {r[0] for r in db.execute("SELECT DISTINCT sha256 FROM captures WHERE article_id = ?", [article_id])}
+
+
+def hashes_in_trash(db: sqlite_utils.Database, *, older_than: str | None = None,
+                    article_id: int | None = None) -> set[str]:
+    """The blob hashes named by the Trash rows a purge with these arguments deletes (see
+    storage.trash.purge: one article's newest entry, those trashed before ``older_than``,
+    or all)."""
+    sql, params = _TRASHED_SHAS, []
+    if article_id is not None:
+        sql += (" WHERE t.id = (SELECT id FROM trash WHERE article_id = ? "
+                "ORDER BY trashed_at DESC, id DESC LIMIT 1)")
+        params = [article_id]
+    elif older_than is not None:
+        sql += " WHERE t.trashed_at < ?"
+        params = [older_than]
+    return {r[0] for r in db.execute(sql, params) if r[0]}
+
+
 def count(db: sqlite_utils.Database) -> int:
     return db.execute("SELECT COUNT(*) FROM captures").fetchone()[0]
 

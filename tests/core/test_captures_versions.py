@@ -149,7 +149,8 @@ def test_fetch_full_entry_keeps_the_page_it_read(cli_json, write, lib_dir):
 def test_verify_catches_a_flipped_byte_and_a_changed_text(run_cli, cli_json, write, lib_dir):
     path = write("gulls.txt", "Gulls banned from bins\n\nThe council will fit gull-proof lids to every street bin in the old town.\n")
     aid = cli_json("import", path)["imported"][0]["id"]
-    assert cli_json("verify") == {"checked": 2, "mismatches": []}
+    out = cli_json("verify")
+    assert (out["checked"], out["mismatches"], out["missing"], out["orphans"]) == (2, [], [], [])
     blob = blob_files(lib_dir)[0]
     data = bytearray(blob.read_bytes())
     data[len(data) // 2] ^= 0x01
@@ -391,7 +392,8 @@ def test_backup_and_restore_carry_captures_and_versions(cli_json, run_cli, write
     cli_json("restore", str(backup))
     assert cli_json("versions", str(aid)) == versions
     assert [c["sha256"] for c in cli_json("capture", str(aid))["captures"]] == [c["sha256"] for c in caps]
-    assert cli_json("verify") == {"checked": 3, "mismatches": []}
+    out = cli_json("verify")
+    assert (out["checked"], out["mismatches"], out["missing"], out["orphans"]) == (3, [], [], [])
     assert (restored / caps[0]["blob"]).is_file()
     conn = sqlite3.connect(restored / "library.db")
     assert "capture_blobs" not in [r[0] for r in conn.execute("SELECT name FROM sqlite_master")]
