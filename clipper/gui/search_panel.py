@@ -387,7 +387,13 @@ class SearchPanel(QWidget):
         if rid != self.pending_id:
             return
         self._open_when_done = False
-        self._show_status(message, error=True)
+        # The message instead of results (a query too broad to answer, one that cannot be
+        # read): the hits of an earlier query would look like this one's.
+        self.last_result = None
+        self.model.set_hits([], self.passages_mode())
+        self.suggest.hide()
+        self._show_status(message[:1].upper() + message[1:] + ("" if message.endswith(".") else "."),
+                          error=True)
 
     def _show_status(self, text: str, error: bool) -> None:
         self.status.setText(text)

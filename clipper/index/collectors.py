@@ -7,6 +7,7 @@ from whoosh import collectors, columns, fields
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
+from clipper.index import budget
 from clipper.index.fields import _MISSING_DATE
 
 
@@ -32,9 +33,18 @@ class _TopCounting(collectors.TopCollector):
         pass
 
     def _collect(self, global_docnum, score):
+        budget.check()
         if self.kept is not None:
             self.kept.append(global_docnum)
         return super()._collect(global_docnum, score)
+
+
+class _CheckedSorting(collectors.SortingCollector):
+    """Whoosh's sorting collector, checking the search's clock at every match."""
+
+    def collect(self, sub_docnum):
+        budget.check()
+        return super().collect(sub_docnum)
 
 
 class _DocListQuery(wq.Query):

@@ -2,11 +2,15 @@
 
 ``parse`` (``clipper.index.query``) puts them in place of Whoosh's: ``ExactPhrase`` for a
 quoted phrase, ``_PhraseOr`` for the same phrase over several fields (``_group_phrases``),
-``Exclusion`` for ``a -b`` (``_fix_exclusions``). The numpy evaluator
-(``clipper.index.vector``) answers the same nodes without Whoosh's matchers.
+``Exclusion`` for ``a -b`` (``_fix_exclusions``), and bounded prefix, wildcard and fuzzy
+words (``bounded``: their expansion is counted against the search's budget,
+``clipper.index.budget``). The numpy evaluator (``clipper.index.vector``) answers the same
+nodes without Whoosh's matchers.
 """
 from __future__ import annotations
 
+import copy
+import re
 from bisect import bisect_left
 from functools import reduce
 
@@ -20,6 +24,7 @@ from whoosh.matching import (
     WrappingMatcher,
 )
 
+from clipper.index import budget
 from clipper.index.phrase import phrase_counts
 
 
@@ -85,8 +90,47 @@ class ExactPhrase(wq.Phrase):
                 # No positions (tags: '"a,b"' reads as two tag names): every word.
                 return wq.And([wq.Term(fieldname, w, boost=self.boost)
                                for w in self.words]).matcher(searcher, context)
-            return super().matcher(searcher, context)
+            return self._span_matcher(searcher, context)
         return _phrase_matcher(reader, [self])
+
+    def describe(self) -> str:
+        words = " ".join(self.words[:6]) + (" …" if len(self.words) > 6 else "")
+        return f'"{words}"' + (f"~{self.slop}" if self.slop != 1 else "")
+
+    def _span_matcher(self, searcher, context):
+        """Whoosh's span matcher (a sloppy phrase), built as ``Phrase.matcher`` builds
+        it, checking the search's clock at every candidate document."""
+        fieldname = self.fieldname
+        if fieldname not in searcher.schema:
+            return NullMatcher()
+        field = searcher.schema[fieldname]
+        reader = searcher.reader()
+        budget.check(self.describe())
+        terms = []
+        for word in self.words:
+            try:
+                btext = field.to_bytes(word)
+            except ValueError:
+                return NullMatcher()
+            if (fieldname, btext) not in reader:
+                return NullMatcher()
+            terms.append(wq.Term(fieldname, btext))
+        m = _CheckedNear(terms, slop=self.slop, ordered=True, mindist=1).matcher(
+            searcher, context)
+        if self.boost != 1.0:
+            m = WrappingMatcher(m, boost=self.boost)
+        return m
+
+
+class _CheckedNear(wq.SpanNear2):
+    """``SpanNear2`` whose matcher checks the search's clock before it computes the spans
+    of a candidate document (a sloppy phrase of many words in a long article can take
+    seconds over a few documents)."""
+
+    class SpanNear2Matcher(wq.SpanNear2.SpanNear2Matcher):
+        def _get_spans(self):
+            budget.check()
+            return super()._get_spans()
 
 
 class _PhraseOr(wq.Or):
@@ -151,3 +195,103 @@ def _fix_exclusions(q: wq.Query) -> wq.Query:
         fixed.boost = q.boost
         return fixed
     return q
+
+
+# ------------------------------------------------------------------ bounded patterns
+
+
+class _Bounded:
+    """Mixin for Whoosh's multi-term queries: within a search (``budget.limit``) the
+    words a node expands to in a reader are counted against the search's word bound,
+    checked against its clock, and kept for the rest of the search (Whoosh expands a
+    node several times: size estimate, matcher, snippet terms)."""
+
+    def _scan(self, ixreader, b):
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def _btexts(self, ixreader):
+        if not ixreader.is_atomic():
+            # The union of the segments' words: each segment expands a fuzzy word with
+            # its automaton (and the words are usually known from the matching), where a
+            # multi-segment reader computed the distance to every word of the lexicon
+            # (seconds for the snippet terms of "word~").
+            words = set()
+            for leaf, _offset in ixreader.leaf_readers():
+                words.update(self._btexts(leaf))
+            return sorted(words)
+        b = budget.current()
+        if b is None:
+            return self._scan(ixreader, None)
+        key = (type(self), self.fieldname, self.text, getattr(self, "maxdist", None),
+               getattr(self, "prefixlength", None), id(ixreader))
+        words = b.expansions.get(key)
+        if words is None:
+            what = self.describe()
+            words = b.expand(what, self._scan(ixreader, b))
+            b.expansions[key] = words
+        return words
+
+
+class BoundedPrefix(_Bounded, wq.Prefix):
+    def describe(self) -> str:
+        return f"{self.text}*"
+
+    def _scan(self, ixreader, b):
+        return wq.Prefix._btexts(self, ixreader)
+
+
+class BoundedWildcard(_Bounded, wq.Wildcard):
+    def describe(self) -> str:
+        return self.text
+
+    def _scan(self, ixreader, b):
+        """The lexicon words matching the pattern (``PatternQuery._btexts``), with the
+        clock checked every 1024 words scanned: a pattern that starts with * or ? reads
+        the field's whole lexicon."""
+        fieldname = self.fieldname
+        from_bytes = ixreader.schema[fieldname].from_bytes
+        match = re.compile(self._get_pattern()).match
+        prefix = self._find_prefix(self.text)
+        candidates = (ixreader.expand_prefix(fieldname, prefix) if prefix
+                      else ixreader.lexicon(fieldname))
+        for i, btext in enumerate(candidates):
+            if b is not None and not i & 1023:
+                b.check()
+            if match(from_bytes(btext)):
+                yield btext
+
+
+class BoundedFuzzy(_Bounded, wq.FuzzyTerm):
+    def describe(self) -> str:
+        return f"{self.text}~{self.maxdist}"
+
+    def _scan(self, ixreader, b):
+        return wq.FuzzyTerm._btexts(self, ixreader)
+
+
+_BOUNDED = {wq.Prefix: BoundedPrefix, wq.Wildcard: BoundedWildcard,
+            wq.FuzzyTerm: BoundedFuzzy}
+
+
+def bounded(q: wq.Query, max_distance: int, max_slop: int) -> wq.Query:
+    """``q`` with Whoosh's prefix, wildcard and fuzzy nodes replaced by the bounded ones,
+    fuzzy distances above ``max_distance`` and phrase slops above ``max_slop`` lowered
+    to them."""
+    cls = _BOUNDED.get(type(q))
+    if cls is not None:
+        q = copy.copy(q)
+        q.__class__ = cls
+        if cls is BoundedFuzzy and q.maxdist > max_distance:
+            q.maxdist = max_distance
+        return q
+    if isinstance(q, wq.Phrase):
+        if q.slop > max_slop:
+            q = copy.copy(q)
+            q.slop = max_slop
+        return q
+    if q.is_leaf():
+        return q
+    return q.apply(lambda child: bounded(child, max_distance, max_slop))

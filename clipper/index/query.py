@@ -79,6 +79,7 @@ from whoosh.qparser import (
 from whoosh.qparser.plugins import TaggingPlugin
 
 from clipper.errors import QueryError
+from clipper.index.budget import MAX_FUZZY_DISTANCE, MAX_SLOP
 from clipper.index.dates import date_query, parse_period  # noqa: F401 - parse_period: also from here
 from clipper.index.nodes import (  # noqa: F401 - also imported from here
     ExactPhrase,
@@ -86,6 +87,7 @@ from clipper.index.nodes import (  # noqa: F401 - also imported from here
     _fix_exclusions,
     _group_phrases,
     _PhraseOr,
+    bounded,
 )
 from clipper.index.schema import USER_FIELDS, fold_analyzer, loose_variants
 
@@ -347,6 +349,7 @@ def _check(q: wq.Query) -> wq.Query:
     # "AND OR NOT"): that is an honest "no hits", not an error.
     if q is None:
         return wq.NullQuery
+    q = bounded(q, MAX_FUZZY_DISTANCE, MAX_SLOP)
     return _fix_exclusions(_group_phrases(q))
 
 

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from whoosh import collectors, sorting
+from whoosh import sorting
 from whoosh import index as windex
 from whoosh import query as wq
 from whoosh.index import LockError
@@ -40,11 +40,12 @@ from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
 from clipper.errors import LibraryCorrupt, LibraryLocked, QueryError
-from clipper.index import engine, facets, merging, state, vector
+from clipper.index import budget, engine, facets, merging, state, vector
 from clipper.index.codec import read_blocks
 from clipper.index.collectors import (
     _ArticleMatch,
     _column_ranges,
+    _CheckedSorting,
     _TopCounting,
     segment_column,
 )
@@ -235,6 +236,10 @@ class SearchIndex:
     suggestions (the library reads them from the database). Without one, article texts
     are stored in the index and read from there.
     """
+
+    # What one search may cost (``clipper.index.budget``; None: no bound).
+    time_budget: float | None = budget.TIME_BUDGET
+    max_expanded_words: int | None = budget.MAX_EXPANDED_WORDS
 
     def __init__(self, path: Path, *, writer_timeout: float = 10.0,
                  procs: int | None = None, limitmb: int = 128,
@@ -733,7 +738,8 @@ class SearchIndex:
         while this search opened it is read again from the newer commit."""
         for attempt in range(_RACE_RETRIES):
             try:
-                return self._search(query, **kwargs)
+                with budget.limit(self.time_budget, self.max_expanded_words):
+                    return self._search(query, **kwargs)
             except LibraryCorrupt as exc:
                 if not isinstance(exc.__cause__, FileNotFoundError) or attempt == _RACE_RETRIES - 1:
                     raise
@@ -773,7 +779,7 @@ class SearchIndex:
                 docs = matches.docs
             else:
                 if sortedby is not None:
-                    top = collectors.SortingCollector(sortedby, limit=n)
+                    top = _CheckedSorting(sortedby, limit=n)
                 else:
                     top = _TopCounting(n, keep_docs=facets)
                 searcher.search_with_collector(q, top)
@@ -783,6 +789,7 @@ class SearchIndex:
                 docs = None
                 if facets:
                     docs = top.kept if sortedby is None else sorted(top.docset)
+            budget.stop_clock()  # the matches are known: snippets and facets are bounded
             wanted = _wanted_terms(q, searcher.reader()) if snippets and page else {}
             hits = self._make_hits(page, passages, snippets, wanted)
             facet_counts = None
@@ -911,12 +918,13 @@ class SearchIndex:
         self._require_open()
         now = to_utc_naive(now) if now is not None else datetime.now(timezone.utc).replace(tzinfo=None)
         part = self._articles
-        q = _column_ranges(parse(query, part.schema, passages=False, now=now))
-        searcher = part.searcher
-        if searcher.doc_count() == 0:
-            return []
-        ids = part.column("id")
-        return sorted(int(ids[d]) for d in searcher.docs_for_query(q))
+        with budget.limit(self.time_budget, self.max_expanded_words):
+            q = _column_ranges(parse(query, part.schema, passages=False, now=now))
+            searcher = part.searcher
+            if searcher.doc_count() == 0:
+                return []
+            ids = part.column("id")
+            return sorted(int(ids[d]) for d in searcher.docs_for_query(q))
 
     # ------------------------------------------------------------- did you mean
 

@@ -18,7 +18,9 @@ through Whoosh. The rules follow Whoosh 3.54 (``whoosh3``), per segment:
   term: that ``Term``. Several: Whoosh's ``Or`` of the terms, which sums their scores
   when it builds a tree of unions (fewer than 1024 terms and two terms or a segment of
   more than 5,000 documents) and otherwise (``ArrayUnionMatcher`` without weighting, the
-  case of a constant-score query) gives every matching document 1.0.
+  case of a constant-score query) gives every matching document 1.0. Their bounded
+  forms (``clipper.index.nodes``) score the same; reading the postings checks the
+  search's clock (``clipper.index.budget``).
 - ``Or`` sums the scores present, ``And`` sums over documents in every child, both times
   their boost; ``AndNot`` keeps its left side's scores; ``Not`` scores 1.0 on every live
   document outside its child; ``Every()`` its boost on every live document;
@@ -53,12 +55,24 @@ from whoosh.util.numeric import byte_to_length
 from clipper.index.arraycache import ArrayCache, reader_cache
 from clipper.index.codec import read_blocks
 from clipper.index.collectors import _DocListQuery, _reader_column, numeric_column
-from clipper.index.nodes import ExactPhrase, Exclusion, _PhraseOr
+from clipper.index import budget
+from clipper.index.nodes import (
+    BoundedFuzzy,
+    BoundedPrefix,
+    BoundedWildcard,
+    ExactPhrase,
+    Exclusion,
+    _PhraseOr,
+)
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
-_MULTI_TERMS = (wq.Prefix, wq.Wildcard, wq.FuzzyTerm)
+_MULTI_TERMS = (wq.Prefix, wq.Wildcard, wq.FuzzyTerm, BoundedPrefix, BoundedWildcard,
+                BoundedFuzzy)
+_BOUNDED = (BoundedPrefix, BoundedWildcard, BoundedFuzzy)
+_PREFIXES = (wq.Prefix, BoundedPrefix)
+_WILDCARDS = (wq.Wildcard, BoundedWildcard)
 _TOO_MANY_CLAUSES = wq.Or.TOO_MANY_CLAUSES  # 1024
 _ARRAY_OR_MAX_DOCS = 5000  # Whoosh's Or uses its array matcher up to this segment size
 
@@ -75,9 +89,9 @@ def supported(q: wq.Query) -> bool:
     if t is wq.Term:
         return True
     if t in _MULTI_TERMS:
-        if t is wq.Prefix and q.text == "":
+        if t in _PREFIXES and q.text == "":
             return False  # Whoosh answers it as Every(field)
-        return not (t is wq.Wildcard and q.text == "*")  # that too is Every(field)
+        return not (t in _WILDCARDS and q.text == "*")  # that too is Every(field)
     if isinstance(q, _DocListQuery):
         return True
     if t is wq.Every:
@@ -228,6 +242,7 @@ def _postings(seg: _Segment, fieldname: str, tbytes: bytes,
     with the positions, is most of the cost)."""
     if within is not None and not within.size:
         return _EMPTY_IDS, _EMPTY_SCORES
+    budget.check()
     cache = _posting_cache(seg.reader)
     cached = cache.get((fieldname, tbytes))
     if cached is not None:
@@ -351,6 +366,7 @@ def _eval(q: wq.Query, seg: _Segment, within: np.ndarray | None = None):
         live = seg.live()
         return _restrict(live, np.full(live.size, float(q.boost)), within)
     if t is ExactPhrase:
+        budget.check(q.describe())
         return _restrict(*_phrase(q, seg), within)
     if t is wq.Or or t is _PhraseOr:  # _PhraseOr scores as Or, only faster in Whoosh
         subs = q.subqueries
@@ -407,10 +423,12 @@ def _multi_term(q, seg: _Segment, within: np.ndarray | None = None):
     fieldname = q.field()
     if fieldname not in seg.searcher.schema:
         return _EMPTY_IDS, _EMPTY_SCORES
+    if isinstance(q, _BOUNDED):
+        budget.check(q.describe())
     words = [w for w in q._btexts(seg.reader) if w]
     if not words:
         return _EMPTY_IDS, _EMPTY_SCORES
-    if type(q) is wq.Prefix and len(words) > 1:
+    if type(q) in _PREFIXES and len(words) > 1:
         _prefill_idf(seg, fieldname, q.text, words)
     if len(words) == 1:
         return _term(seg, fieldname, words[0], q.boost, within)
