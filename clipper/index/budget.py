@@ -21,7 +21,7 @@ from clipper.errors import QueryError
 MAX_FUZZY_DISTANCE = 2  # "word~9" searches as "word~2" (as Lucene and Elasticsearch do)
 MAX_SLOP = 50  # '"a b"~1000000' searches as '"a b"~50'
 MAX_EXPANDED_WORDS = 10_000  # distinct words all the patterns of one query may stand for
-TIME_BUDGET = 4.0  # seconds of expansion and matching per search
+TIME_BUDGET = 5.0  # seconds of expansion and matching per search
 
 _ADVICE = ("narrow it: fewer wildcard or fuzzy words, more letters before a * or ?, "
            "a smaller ~ distance or a shorter phrase")

@@ -21,11 +21,21 @@ Operators
 Phrases and proximity
     ``"mayor of the city"`` matches those words in that order. Nothing is skipped:
     ``"mayor city"`` does not match "mayor of the city". ``"iran missiles"~5`` finds the
-    two words in that order, at most five words apart.
+    two words in that order, at most five words apart (up to 50: a larger number counts
+    as 50).
 
 Prefix and fuzzy
     ``miss*`` finds words starting with "miss". ``rubio~`` finds words one letter away
-    from "rubio" (``rubio~2``: up to two letters).
+    from "rubio" (``rubio~2``: up to two letters; more than two counts as two, as in
+    most search engines: ``rubio~9`` is ``rubio~2``). ``*ab*`` and ``r?bio`` match
+    anywhere in a word.
+
+Cost
+    All the prefix, wildcard and fuzzy words of one query may stand for at most 10,000
+    different words of the library, and a search may take at most 5 seconds; beyond
+    either, the search stops with "the query is too broad", naming the word it was
+    working on: use more letters before a ``*``, fewer patterns, a smaller ``~`` or a
+    shorter phrase.
 
 Fields
     ``title:`` ``text:`` (body and dek) ``outlet:`` ``agency:`` ``author:`` ``url:``
