@@ -228,6 +228,60 @@ def time_fts(conn, q, snippets):
     return time.perf_counter() - t, len(rows), total
 
 
+def hostile_queries(articles, vocab) -> dict[str, str]:
+    """The four forms of issue 14 (item 9) on this corpus: fuzzy words with a distance of
+    9 (a vocabulary word, which has neighbours), 110 infix wildcards, and a 99-word phrase
+    of the most common words with a slop of 1,000,000."""
+    word, other = vocab[26], vocab[29]
+    pairs = [a + b for a in "aeiou" for b in "nrstl"]
+    return {
+        "word~9": f"{word}~9",
+        "word~9 word~9": f"{word}~9 {other}~9",
+        "110 infix wildcards": " OR ".join(f"*{p}*" for p in (pairs * 5)[:110]),
+        '99-word phrase ~1000000': '"' + " ".join((vocab[:12] * 9)[:99]) + '"~1000000',
+    }
+
+
+def time_hostile(ix, articles, vocab, unbounded: bool) -> list[tuple[str, float, str]]:
+    """Times of the hostile queries with the cost bounds (and, with ``unbounded``, without
+    them: every cap lifted, as before item 9; this can take many minutes), with a plain
+    word of the same run as the reference."""
+    from clipper.errors import QueryError
+    from clipper.index import budget, query
+
+    def run(q):
+        t0 = time.perf_counter()
+        try:
+            out = f"{ix.search(q, limit=20).total} hits"
+        except QueryError as exc:
+            out = "too broad" if str(exc).startswith("the query is too broad") else str(exc)
+        return time.perf_counter() - t0, out
+
+    ix.search(vocab[0])
+    rows = [("plain word", *run(vocab[3]))]
+    qs = hostile_queries(articles, vocab)
+    for label, q in qs.items():
+        rows.append((label, *run(q)))
+    if unbounded:
+        saved = (query.MAX_FUZZY_DISTANCE, query.MAX_SLOP, ix.time_budget, ix.max_expanded_words)
+        query.MAX_FUZZY_DISTANCE, query.MAX_SLOP = 9, 10**9
+        ix.time_budget = ix.max_expanded_words = None
+        try:
+            for label, q in qs.items():
+                rows.append((label + " (unbounded)", *run(q)))
+        finally:
+            (query.MAX_FUZZY_DISTANCE, query.MAX_SLOP, ix.time_budget,
+             ix.max_expanded_words) = saved
+    print(f"\n### Hostile queries (time budget {budget.TIME_BUDGET:g} s, "
+          f"{budget.MAX_EXPANDED_WORDS:,} expanded words)\n")
+    print("| query | time | ratio to a plain word | answer |")
+    print("|---|---|---|---|")
+    base = rows[0][1]
+    for label, dt, out in rows:
+        print(f"| {label} | {dt:.2f} s | {dt / max(base, 1e-6):.0f}× | {out} |")
+    return rows
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10000, help="number of articles")
@@ -237,6 +291,10 @@ def main(argv=None) -> int:
     ap.add_argument("--stored-text", action="store_true",
                     help="store article texts in the index instead of reading them from "
                          "SQLite for snippets (the library reads them from SQLite)")
+    ap.add_argument("--hostile", action="store_true",
+                    help="only time the hostile queries (issue 14, item 9) on the index")
+    ap.add_argument("--unbounded", action="store_true",
+                    help="with --hostile: also without the cost bounds (minutes)")
     ap.add_argument("--keep", type=Path, default=None,
                     help="build the Clipper index in this folder and keep it; reuse it "
                          "(no rebuild) when it is already there")
@@ -281,6 +339,10 @@ def main(argv=None) -> int:
         ix = SearchIndex(ix_path, text_loader=loader)
         ix.search("iran")
         open_first = time.perf_counter() - t
+        if args.hostile:
+            time_hostile(ix, articles, vocab, args.unbounded)
+            ix.close()
+            return 0
 
         raw_build = None
         if not args.skip_raw:
