@@ -171,7 +171,7 @@ def stage(source: Path, folder: Path, *, verified: bool = False) -> tuple[Path, 
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        articles = dbmod.copy_library(source, tmp, seconds=health.verify_seconds(source) * 2)
+        articles = health.copy_library(source, tmp, seconds=health.verify_seconds(source) * 2)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
     except health.TooSlow as exc:
@@ -239,7 +239,7 @@ def restore_into(source: Path, folder: Path) -> None:
     db_path = folder / paths.DB_NAME
     if db_path.exists():
         try:
-            has_rows = dbmod.file_content_count(db_path)
+            has_rows = health.file_content_count(db_path)
         except (sqlite3.Error, ValueError, health.TooSlow) as exc:
             raise LibraryError(f"{folder} holds a database that is not an empty Clipper library ({exc}); "
                                "restore into an empty folder") from None

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from clipper.text.normalize import text_hash
+
 CAPTURE_DIR = "captures"
 # The response headers worth keeping (the rest of a response is noise for provenance).
 KEPT_HEADERS = ("content-type", "etag", "last-modified", "date", "content-language", "cache-control", "expires",
@@ -99,10 +101,6 @@ def clipper_version() -> str:
     from clipper import __version__
 
     return __version__
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256((text or "").encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------------------- blob store

@@ -26,7 +26,7 @@ from typing import Iterator
 
 import sqlite_utils
 
-from clipper import leftovers, paths
+from clipper import backup, leftovers, paths, recovery
 from clipper.changes import Changes
 from clipper import index_lane
 from clipper.errors import LibraryError, LibraryLocked
@@ -99,18 +99,12 @@ class Library:
         elif folder.is_file():
             raise LibraryError(f"{folder} is a file, not a library folder")
         else:
-            from clipper import recovery
-
             recovery.check_on_open(folder)  # damaged → LibraryCorrupt naming the backup to restore
         db = dbmod.connect(db_path)
         try:
-            from clipper import backup
-
             if schema.current_version(db) and schema.pending(db):
                 backup.before_migration(db, folder)
             schema.migrate(db)
-            from clipper import recovery
-
             if not backup_in_background:
                 recovery.auto_backup_if_due(db, folder)
         except LibraryError:
@@ -127,8 +121,6 @@ class Library:
         leftovers.clean_library(folder)  # what killed processes left behind (clipper.leftovers)
         lib._backup_in_background = backup_in_background
         if backup_in_background:
-            from clipper import recovery
-
             recovery.auto_backup_in_background(db_path, folder)
         # A new library gets its (empty) index at once, so even `check` on first use is clean.
         if (repair_index or created) and lib.index_needs_repair():
@@ -239,8 +231,6 @@ class Library:
             if self._bulk is None:
                 self._notify_lane(seq)
         if time.monotonic() - self._backup_checked > 600 and not self.db.conn.in_transaction:
-            from clipper import recovery
-
             self._backup_checked = time.monotonic()
             if self._backup_in_background:
                 recovery.auto_backup_in_background(self.db_path, self.folder)

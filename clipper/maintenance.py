@@ -13,7 +13,7 @@ from clipper.index_lane import Drift, apply_drift, drift_of, rebuild_index
 from clipper.jobs import CancelToken, Job, run_job
 from clipper.storage import articles as article_store
 from clipper.storage import changelog
-from clipper.storage import db as dbmod
+from clipper.storage import health
 from clipper.storage import passages as passage_store
 
 __all__ = ["Drift", "apply_drift", "check", "drift", "drift_of", "rebuild_index", "reindex", "repair",
@@ -31,7 +31,7 @@ def check(lib, repair: bool = False, deep: bool = False) -> dict:
 
     Without ``repair`` nothing is written: an index found missing or damaged stays marked
     for a rebuild at the next open."""
-    problems = dbmod.integrity_check(lib.db)
+    problems = health.integrity_check(lib.db)
     report = {
         "database": {"ok": not problems, "problems": problems},
         "articles": article_store.count(lib.db),

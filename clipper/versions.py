@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from clipper.captures import text_hash
 from clipper.errors import InputError, NotFound
 from clipper.storage import versions as store
 from clipper.storage.db import utcnow
-from clipper.text.normalize import count_words
+from clipper.text.normalize import count_words, text_hash
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 

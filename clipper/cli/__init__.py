@@ -12,21 +12,10 @@ import sys
 import traceback
 
 from clipper import __version__
-from clipper.cli.common import one_line, safe_output
+from clipper.cli.common import Parser, UsageError, one_line, safe_output
 from clipper.errors import ClipperError, DiskFull, LibraryError
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_LIBRARY = 0, 1, 2, 3
-
-
-class UsageError(Exception):
-    pass
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors as one line and exit code 2 (via UsageError)."""
-
-    def error(self, message: str):  # noqa: D401 - argparse override
-        raise UsageError(message)
 
 
 def _common() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ meaning depends on being one (an error, a file name). In JSON the escapes are JS
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -17,6 +18,17 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from clipper.jobs import Progress
+
+
+class UsageError(Exception):
+    """A command line Clipper cannot run: one line, exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit code 2 (via UsageError)."""
+
+    def error(self, message: str):  # noqa: D401 - argparse override
+        raise UsageError(message)
 
 
 @contextmanager
@@ -35,8 +47,6 @@ def open_library(args, *, repair_index: bool = True) -> Iterator:
 
 def library_folder(value: str) -> str:
     """``--library DIR``: an empty DIR is refused (it would silently mean the default library)."""
-    import argparse
-
     if not value.strip():
         raise argparse.ArgumentTypeError("needs a folder, not an empty name")
     return value
@@ -151,16 +161,12 @@ def record_id(value: str) -> int:
     be an OverflowError deep in a query rather than a usage error)."""
     n = _whole(value, "an id")
     if n > MAX_ID:
-        import argparse
-
         raise argparse.ArgumentTypeError(f"no id is that large ({value}); ids go up to {MAX_ID}")
     return n
 
 
 def _whole(value: str, what: str) -> int:
     """A whole number ≥ 0 from the command line, else an argparse type error."""
-    import argparse
-
     try:
         n = int(value)
     except ValueError:

@@ -4,12 +4,10 @@ from __future__ import annotations
 import signal
 import sys
 
-from clipper.cli.common import emit, open_library, positive_int
+from clipper.cli.common import Parser, emit, open_library, positive_int
 
 
 def register(sub, common) -> None:
-    from clipper.cli import Parser
-
     p = sub.add_parser("connector", parents=[common], help="pair the browser extension with this library")
     actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True)
     t = actions.add_parser("token", parents=[common],

@@ -54,8 +54,7 @@ def describe_options(parser, helps: dict[str, str]) -> None:
 def cmd_export(args) -> int:
     from pathlib import Path
 
-    from clipper.cli import UsageError
-    from clipper.cli.common import emit, open_library
+    from clipper.cli.common import UsageError, emit, open_library
     from clipper.export import BRIEFING_FORMATS, export, write_to
     from clipper.export.briefing import BriefingOptions
     from clipper.export.citations import Citer

@@ -4,8 +4,7 @@ from __future__ import annotations
 import sys
 from argparse import ArgumentTypeError
 
-from clipper.cli import UsageError
-from clipper.cli.common import emit, open_library, print_json, record_id, wants_json
+from clipper.cli.common import UsageError, emit, open_library, print_json, record_id, wants_json
 
 
 def register(sub, common) -> None:

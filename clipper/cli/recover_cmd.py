@@ -16,10 +16,10 @@ def register(sub, common) -> None:
 
 
 def cmd_recover(args) -> int:
-    from clipper import paths, recovery
+    from clipper import paths, recover
 
     folder = paths.resolve_library_dir(getattr(args, "library", None))
-    report = recovery.recover(folder)  # LibraryError (exit 3) when there is nothing to restore
+    report = recover.recover(folder)  # LibraryError (exit 3) when there is nothing to restore
     if wants_json(args):
         print_json(report)
     elif not report["damaged"]:

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 from clipper.errors import InputError
+from clipper.importers.urls import url_origin
 from clipper.models import ArticleDraft
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -100,17 +101,6 @@ class LinkedURL(str):
         obj = super().__new__(cls, url)
         obj.origin = origin
         return obj
-
-
-def url_origin(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(url)
-        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower(), 0)
-        return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port}"
-    except ValueError:
-        return ""
 
 
 def is_url(source: str) -> bool:

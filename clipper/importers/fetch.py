@@ -28,7 +28,7 @@ from email.message import Message
 from urllib.parse import unquote, urljoin, urlsplit
 
 from clipper.errors import InputError
-from clipper.importers.urls import FETCHABLE_SCHEMES, url_scheme
+from clipper.importers.urls import FETCHABLE_SCHEMES, url_origin, url_scheme
 
 USER_AGENT = "Clipper/0.1 (+news clipping manager)"
 REDIRECT_CODES = {301, 302, 303, 307, 308}
@@ -252,8 +252,6 @@ def check_public(url: str, trusted_origin: str = "") -> None:
     Clipper probe the user's own network). The host is resolved here; through a proxy,
     only names and literal addresses are checked (the proxy resolves)."""
     import ipaddress
-
-    from clipper.importers import url_origin
 
     if trusted_origin and url_origin(url) == trusted_origin:
         return

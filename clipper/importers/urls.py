@@ -111,3 +111,13 @@ def web_url(url: str) -> str:
         shown = url if len(url) <= 60 else url[:57] + "..."
         raise InputError(f"not a web address: {shown!r} (an article URL must start with http:// or https://)")
     return canonical_url(url)
+
+
+def url_origin(url: str) -> str:
+    """scheme://host:port of ``url`` (lower case, the default port filled in); "" when unparsable."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower(), 0)
+        return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port}"
+    except ValueError:
+        return ""

@@ -26,6 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
+import sqlite_utils
+
 from clipper.storage import db as dbmod
 
 PROBE_TIMEOUT_S = 2  # the start-up probe waits this long for a lock (the open itself waits longer)
@@ -187,6 +189,17 @@ def backup_extras() -> tuple[SchemaObject, ...]:
         db.conn.close()
 
 
+def integrity_check(db: sqlite_utils.Database) -> list[str]:
+    """PRAGMA integrity_check, foreign keys, and schema objects Clipper did not create
+    (or that differ from Clipper's definition); returns [] when the database is fine."""
+    rows = [r[0] for r in db.execute("PRAGMA integrity_check").fetchall()]
+    problems = [r for r in rows if r != "ok"]
+    fk = db.execute("PRAGMA foreign_key_check").fetchall()
+    problems += [f"foreign key violation in {r[0]} row {r[1]}" for r in fk]
+    problems += schema_differences(db.conn)
+    return problems
+
+
 def schema_differences(conn: sqlite3.Connection, version: int | None = None,
                        extras: tuple[SchemaObject, ...] = ()) -> list[str]:
     """What in the database's schema is not what Clipper creates at ``version`` (default:
@@ -250,3 +263,67 @@ def backup_problem(path: Path, *, seconds: float | None = None) -> str | None:
     finally:
         conn.close()
     return None
+
+
+def file_content_count(path: Path | str, *, seconds: float = 30) -> int:
+    """Articles plus tags stored in the Clipper library file ``path`` (0 for an empty one).
+
+    Raises sqlite3.Error for a damaged file, and ValueError naming the first difference
+    when the file is not a Clipper library (it is then none of Clipper's to remove)."""
+    conn = dbmod.open_readonly(path)
+    try:
+        with bounded(conn, seconds):
+            if table_names(conn):
+                differences = schema_differences(conn)
+                if differences:
+                    raise ValueError(differences[0])
+            total = 0
+            for table in ("articles", "tags"):
+                if table in table_names(conn):
+                    total += conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+            return total
+    finally:
+        conn.close()
+
+
+def copy_library(source: Path | str, target: Path | str, *, seconds: float) -> int:
+    """Copy the data of the verified library file ``source`` into a new file ``target``
+    whose schema is created afresh (Clipper's own definitions at the source's version),
+    so nothing of the source's schema is adopted. Returns the number of articles.
+
+    Raises sqlite3.Error (interrupted past ``seconds``) or ValueError (the copy does not
+    verify)."""
+    dest = sqlite3.connect(dbmod.uri(target, mode="rwc"), uri=True, isolation_level=None)
+    try:
+        with bounded(dest, seconds):
+            dest.execute("PRAGMA journal_mode = DELETE")
+            dest.execute("ATTACH DATABASE ? AS src", [dbmod.uri(source, mode="ro")])
+            version = dest.execute("PRAGMA src.user_version").fetchone()[0]
+            objects = expected_schema(version)
+            present = {r[0] for r in dest.execute("SELECT name FROM src.sqlite_master WHERE type = 'table'")}
+            carried = [o for o in backup_extras() if o.type == "table" and o.name in present]
+            dest.execute("BEGIN IMMEDIATE")
+            tables = [o for o in objects if o.type == "table" and not o.name.startswith("sqlite_")] + carried
+            for o in tables:
+                dest.execute(o.sql)
+            for o in tables:
+                cols = ", ".join(f'"{r[1]}"' for r in dest.execute(f'PRAGMA main.table_info("{o.name}")'))
+                dest.execute(f'INSERT INTO main."{o.name}" ({cols}) SELECT {cols} FROM src."{o.name}"')
+            if any(o.name == "sqlite_sequence" for o in objects):  # AUTOINCREMENT counters
+                dest.execute("DELETE FROM main.sqlite_sequence")
+                dest.execute("INSERT INTO main.sqlite_sequence SELECT * FROM src.sqlite_sequence")
+            for o in objects:
+                if o.type != "table" and o.sql:
+                    dest.execute(o.sql)
+            dest.execute(f"PRAGMA user_version = {int(version)}")
+            dest.execute("COMMIT")
+            dest.execute("DETACH DATABASE src")
+            problems = [r[0] for r in dest.execute("PRAGMA integrity_check") if r[0] != "ok"]
+            problems += [f"foreign key violation in {r[0]} row {r[1]}"
+                         for r in dest.execute("PRAGMA foreign_key_check")]
+            problems += schema_differences(dest, extras=backup_extras())
+            if problems:
+                raise ValueError(problems[0])
+            return dest.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    finally:
+        dest.close()

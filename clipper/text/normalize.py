@@ -80,3 +80,8 @@ def content_hash(text: str) -> str:
     for i, chunk in enumerate(normalized_pieces(text)):
         digest.update((" " + chunk if i else chunk).encode("utf-8"))
     return digest.hexdigest()
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 hex digest of the text exactly as stored (an article version's text)."""
+    return hashlib.sha256((text or "").encode("utf-8")).hexdigest()

@@ -2,7 +2,9 @@
 
 - only clipper/gui/ and clipper/export/pdf.py import PySide6 (or shiboken6);
 - SQL lives in clipper/storage/ only: no string literal outside it reads like a SELECT,
-  INSERT INTO, UPDATE ... SET or DELETE FROM statement (clipper/index/ included).
+  INSERT INTO, UPDATE ... SET or DELETE FROM statement (clipper/index/ included);
+- no import cycle between Clipper's modules, counting imports inside functions (a cycle
+  hidden behind a function-local import is still a cycle).
 """
 from __future__ import annotations
 
@@ -113,6 +115,123 @@ def test_the_index_upkeep_has_no_import_cycle():
     """``index/background`` (the child indexer) does not import ``index/searchindex``."""
     imported = {rel: set(_imported_modules(tree)) for rel, tree in SOURCES}
     assert "clipper.index.searchindex" not in imported["index/background.py"]
+
+
+def _module_name(rel: str) -> str:
+    parts = ["clipper"] + rel[:-3].split("/")
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(sources: list[tuple[str, ast.Module]]) -> dict[str, dict[str, int]]:
+    """Module → {imported Clipper module: line of the first such import}, from every import
+    statement anywhere in the file (top level, functions, ``if TYPE_CHECKING``), relative
+    ones resolved, ``from pkg import sub`` counted as importing the submodule, and
+    ``__import__("…")`` / ``import_module("…")`` with a literal name."""
+    modules = {_module_name(rel): rel for rel, _ in sources}
+    graph: dict[str, dict[str, int]] = {}
+    for rel, tree in sources:
+        here = _module_name(rel)
+        package = here if rel.endswith("__init__.py") else here.rpartition(".")[0]
+        edges: dict[str, int] = {}
+        for node in ast.walk(tree):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    pkg = package.split(".")
+                    pkg = pkg[: len(pkg) - (node.level - 1)]
+                    base = ".".join(pkg + ([node.module] if node.module else []))
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+            elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+                  and isinstance(node.args[0].value, str)
+                  and (getattr(node.func, "id", None) in {"__import__", "import_module"}
+                       or getattr(node.func, "attr", None) == "import_module")):
+                targets = [node.args[0].value]
+            for name in targets:
+                while name not in modules and "." in name:
+                    name = name.rpartition(".")[0]
+                if name in modules and name != here:
+                    edges.setdefault(name, node.lineno)
+        graph[here] = edges
+    return graph
+
+
+def import_cycles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
+    """One cycle (a → b → … → a) for every strongly connected group of modules."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[set[str]] = []
+
+    def visit(v: str) -> None:  # Tarjan; the graph is small enough for recursion
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = set()
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.add(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                groups.append(group)
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    cycles = []
+    for group in groups:  # a shortest way back to the start, inside the group
+        start = min(group)
+        paths = {start: [start]}
+        queue = [start]
+        while queue:
+            v = queue.pop(0)
+            for w in sorted(graph[v]):
+                if w == start:
+                    queue = []
+                    cycles.append(paths[v] + [start])
+                    break
+                if w in group and w not in paths:
+                    paths[w] = paths[v] + [w]
+                    queue.append(w)
+    return cycles
+
+
+def _describe(cycle: list[str], graph: dict[str, dict[str, int]]) -> str:
+    return " → ".join(f"{a} (line {graph[a][b]})" for a, b in zip(cycle, cycle[1:])) + f" → {cycle[-1]}"
+
+
+def test_no_import_cycles():
+    graph = import_graph(SOURCES)
+    cycles = import_cycles(graph)
+    assert cycles == [], "import cycles (move the shared piece into a module both can import):\n" + "\n".join(
+        _describe(c, graph) for c in cycles)
+
+
+def test_the_cycle_check_finds_a_cycle_hidden_in_a_function():
+    """The check sees a cycle made by a function-local (and a relative) import."""
+    planted = [
+        ("alpha.py", ast.parse("from clipper import beta\n")),
+        ("beta.py", ast.parse("def f():\n    from .gamma import g\n")),
+        ("gamma.py", ast.parse("import os\n\ndef g():\n    import clipper.alpha\n")),
+        ("delta.py", ast.parse("from clipper import alpha\n")),
+    ]
+    graph = import_graph(planted)
+    assert graph["clipper.beta"] == {"clipper.gamma": 2}
+    assert import_cycles(graph) == [["clipper.alpha", "clipper.beta", "clipper.gamma", "clipper.alpha"]]
+    assert "clipper.beta (line 2) → clipper.gamma" in _describe(import_cycles(graph)[0], graph)
+    assert import_cycles(import_graph(planted[:2] + planted[3:])) == []
 
 
 def test_core_does_not_import_the_gui():

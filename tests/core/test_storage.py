@@ -9,7 +9,7 @@ import pytest
 from clipper.errors import (DiskFull, LibraryCorrupt, LibraryError, LibraryLocked, LibraryReadOnly, NotFound,
                             SchemaTooNew)
 from clipper.models import Passage
-from clipper.storage import articles, db as dbmod, docs, notes, passages, schema, tags
+from clipper.storage import articles, db as dbmod, docs, health, notes, passages, schema, tags
 
 
 @pytest.fixture
@@ -235,7 +235,7 @@ def test_delete_cascades(mdb):
     assert {t.name for t in tags.all_tags(mdb)} == {"x", "y"}  # tags themselves stay
     with pytest.raises(NotFound):
         articles.delete(mdb, aid)
-    assert dbmod.integrity_check(mdb) == []
+    assert health.integrity_check(mdb) == []
 
 
 # --------------------------------------------------------------------------- tags

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from reliability_testkit import corpus, db_snapshot
-from clipper import backup, recovery
+from clipper import backup, recover, recovery
 from clipper.cli import main as cli_main
 from clipper.errors import DiskFull, LibraryLocked, LibraryReadOnly
 from clipper.library import Library
@@ -259,7 +259,7 @@ def test_a_locked_library_is_in_use_not_damaged(tmp_path, monkeypatch, capsys):
         holder.execute("INSERT INTO meta(key, value) VALUES ('held', 'yes')")
         before = (folder / "library.db").read_bytes()
         with pytest.raises(LibraryLocked):
-            recovery.recover(folder)
+            recover.recover(folder)
         for command in ("list", "recover"):
             code, out, err = _cli(folder, command, capsys=capsys)
             line = _one_line(err)
@@ -278,17 +278,17 @@ def test_recover_failing_while_staging_changes_nothing(tmp_path, monkeypatch, ca
     folder, good = _backed_up(tmp_path / "lib")
     (folder / "library.db-wal").write_bytes(os.urandom(4096))  # junk log: damaged
     damaged = _files(folder)
-    real_copy = dbmod.copy_library
+    real_copy = health.copy_library
 
     def full_half_way(source, target, **kw):
         Path(target).write_bytes(b"half a copy")
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(dbmod, "copy_library", full_half_way)
+    monkeypatch.setattr(health, "copy_library", full_half_way)
     code, out, err = _cli(folder, "recover", capsys=capsys)
     assert code == 3 and "disk full" in _one_line(err) and "nothing was changed" in err
     assert _files(folder) == damaged
-    monkeypatch.setattr(dbmod, "copy_library", real_copy)
+    monkeypatch.setattr(health, "copy_library", real_copy)
     code, out, err = _cli(folder, "recover", "--json", capsys=capsys)
     assert code == 0 and json.loads(out)["restored_from"] == str(good)
 
@@ -326,7 +326,7 @@ def test_library_db_is_never_missing_during_recover(tmp_path, monkeypatch):
         return real_replace(src, dst, *a, **k)
 
     monkeypatch.setattr(os, "replace", watch)
-    report = recovery.recover(folder)
+    report = recover.recover(folder)
     assert seen and seen[0][0] is True and seen[0][1] == [Path(report["damaged_copy"]).name]
 
 
