@@ -127,7 +127,7 @@ def marks(db: sqlite_utils.Database, article_id: int) -> dict | None:
 def backfill_marks(db: sqlite_utils.Database) -> int:
     """Give every article with 2+ versions its marks (the schema migration that added them
     runs this once). Returns how many articles got a row."""
-    from clipper.versions import compute_marks
+    from clipper.text.worddiff import compute_marks
 
     done = 0
     ids = [r[0] for r in db.execute("SELECT article_id FROM article_versions GROUP BY article_id HAVING COUNT(*) > 1")]
