@@ -13,7 +13,10 @@ ahead, and replaying is idempotent, so the next catch-up repairs everything.
 - ``catch_up``: what to do when the index is behind (replay, or rebuild when most of the
   library changed or the index is missing/damaged/of unknown state).
 - ``IndexLane``: a thread per open ``Library`` that catches up after each write, so no
-  interactive call waits on the index, and merges segments while idle.
+  interactive call waits on the index. It merges segments beside the index
+  (``clipper.index.side_merge``): a merge is built on a helper thread while the lane goes
+  on applying writes, then swapped in by a short commit, so a write is never queued
+  behind a merge.
 """
 from __future__ import annotations
 
@@ -269,6 +272,8 @@ class IndexLane:
         self._stopping = False
         self._last_write = time.monotonic()
         self._merge_pending = False  # set by writes: merges run only after some
+        self._merge = None  # the side_merge.MergePlan being built, if any
+        self._merge_thread: threading.Thread | None = None
         self.error: str | None = None  # the last failure, until a catch-up succeeds
         self._retry_at = 0.0
         self.progress: Progress | None = None  # while catching up a long way
@@ -316,6 +321,9 @@ class IndexLane:
             self._stopping = True
             self._cond.notify_all()
         self.cancel.cancel()
+        merge = self._merge
+        if merge is not None:
+            merge.cancel.set()
         self._thread.join(timeout=max(drain, 5.0))
 
     # ---- the thread ------------------------------------------------------------------
@@ -338,9 +346,12 @@ class IndexLane:
                     if self._stopping:
                         return
                     behind = self._applied < self._target
+                    built = self._merge is not None and self._merge.done.is_set()
                 try:
                     if behind:
                         self._catch_up_round(db, index, lock)
+                    elif built:
+                        self._swap_merge(index, lock)
                     else:
                         self._merge_round(index, lock)
                 except Cancelled:  # the user stopped a long catch-up: resume at the next write
@@ -364,6 +375,7 @@ class IndexLane:
                 self._cond.notify_all()
         finally:
             lock.release()
+            self._end_merge()
             for thing in (index, getattr(db, "conn", None)):
                 try:
                     if thing is not None:
@@ -381,6 +393,8 @@ class IndexLane:
     def _due(self) -> bool:
         if self._applied < self._target:
             return self.error is None or time.monotonic() >= self._retry_at
+        if self._merge is not None and self._merge.done.is_set():
+            return True
         return self._merge_due()
 
     def _merge_due(self) -> bool:
@@ -424,8 +438,8 @@ class IndexLane:
             with self._cond:
                 self._target = max(self._target, changelog.max_seq(db))
                 quiet = self._applied >= self._target
-            if quiet:  # nothing waits: fold the small segments in now (tier 0, bounded)
-                index.merge_step(merging.INLINE_DOCS)
+            if quiet:  # nothing waits: start the merge that is due (built beside the index)
+                self._start_merge(index, merging.INLINE_DOCS)
         finally:
             lock.release()
 
@@ -436,12 +450,67 @@ class IndexLane:
     def _merge_round(self, index, lock: LaneLock) -> None:
         with self._cond:
             self._merge_pending = False
-        if not lock.acquire(timeout=0.05):
+        if not index.plans_merges:  # Whoosh's stock paths: merge inside commits, when idle
+            if not lock.acquire(timeout=0.05):
+                return
+            try:
+                index.reload_state()
+                while not self._stopping and self._applied >= self._target:
+                    if not index.merge_step(merging.IDLE_DOCS):
+                        break
+            finally:
+                lock.release()
+            return
+        self._start_merge(index, merging.IDLE_DOCS)
+
+    # ---- merges built beside the index (clipper.index.side_merge) -----------------------
+    def _start_merge(self, index, max_docs: int) -> None:
+        """Start building the next due merge on a helper thread (none if one is built)."""
+        if not index.plans_merges:
+            index.merge_step(max_docs)  # Whoosh's stock paths: inside a commit (lock held)
+            return
+        if self._merge is not None or self._stopping:
+            return
+        plan = index.plan_merge(max_docs)
+        if plan is None:
+            return
+        self._merge = plan
+
+        def build():
+            index.build_merge(plan)
+            with self._cond:
+                self._cond.notify_all()
+
+        self._merge_thread = threading.Thread(target=build, name="clipper-index-merge", daemon=True)
+        self._merge_thread.start()
+
+    def _swap_merge(self, index, lock: LaneLock) -> None:
+        """Swap a built merge in (a short commit), then start the next one that is due."""
+        plan, self._merge = self._merge, None
+        if not lock.acquire(timeout=0.05):  # a bulk job writes the index: drop this merge
+            index.drop_merge(plan)
             return
         try:
-            index.reload_state()
-            while not self._stopping and self._applied >= self._target:
-                if not index.merge_step(merging.IDLE_DOCS):
-                    break
+            index.swap_merge(plan)
+        except Exception as exc:  # noqa: BLE001 - the index is as it was: merge again later
+            log.info("background merge not swapped in: %s", exc)
+            return
         finally:
             lock.release()
+        with self._cond:
+            quiet = self._applied >= self._target
+            idle = time.monotonic() - self._last_write >= IDLE_MERGE_AFTER
+        if quiet:
+            self._start_merge(index, merging.IDLE_DOCS if idle else merging.INLINE_DOCS)
+
+    def _end_merge(self) -> None:
+        plan, thread = self._merge, self._merge_thread
+        self._merge = self._merge_thread = None
+        if plan is None:
+            return
+        plan.cancel.set()
+        if thread is not None:
+            thread.join(timeout=2.0)  # a build checks for cancel between segments
+        from clipper.index import side_merge
+
+        side_merge.discard(plan)

@@ -11,7 +11,8 @@ else ever removes:
   inside the index's folders;
 - a backup or restore cut short: ``.clipper-backup-*.tmp`` (in ``backups/``) and
   ``.clipper-restore-*.tmp``; the index's ``clipper-index.json.tmp``;
-- an export killed before its rename: ``.NAME.PID.XXXX.part`` beside the target.
+- an export killed before its rename: ``.NAME.PID.XXXX.part`` beside the target;
+- a merge built beside the index when its process died: ``index/.merge-PID-N-PART``.
 
 ``clean_library`` (called by ``Library.open``) removes those inside the library folder,
 and only what is provably dead: a name carrying a process id whose process is gone (or is
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 STALE_AFTER = 15 * 60  # seconds untouched before a temporary file without a pid is dead
 
 _INDEX_TEMP = re.compile(r"^\.index\.(?:rebuild|old)-(\d+)-\d+$")
+_MERGE_TEMP = re.compile(r"^\.merge-(\d+)-\d+-\w+$")  # clipper.index.side_merge's scratch
 _PID_FREE_TEMP = re.compile(r"^\.clipper-(?:backup|restore)-.*\.tmp$")
 _WHOOSH_TEMP = re.compile(r"^(?:.*\.tmp|.*\.ctmp|.*\.run|_MAIN_\d+\.toc\.[\d.]+)$")
 
@@ -57,7 +59,11 @@ def clean_library(folder: str | os.PathLike) -> list[Path]:
                 _remove_if_stale(entry, removed)
         index = folder / "index"
         for entry in _entries(index):
-            if entry.name.endswith(".tmp") and entry.is_file(follow_symlinks=False):
+            m = _MERGE_TEMP.match(entry.name)
+            if m and entry.is_dir(follow_symlinks=False):
+                if not _pid_alive(int(m.group(1)), _mtime(entry)):
+                    _remove(Path(entry.path), removed)
+            elif entry.name.endswith(".tmp") and entry.is_file(follow_symlinks=False):
                 _remove_if_stale(entry, removed)
             elif entry.is_dir(follow_symlinks=False):
                 _clean_whoosh_folder(Path(entry.path), removed)

@@ -40,7 +40,7 @@ from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
 from clipper.errors import LibraryCorrupt, LibraryLocked, QueryError
-from clipper.index import budget, engine, facets, merging, state, vector
+from clipper.index import budget, engine, facets, merging, side_merge, state, vector
 from clipper.index.codec import read_blocks
 from clipper.index.collectors import (
     _ArticleMatch,
@@ -350,6 +350,36 @@ class SearchIndex:
                 part.refresh()
                 return True
         return False
+
+    # Merges built beside the index (clipper.index.side_merge): the index lane plans one,
+    # builds it on another thread while it goes on applying writes, then swaps it in.
+    def plan_merge(self, max_docs: int) -> side_merge.MergePlan | None:
+        self._require_open()
+        if not engine.FAST:
+            return None
+        for name, part in (("articles", self._articles), ("passages", self._passages)):
+            p = side_merge.plan(name, part.ix, part.schema, self.path, max_docs)
+            if p is not None:
+                return p
+        return None
+
+    @property
+    def plans_merges(self) -> bool:
+        """Are merges built beside the index (else: inside a commit, ``merge_step``)?"""
+        return engine.FAST
+
+    def drop_merge(self, p: side_merge.MergePlan) -> None:
+        side_merge.discard(p)
+
+    def build_merge(self, p: side_merge.MergePlan) -> None:
+        side_merge.build(p, self._part_named(p.part).ix)
+
+    def swap_merge(self, p: side_merge.MergePlan) -> bool:
+        self._require_open()
+        return side_merge.swap(p, self._part_named(p.part), timeout=min(self.writer_timeout, 1.0))
+
+    def _part_named(self, name: str) -> _Part:
+        return self._articles if name == "articles" else self._passages
 
     def segment_sizes(self) -> tuple[list[int], list[int]]:
         """Documents per segment (deleted ones included) of each part."""
