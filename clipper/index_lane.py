@@ -49,6 +49,7 @@ REPLAY_CHUNK = 2000  # articles read and indexed per commit while replaying a lo
 REBUILD_SHARE = 0.5  # replaying more than this share of the library: rebuild instead
 REBUILD_MIN = 5000  # ... but never rebuild for fewer touched articles than this
 IDLE_MERGE_AFTER = 2.0  # seconds without writes before the lane merges segments
+MERGE_AT_CLOSE = 5.0  # seconds closing waits for a merge being built to go in
 LONG_CATCH_UP = 500  # documents from which a catch-up reports its progress (the app shows it)
 RETRY_AFTER = 5.0  # seconds before a failed catch-up is tried again (a new write: at once)
 
@@ -273,6 +274,7 @@ class IndexLane:
         self._last_write = time.monotonic()
         self._merge_pending = False  # set by writes: merges run only after some
         self._merge = None  # the side_merge.MergePlan being built, if any
+        self._closing = False
         self._merge_thread: threading.Thread | None = None
         self.error: str | None = None  # the last failure, until a catch-up succeeds
         self._retry_at = 0.0
@@ -314,10 +316,16 @@ class IndexLane:
             return self._applied >= seq
 
     def stop(self, drain: float = 0.0) -> None:
-        """Stop the thread, first waiting up to ``drain`` seconds for it to catch up."""
+        """Stop the thread, first waiting up to ``drain`` seconds for it to catch up, and
+        up to ``MERGE_AT_CLOSE`` for a merge being built to go in (a command-line process
+        lives for one write: without this its merges would never finish)."""
         if drain > 0:
             self.wait(self._target, drain)
+        deadline = time.monotonic() + MERGE_AT_CLOSE
         with self._cond:
+            self._closing = True  # no new merge
+            while self._merge is not None and not self._stopping and time.monotonic() < deadline:
+                self._cond.wait(0.05)
             self._stopping = True
             self._cond.notify_all()
         self.cancel.cancel()
@@ -433,12 +441,19 @@ class IndexLane:
             job = catch_up(db, index, cancel=self.cancel)
             result = run_job(job, on_progress=self._progress)
             self.progress = None
+            if index.plans_merges:
+                # Start the due merge (built beside the index) before telling waiters, so
+                # a Library closed right after its write still lets it finish.
+                with self._cond:
+                    quiet = result.applied >= self._target
+                if quiet:
+                    self._start_merge(index, merging.INLINE_DOCS)
             self._set_applied(result.applied)
             _checkpoint(db)
             with self._cond:
                 self._target = max(self._target, changelog.max_seq(db))
                 quiet = self._applied >= self._target
-            if quiet:  # nothing waits: start the merge that is due (built beside the index)
+            if quiet and not index.plans_merges:  # Whoosh's stock paths: merge now, in a commit
                 self._start_merge(index, merging.INLINE_DOCS)
         finally:
             lock.release()
@@ -469,7 +484,7 @@ class IndexLane:
         if not index.plans_merges:
             index.merge_step(max_docs)  # Whoosh's stock paths: inside a commit (lock held)
             return
-        if self._merge is not None or self._stopping:
+        if self._merge is not None or self._stopping or self._closing:
             return
         plan = index.plan_merge(max_docs)
         if plan is None:
@@ -486,17 +501,22 @@ class IndexLane:
 
     def _swap_merge(self, index, lock: LaneLock) -> None:
         """Swap a built merge in (a short commit), then start the next one that is due."""
-        plan, self._merge = self._merge, None
-        if not lock.acquire(timeout=0.05):  # a bulk job writes the index: drop this merge
-            index.drop_merge(plan)
-            return
+        plan = self._merge
         try:
-            index.swap_merge(plan)
-        except Exception as exc:  # noqa: BLE001 - the index is as it was: merge again later
-            log.info("background merge not swapped in: %s", exc)
-            return
+            if not lock.acquire(timeout=0.05):  # a bulk job writes the index: drop this merge
+                index.drop_merge(plan)
+                return
+            try:
+                index.swap_merge(plan)
+            except Exception as exc:  # noqa: BLE001 - the index is as it was: merge again later
+                log.info("background merge not swapped in: %s", exc)
+                return
+            finally:
+                lock.release()
         finally:
-            lock.release()
+            with self._cond:
+                self._merge = None
+                self._cond.notify_all()
         with self._cond:
             quiet = self._applied >= self._target
             idle = time.monotonic() - self._last_write >= IDLE_MERGE_AFTER
@@ -504,13 +524,8 @@ class IndexLane:
             self._start_merge(index, merging.IDLE_DOCS if idle else merging.INLINE_DOCS)
 
     def _end_merge(self) -> None:
-        plan, thread = self._merge, self._merge_thread
-        self._merge = self._merge_thread = None
-        if plan is None:
-            return
-        plan.cancel.set()
-        if thread is not None:
-            thread.join(timeout=2.0)  # a build checks for cancel between segments
-        from clipper.index import side_merge
-
-        side_merge.discard(plan)
+        """The lane stops: a merge still being built is cancelled (its thread removes its
+        scratch folder; if the process exits first, the next open does)."""
+        plan, self._merge, self._merge_thread = self._merge, None, None
+        if plan is not None:
+            plan.cancel.set()

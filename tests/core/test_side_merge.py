@@ -142,3 +142,24 @@ def test_a_dead_processes_merge_folder_is_removed_at_open(lib_dir):
         pass
     assert not dead.exists()
     assert live.exists()  # a merge of this very process may be at work in it
+
+
+def test_libraries_that_live_for_one_write_still_merge(lib_dir):
+    """A command-line process opens the library, writes once and exits: closing waits
+    (bounded) for the merge it started, so segments do not pile up."""
+    from clipper_testkit import MISSILE_ARTICLE
+    from clipper.importers.plaintext import parse_text
+    from clipper.library import Library
+
+    most = 0
+    for i in range(3 * merging.FACTOR):
+        with Library.open(lib_dir) as lib:
+            art = parse_text(MISSILE_ARTICLE.replace("missiles", f"missiles zqv{i}x"), source=f"m{i}")
+            lib.articles.add(art)
+            lib.settle()
+        with Library.open(lib_dir) as lib:
+            most = max(most, len(lib.index.segment_sizes()[0]))
+    assert most <= merging.FACTOR + 1
+    with Library.open(lib_dir) as lib:
+        assert lib.search("missiles").total == 3 * merging.FACTOR
+        assert not list((lib_dir / "index").glob(".merge-*"))
