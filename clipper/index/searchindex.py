@@ -365,8 +365,9 @@ class SearchIndex:
 
     @property
     def plans_merges(self) -> bool:
-        """Are merges built beside the index (else: inside a commit, ``merge_step``)?"""
-        return engine.FAST
+        """Are merges built beside the index (else: inside a commit, ``merge_step``)?
+        ``CLIPPER_MERGE_IN_COMMITS=1`` turns it off (the write benchmark's baseline)."""
+        return engine.FAST and os.environ.get("CLIPPER_MERGE_IN_COMMITS") != "1"
 
     def drop_merge(self, p: side_merge.MergePlan) -> None:
         side_merge.discard(p)
