@@ -38,10 +38,23 @@ def register(sub, common) -> None:
     p.add_argument("--tag", action="append", default=[], metavar="T", help="articles with tag T (repeatable)")
     p.add_argument("--query", metavar="Q", help="articles matching the search query Q")
     p.add_argument("--all", action="store_true", help="every article with an http(s) URL")
+    p.add_argument("--watched", action="store_true",
+                   help="the watched articles that are due (clipper watch; for cron)")
     p.add_argument("--delay", type=float, metavar="S", help="seconds between two requests to one host (default 1)")
     p.add_argument("--limit", type=positive_int, metavar="N", help="check at most N articles this run (default 200)")
     p.add_argument("--timeout", type=float, metavar="S", help="network timeout in seconds (default 20)")
     p.set_defaults(func=cmd_refresh)
+
+    p = sub.add_parser("watch", parents=[common],
+                       help="watch articles: the app (or 'clipper refresh --watched') refreshes them on a schedule",
+                       description="Watched articles are refreshed from the web while the app is open, each "
+                                   "when its last check is older than the library's interval (default 6h); "
+                                   "'clipper refresh --watched' does the same from cron.")
+    p.add_argument("ids", type=record_id, nargs="*", metavar="ID")
+    p.add_argument("--off", action="store_true", help="stop watching the named articles")
+    p.add_argument("--list", action="store_true", help="list the watched articles (the default with no ID)")
+    p.add_argument("--every", metavar="INTERVAL", help="set the library's interval: 30m, 2h, 1d, 1h30m")
+    p.set_defaults(func=cmd_watch)
 
     p = sub.add_parser("reextract", parents=[common],
                        help="run today's extractor on kept originals; changed text becomes a new version")
@@ -160,14 +173,19 @@ def _selected(lib, args, *, web: bool) -> list[int]:
     from clipper.refresh import refreshable
 
     ids = list(args.ids)
+    if getattr(args, "watched", False):
+        from clipper import watch
+
+        ids.extend(watch.due(lib))
     for tag in args.tag if hasattr(args, "tag") else []:
         ids.extend(lib.articles.ids_with_tag(tag))
     if getattr(args, "query", None):
         ids.extend(sorted(lib.article_ids(args.query)))
     if args.all:
         ids.extend(lib.articles.ids())
-    if not (args.ids or getattr(args, "tag", []) or getattr(args, "query", None) or args.all):
-        raise InputError("name articles: ID…, --tag T, --query Q or --all")
+    if not (args.ids or getattr(args, "tag", []) or getattr(args, "query", None) or args.all
+            or getattr(args, "watched", False)):
+        raise InputError("name articles: ID…, --tag T, --query Q, --watched or --all")
     explicit = set(args.ids)
     ids = list(dict.fromkeys(ids))
     if web:  # a selection (not named ids) keeps only URL articles
@@ -195,6 +213,49 @@ def cmd_refresh(args) -> int:
     skipped = (f", {len(report.skipped)} left for a later run (cap {args.limit or DEFAULT_LIMIT})"
                if report.skipped else "")
     return _print_report(args, report, skipped)
+
+
+def cmd_watch(args) -> int:
+    from clipper import watch
+
+    if args.off and not args.ids:
+        raise InputError("--off needs the ids of the articles to stop watching")
+    if args.list and (args.ids or args.off):
+        raise InputError("--list takes no ids (and no --off)")
+    every = watch.parse_every(args.every) if args.every else None
+    with open_library(args) as lib:
+        changed = watch.set_watched(lib, args.ids, not args.off) if args.ids else []  # checks the ids first
+        if every is not None:
+            watch.set_every(lib, every)
+        rows = watch.listing(lib)
+        seconds = watch.get_every(lib)
+    data = {"every": seconds, "every_text": watch.format_every(seconds), "watched": rows}
+    if args.ids:
+        data["changed"] = changed
+    if wants_json(args):
+        print_json(data)
+        return 0
+    if args.ids:
+        verb = "stopped watching" if args.off else "watching"
+        unchanged = [i for i in args.ids if i not in changed]
+        if changed:
+            print(f"{verb} {', '.join(map(str, changed))}")
+        if unchanged:
+            print(f"{'not watched' if args.off else 'already watched'}: {', '.join(map(str, unchanged))}")
+        return 0
+    if every is not None:
+        print(f"watched articles are checked every {data['every_text']}")
+        if not args.list:
+            return 0
+    if not rows:
+        print(f"no watched articles (checked every {data['every_text']}; 'clipper watch ID' adds one)")
+        return 0
+    print(f"{len(rows)} watched, checked every {data['every_text']}:")
+    for r in rows:
+        last = (r["last_checked"] or "never")[:16].replace("T", " ")
+        nxt = "due now" if r["due"] else f"next {r['next_check'][:16].replace('T', ' ')}"
+        print(f"{r['id']:>6}  v{r['versions']:<3} checked {last:16}  {nxt:22}  {r['title']}")
+    return 0
 
 
 def cmd_reextract(args) -> int:

@@ -124,6 +124,9 @@ class MainWindow(QMainWindow):
         from clipper.gui.versions_view import VersionsController
 
         self.versions = VersionsController(self, rv)  # version bar, old versions, track changes
+        from clipper.gui.watch import WatchController
+
+        self.watch = WatchController(self)  # watched articles, refreshed on a schedule
         self.connector = install_connector(self)  # browser extension: Preferences… and its endpoint
         self._connect()
         self.state.restore(self)
@@ -358,6 +361,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event):  # noqa: N802
         self.library_actions.cancel_running()
+        self.watch.stop()
         self.save_settings()
         self.tag_palette.hide()
         self.search_service.stop()
@@ -882,6 +886,7 @@ class MainWindow(QMainWindow):
         menu.addAction("Article details…", self.edit_metadata)
         menu.addAction("Article note…", self.edit_article_note)
         menu.addAction("Tag article…", self.show_article_tag_palette)
+        menu.addAction(self.watch.act_watch)
         menu.addSeparator()
         menu.addAction(self.act_delete_article)
         menu.popup(self.table.viewport().mapToGlobal(pos))

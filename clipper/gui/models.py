@@ -55,6 +55,19 @@ def change_tooltip(row: dict) -> str:
     return f"{n} versions: {' and '.join(what)} since version 1\nLast change: {when} UTC"
 
 
+_WATCHED_ICON = None
+
+
+def watched_icon():
+    """The mark on a watched article's title (the platform's "reload" icon)."""
+    global _WATCHED_ICON
+    if _WATCHED_ICON is None:
+        from PySide6.QtWidgets import QApplication, QStyle
+
+        _WATCHED_ICON = QApplication.style().standardIcon(QStyle.SP_BrowserReload)
+    return _WATCHED_ICON
+
+
 def _change_rank(row: dict):
     """Sort key of the Changed column: unchanged articles last (ascending), then by words
     changed, a headline change counting before an equal number of words."""
@@ -251,7 +264,11 @@ class ArticleTableModel(QAbstractTableModel):
             tip = row.get("title") or ""
             if (row.get("versions") or 1) > 1:
                 tip += "\n\n" + change_tooltip(row)
+            if row.get("watched"):
+                tip += "\n\nWatched: refreshed from the web on a schedule while Clipper is open"
             return tooltip_text(tip)
+        if role == Qt.DecorationRole and key == "title" and row.get("watched"):
+            return watched_icon()
         if role == Qt.ToolTipRole and key == "changes":
             tip = change_tooltip(row)
             return tooltip_text(tip) if tip else None

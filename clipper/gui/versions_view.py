@@ -163,7 +163,10 @@ class VersionView(QTextEdit):
 class VersionsController(QObject):
     """Puts the bar under the reader header and the version view beside the reader, and
     follows the window's article. ``window`` is the MainWindow (its lib, reader,
-    current_article); ``layout`` the reader column's layout."""
+    current_article); ``layout`` the reader column's layout. ``displayed`` tells others (the
+    watch actions) which article the reader shows."""
+
+    displayed = Signal(object)  # the article now in the reader (None: none)
 
     def __init__(self, window, layout, header_index: int = 0):
         super().__init__(window)
@@ -217,6 +220,7 @@ class VersionsController(QObject):
         self.act_track.setChecked(False)
         self.act_track.blockSignals(False)
         self.act_refresh.setEnabled(article is not None and (article.url or "").lower().startswith(("http://", "https://")))
+        self.displayed.emit(article)
         if article is None:
             self.versions = []
             self.bar.hide()
@@ -372,6 +376,7 @@ class VersionsController(QObject):
             return
         refresh_index(self.lib)
         self.window.model.refresh_articles([article_id])  # the list's change mark
+        self.window.table.measure()
         status.showMessage(f"Changed: now version {report.versions[article_id]}.", 8000)
         current = self.window.current_article
         if current is not None and current.id == article_id:

@@ -86,18 +86,20 @@ def list_summaries(db: sqlite_utils.Database, *, sort: str = "-imported", limit:
         "(SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id) AS passage_count, "
         "(SELECT COUNT(*) FROM passages p WHERE p.article_id = a.id AND p.status = 'orphaned') AS orphan_count, "
         # the list's change marks, kept when a version is stored (storage/versions.set_marks)
-        "COALESCE(c.versions, 1), COALESCE(c.title_changed, 0), COALESCE(c.words_changed, 0), c.changed_at "
-        f"FROM articles a LEFT JOIN article_changes c ON c.article_id = a.id {where} "
+        "COALESCE(c.versions, 1), COALESCE(c.title_changed, 0), COALESCE(c.words_changed, 0), c.changed_at, "
+        "w.article_id IS NOT NULL "  # watched: refreshed on a schedule (clipper.watch)
+        "FROM articles a LEFT JOIN article_changes c ON c.article_id = a.id "
+        f"LEFT JOIN watched w ON w.article_id = a.id {where} "
         f"ORDER BY {order.replace('imported_at', 'a.imported_at')}"
     )
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         params += [limit, offset]
     cols = ("id", "title", "outlet", "agency", "author", "published", "url", "imported_at", "word_count",
-            "passage_count", "orphan_count", "versions", "headline_changed", "words_changed", "changed_at")
+            "passage_count", "orphan_count", "versions", "headline_changed", "words_changed", "changed_at", "watched")
     rows = [dict(zip(cols, row)) for row in db.execute(sql, params)]
     for r in rows:
-        r["headline_changed"] = bool(r["headline_changed"])
+        r["headline_changed"], r["watched"] = bool(r["headline_changed"]), bool(r["watched"])
     return rows
 
 

@@ -103,6 +103,7 @@ ACTION_SHORTCUTS = [
     "Ctrl+Shift+D", "Ctrl+Alt+Left", "Ctrl+Alt+Right",  # versions (clipper/gui/versions_view.py)
     "Ctrl+,",  # Preferences (the browser connector)
     "Ctrl+Shift+C",  # Copy citation (clipper/export/citations.py)
+    "Ctrl+Shift+W",  # Watch for changes (clipper/gui/watch.py)
 ]
 VERSION_KEYS = ("Ctrl+Shift+D", "Ctrl+Alt+Left", "Ctrl+Alt+Right")
 
