@@ -11,6 +11,7 @@ whose cleaned title, dek and text are the same makes no version.
 """
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -169,10 +170,25 @@ def refresh(lib, article_ids: list[int], *, delay: float = DEFAULT_DELAY, limit:
                                 etag=headers.get("etag", ""), last_modified=headers.get("last-modified", ""))
         except (ClipperError, OSError, ValueError) as exc:
             report.failed.append({"id": aid, "error": str(exc)})
+            _record_attempt(lib, aid)
             continue
         report.note(aid, result)
     yield Progress(total if not report.cancelled else n, total, "done")
     return report
+
+
+def _record_attempt(lib, article_id: int) -> None:
+    """A failed request still counts as a check (keeping the last validators): the next
+    run, and a watch schedule, try it again only after the others, never at once."""
+    from clipper.storage import captures as store
+
+    try:
+        with lib.write():
+            old = store.get_check(lib.db, article_id) or {}
+            store.set_check(lib.db, article_id, status=None, etag=old.get("etag", ""),
+                            last_modified=old.get("last_modified", ""))
+    except (ClipperError, sqlite3.IntegrityError):
+        pass  # the article is gone, or the library cannot be written: nothing to remember
 
 
 def reextract(lib, article_ids: list[int], *, cancel: CancelToken | None = None) -> Job[VersionReport]:

@@ -68,14 +68,6 @@ def watched_icon():
     return _WATCHED_ICON
 
 
-def _change_rank(row: dict):
-    """Sort key of the Changed column: unchanged articles last (ascending), then by words
-    changed, a headline change counting before an equal number of words."""
-    if (row.get("versions") or 1) < 2:
-        return (True, 0, 0, row["id"])
-    return (False, row.get("words_changed") or 0, int(bool(row.get("headline_changed"))), row["id"])
-
-
 @dataclass
 class SortSpec:
     """What to order: ``subset`` (None: every article), in ``column``'s order (-1: as given,
@@ -98,6 +90,10 @@ def ordered_ids(lib, spec: SortSpec) -> tuple[list[int], list[dict]]:
         key = ("-" if spec.descending else "") + core_sort if spec.column >= 0 else "-imported"
         # Ids only: the rows are read a page at a time as they are shown.
         return lib.articles.ids(key, within=spec.subset), []
+    if column == "changes":  # the marks, ordered in SQL (unchanged articles last either way)
+        from clipper.storage.versions import ids_by_changes
+
+        return ids_by_changes(lib.db, descending=spec.descending, within=spec.subset), []
     # Columns the core cannot order by: sort the light rows here.
     rows = lib.articles.summaries(ids=spec.subset) if spec.subset is not None else lib.articles.summaries()
 
@@ -105,13 +101,6 @@ def ordered_ids(lib, spec: SortSpec) -> tuple[list[int], list[dict]]:
         v = r.get(column)
         return (v is None or v == "", v if isinstance(v, int) else str(v or "").casefold(), r["id"])
 
-    if column == "changes":
-        # unchanged articles stay last in both directions; the most changed first when descending
-        changed = [r for r in rows if (r.get("versions") or 1) > 1]
-        changed.sort(key=_change_rank, reverse=spec.descending)
-        rest = sorted((r for r in rows if (r.get("versions") or 1) < 2), key=lambda r: r["id"])
-        rows = changed + rest
-        return [r["id"] for r in rows], rows
     rows.sort(key=key, reverse=spec.descending)
     return [r["id"] for r in rows], rows
 

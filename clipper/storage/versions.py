@@ -124,6 +124,22 @@ def marks(db: sqlite_utils.Database, article_id: int) -> dict | None:
     return {"versions": row[0], "title_changed": bool(row[1]), "words_changed": row[2], "changed_at": row[3]}
 
 
+def ids_by_changes(db: sqlite_utils.Database, *, descending: bool, within=None) -> list[int]:
+    """Article ids ordered by their marks (words changed since version 1, a headline change
+    before an equal count), the articles without changes last in both directions; ``within``:
+    only those ids."""
+    import json
+
+    way = "DESC" if descending else "ASC"
+    where, params = "", []
+    if within is not None:
+        where, params = "WHERE a.id IN (SELECT value FROM json_each(?))", [json.dumps(list(within))]
+    return [r[0] for r in db.execute(
+        f"SELECT a.id FROM articles a LEFT JOIN article_changes c ON c.article_id = a.id {where} "
+        f"ORDER BY c.article_id IS NULL, c.words_changed {way}, c.title_changed {way}, "
+        f"CASE WHEN c.article_id IS NULL THEN a.id END, a.id {way}", params)]
+
+
 def backfill_marks(db: sqlite_utils.Database) -> int:
     """Give every article with 2+ versions its marks (the schema migration that added them
     runs this once). Returns how many articles got a row."""

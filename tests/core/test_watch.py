@@ -103,3 +103,29 @@ def test_refresh_watched_checks_only_the_due_articles(cli_json, run_cli, lib_dir
     assert row["versions"] == 2 and row["headline_changed"] is True and row["watched"] is True
     listed = cli_json("watch")["watched"][0]
     assert listed["versions"] == 2 and listed["due"] is False
+
+
+def test_a_watched_page_that_fails_is_not_retried_until_due_again(cli_json, run_cli, lib_dir):
+    import sqlite3
+
+    with LocalServer() as server:
+        server.routes["/kelby"] = lambda h: h.send_plain(
+            200, PAGE.format(title="Kelby line to reopen in May", when="in May").encode(), "text/html; charset=utf-8")
+        aid = cli_json("import", server.url("/kelby"))["imported"][0]["id"]
+        cli_json("watch", str(aid))
+        long_ago = (datetime.now(timezone.utc) - timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        conn = sqlite3.connect(lib_dir / "library.db")
+        conn.execute("UPDATE captures SET captured_at = ? WHERE article_id = ?", [long_ago, aid])
+        conn.commit()
+        conn.close()
+        assert cli_json("watch")["watched"][0]["due"] is True
+        del server.routes["/kelby"]  # the page is gone: 404
+        code, out, _ = run_cli("refresh", "--watched", "--delay", "0", "--json")
+        assert code == 1 and [f["id"] for f in json.loads(out)["failed"]] == [aid]
+        requests = len(server.headers_seen)
+        # the failed attempt counts as a check: the next run does not hit the server again
+        out = cli_json("refresh", "--watched", "--delay", "0")
+        assert (out["failed"], out["changed"], out["unchanged"]) == ([], [], [])
+        assert len(server.headers_seen) == requests
+    row = cli_json("watch")["watched"][0]
+    assert row["due"] is False and row["last_checked"] > long_ago[:19]
