@@ -9,9 +9,10 @@ merge takes three steps, and only the last, which is short, holds the lock:
 1. ``plan`` reads the latest table of contents and chooses the segments to merge (the
    tiered policy of ``clipper.index.merging``). Their segment objects, with the deletions
    they had then, are the snapshot.
-2. ``build`` (on any thread) writes the snapshot's live documents, in order, into one new
-   segment of a scratch index beside the index (``index/.merge-PID-N``). A segment's files
-   never change once written, so this reads them while other commits go on.
+2. ``build`` writes the snapshot's live documents, in order, into one new segment of a
+   scratch index beside the index (``index/.merge-PID-N-PART``), in a child process (so the
+   merge runs on another core and never holds this process's GIL; a thread waits for it). A
+   segment's files never change once written, so this reads them while commits go on.
 3. ``swap`` (the index lane, under the write lock: a commit of a new table of contents,
    no documents) checks that every source segment is still in the index; the documents
    deleted from them since the snapshot are deleted from the merged segment too (the
@@ -29,7 +30,10 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import pickle
 import shutil
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +43,8 @@ from clipper.index import engine, merging
 log = logging.getLogger(__name__)
 
 SCRATCH_PREFIX = ".merge-"  # + PID-N: leftovers.py removes those of dead processes
+JOB_FILE = "job.pickle"  # in the scratch folder: what the child process merges
+ERR_FILE = "child.err"
 _numbers = itertools.count()
 
 
@@ -76,34 +82,26 @@ def plan(name: str, ix, schema, index_folder: Path, max_docs: int) -> MergePlan 
     return MergePlan(name, chosen, schema, scratch)
 
 
-def build(p: MergePlan, ix) -> None:
+def build(p: MergePlan, ix, *, in_child: bool = True) -> None:
     """Write the merged segment of ``p`` into its scratch folder (sets ``p.merged`` or
-    ``p.error``, then ``p.done``). Never raises."""
+    ``p.error``, then ``p.done``). Never raises.
+
+    ``in_child``: the documents are rewritten by a child process (``python -m
+    clipper.index.side_merge JOB``), so the merge uses the other core and never competes
+    with this process's threads (the caller's writes, the app's UI thread) for the GIL;
+    this thread only waits for it. Cancelling kills the child."""
     from whoosh.filedb.filestore import FileStorage
-    from whoosh.reading import SegmentReader
 
     try:
         if not sum(s.doc_count() for s in p.sources):
             p.empty = True
             return
         p.scratch.mkdir(parents=True)
-        scratch_ix = FileStorage(os.fspath(p.scratch)).create_index(p.schema, indexname=ix.indexname)
-        w = engine.writer(scratch_ix)
-        try:
-            for seg in p.sources:
-                if p.cancel.is_set():
-                    raise MergeCancelled
-                reader = SegmentReader(ix.storage, p.schema, seg)
-                try:
-                    w.add_reader(reader)
-                finally:
-                    reader.close()
-            w.commit(merge=False)
-        except BaseException:
-            w.cancel()
-            raise
-        built = engine.segments(scratch_ix)
-        scratch_ix.close()
+        if in_child:
+            _build_in_child(p, ix)
+        else:
+            write_merged(ix.storage, p.schema, ix.indexname, p.sources, p.scratch, p.cancel)
+        built = engine.segments(FileStorage(os.fspath(p.scratch)).open_index(indexname=ix.indexname))
         if len(built) != 1:
             raise RuntimeError(f"the merge wrote {len(built)} segments")
         p.merged = built[0]
@@ -116,6 +114,64 @@ def build(p: MergePlan, ix) -> None:
         if p.error is not None:
             discard(p)
         p.done.set()
+
+
+def write_merged(storage, schema, indexname: str, sources: list, scratch: Path,
+                 cancel: threading.Event | None = None) -> None:
+    """Write the live documents of ``sources`` (segments of ``storage``), in order, as the
+    one segment of a new index in ``scratch``."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.reading import SegmentReader
+
+    scratch_ix = FileStorage(os.fspath(scratch)).create_index(schema, indexname=indexname)
+    w = engine.writer(scratch_ix)
+    try:
+        for seg in sources:
+            if cancel is not None and cancel.is_set():
+                raise MergeCancelled
+            reader = SegmentReader(storage, schema, seg)
+            try:
+                w.add_reader(reader)
+            finally:
+                reader.close()
+        w.commit(merge=False)
+    except BaseException:
+        w.cancel()
+        raise
+
+
+def _build_in_child(p: MergePlan, ix) -> None:
+    job = p.scratch / JOB_FILE
+    with open(job, "wb") as fh:
+        pickle.dump({"part": ix.storage.folder, "schema": p.schema, "indexname": ix.indexname,
+                     "sources": p.sources}, fh)
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parents[2])  # this same clipper in the child
+    env["PYTHONPATH"] = os.pathsep.join(x for x in (package_root, env.get("PYTHONPATH", "")) if x)
+    with open(p.scratch / ERR_FILE, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "clipper.index.side_merge", os.fspath(job)],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                                env=env, close_fds=True)
+    while True:
+        try:
+            code = proc.wait(timeout=0.1)
+            break
+        except subprocess.TimeoutExpired:
+            if p.cancel.is_set():
+                proc.kill()
+                proc.wait()
+                raise MergeCancelled from None
+    if code != 0:
+        lines = (p.scratch / ERR_FILE).read_text("utf-8", "replace").strip().splitlines()
+        raise RuntimeError(f"the merge process ended with {code}: {lines[-1] if lines else 'no message'}")
+
+
+def _child_main(job_path: str) -> int:
+    with open(job_path, "rb") as fh:
+        job = pickle.load(fh)  # noqa: S301 - written by our own parent process, just now
+    storage = engine.open_dir(job["part"]).storage
+    write_merged(storage, job["schema"], job["indexname"], job["sources"], Path(job_path).parent)
+    return 0
 
 
 def swap(p: MergePlan, part, *, timeout: float) -> bool:
@@ -177,3 +233,7 @@ def _move_in(p: MergePlan, folder: Path) -> None:
         raise FileNotFoundError(f"the merged segment's files are missing from {p.scratch}")
     for name in names:
         os.replace(p.scratch / name, folder / name)
+
+
+if __name__ == "__main__":
+    raise SystemExit(_child_main(sys.argv[1]))

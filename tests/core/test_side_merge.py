@@ -163,3 +163,28 @@ def test_libraries_that_live_for_one_write_still_merge(lib_dir):
     with Library.open(lib_dir) as lib:
         assert lib.search("missiles").total == 3 * merging.FACTOR
         assert not list((lib_dir / "index").glob(".merge-*"))
+
+
+def test_a_cancelled_build_stops_its_process_and_leaves_nothing(tmp_path):
+    index = _single_doc_segments(tmp_path, 9)
+    plan = index.plan_merge(merging.INLINE_DOCS)
+    plan.cancel.set()
+    index.build_merge(plan)
+    assert plan.error == "cancelled" and plan.merged is None
+    assert not plan.scratch.exists()
+    assert not index.swap_merge(plan)
+    assert _found(index) == list(range(1, 10))
+    index.close()
+
+
+def test_a_failed_build_process_is_reported_and_changes_nothing(tmp_path):
+    index = _single_doc_segments(tmp_path, 9)
+    plan = index.plan_merge(merging.INLINE_DOCS)
+    gone = tmp_path / "i" / "articles" / f"{plan.sources[0].segment_id()}.seg"
+    gone.unlink()  # as if another process had merged it away and Whoosh had cleaned it
+    index.build_merge(plan)
+    assert plan.error and "merge process ended with 1" in plan.error
+    assert not plan.scratch.exists()
+    toc = sorted(p.name for p in (tmp_path / "i" / "articles").glob("_MAIN_*.toc"))
+    assert not index.swap_merge(plan)
+    assert sorted(p.name for p in (tmp_path / "i" / "articles").glob("_MAIN_*.toc")) == toc  # no commit
