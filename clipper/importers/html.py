@@ -25,6 +25,7 @@ import email.policy
 import re
 import unicodedata
 from collections import Counter
+from itertools import islice
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -90,8 +91,33 @@ def clean_line(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
+_NON_WORD = re.compile(r"\W+")
+
+
+_KEY_PIECE = 1 << 20  # characters normalised at a time
+
+
 def _norm_key(text: str) -> str:
-    return " ".join(_WORD.findall(text.casefold()))
+    """The words of ``text``, casefolded, one space apart (as ``" ".join`` of its
+    ``\\w+`` runs). A long text is read in pieces cut between words: ``re.sub`` (like
+    ``findall``) holds a string for every word and gap, and pages may hold millions."""
+    if len(text) <= _KEY_PIECE:
+        return _NON_WORD.sub(" ", text.casefold()).strip()
+    keys = []
+    start, n = 0, len(text)
+    while start < n:
+        gap = _NON_WORD.search(text, min(start + _KEY_PIECE, n)) if start + _KEY_PIECE < n else None
+        end = gap.start() if gap else n
+        key = _NON_WORD.sub(" ", text[start:end].casefold()).strip()
+        if key:
+            keys.append(key)
+        start = gap.end() if gap else n
+    return " ".join(keys)
+
+
+def _has_words(text: str, n: int) -> bool:
+    """Whether ``text`` holds at least ``n`` words (reading no further than the n-th)."""
+    return sum(1 for _ in islice(_WORD.finditer(text), n)) >= n
 
 
 def _words(text: str) -> Counter:
@@ -245,6 +271,85 @@ def _open_noscript(tree) -> None:
             el.tag = "div"
 
 
+# A page with more paragraphs than this is not given to trafilatura: it selects every
+# paragraph's text with the XPath "//p//text()" (twice), which libxml2 answers in time
+# quadratic in the number of paragraphs (40,000: 2.5 s each; 200,000: minutes). Such a page
+# is a long document rather than an article inside boilerplate: its blocks are read
+# directly from the page (``_plain_blocks``), its metadata still by trafilatura.
+MAX_EXTRACTOR_PARAGRAPHS = 20_000
+
+_PLAIN_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "table", "tr",
+                 "blockquote", "pre", "dd", "dt", "figcaption")
+_PLAIN_BLOCK_SET = frozenset(_PLAIN_BLOCKS)
+_BOILERPLATE = frozenset(("nav", "header", "footer", "aside", "form", "menu", "button", "select",
+                          "head", "dialog"))
+
+
+def _paragraphs_over(tree, limit: int) -> bool:
+    """Whether the page has more than ``limit`` <p> elements (counted up to limit + 1)."""
+    for n, _el in enumerate(tree.iter("p"), 1):
+        if n > limit:
+            return True
+    return False
+
+
+def _plain_root(page_body):
+    """The element holding the page's text: its <article> or <main> when one holds most of
+    the page's paragraphs, otherwise the body."""
+    total = sum(1 for _ in page_body.iter("p"))
+    best, best_n = page_body, 0
+    for el in page_body.iter("article", "main"):
+        n = sum(1 for _ in el.iter("p"))
+        if n > best_n:
+            best, best_n = el, n
+    return best if best_n * 2 >= total else page_body
+
+
+def _plain_blocks(page_body) -> list[str]:
+    """Paragraphs of a page read without trafilatura: the text of each outermost block
+    element (paragraph, heading, list, table, quote) of the main container,
+    leaving out navigation, headers, footers, asides and forms; <br> ends a line (the
+    page is changed: ``page_body`` is the copy that active content was stripped from)."""
+    root = _plain_root(page_body)
+    for br in root.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    blocks: list[str] = []
+    for el in root.iter(*_PLAIN_BLOCKS):
+        nested = False
+        for anc in el.iterancestors():
+            if anc is root:
+                break
+            if anc.tag in _PLAIN_BLOCK_SET or anc.tag in _BOILERPLATE:
+                nested = True
+                break
+        if nested:
+            continue
+        if el.tag in ("ul", "ol"):  # one block, an item a line (as from trafilatura)
+            items = (_plain_text(li).replace("\n", " ") for li in el.iter("li"))
+            text = "\n".join("- " + item for item in items if item)
+        elif el.tag == "table":  # one block, a row a line, cells apart
+            rows = ([_plain_text(c).replace("\n", " ") for c in tr.iter("td", "th")]
+                    for tr in el.iter("tr"))
+            text = "\n".join(" | ".join(c for c in cells if c) for cells in rows if any(cells))
+        else:
+            text = _plain_text(el)
+        if text:
+            blocks.append(text)
+    return blocks
+
+
+def _plain_text(el) -> str:
+    lines = [clean_line(line) for line in "".join(el.itertext()).split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def _page_metadata(tree, url: str):
+    """trafilatura's metadata document of a page too long for its extractor."""
+    from trafilatura.metadata import extract_metadata
+
+    return extract_metadata(tree, url or None, {"extensive_search": False, "original_date": True}, False)
+
+
 def _parse_tree(text: str):
     try:
         return lxml.html.document_fromstring(text)
@@ -264,8 +369,6 @@ def extract_article(
     settings: ExtractionSettings = DEFAULT_SETTINGS,
 ) -> ArticleDraft:
     """Extract one article from a page's HTML (already decoded). Raises InputError."""
-    import trafilatura
-
     # Control characters are invalid in HTML and make lxml refuse to build text nodes.
     html_text = _CONTROL.sub("", html_text.lstrip("\ufeff"))
     if not html_text.strip():
@@ -273,9 +376,12 @@ def extract_article(
     tree = _parse_tree(html_text)
     if tree is None:
         raise InputError(f"{source}: cannot parse the page as HTML, no article text found")
+    long_page = _paragraphs_over(tree, MAX_EXTRACTOR_PARAGRAPHS)
     try:
         facts = _page_facts(tree)
         _open_noscript(tree)
+        # (before the copy below: finding the date copies the page as well)
+        doc = _page_metadata(tree, url) if long_page else None
         shown = copy.deepcopy(tree)  # what a reader sees: active content out
         _strip_active(shown)
         page_body = shown.find("body")
@@ -286,6 +392,23 @@ def extract_article(
         active_key = " ".join(_norm_key(el.text_content()) for el in tree.iter(*_ACTIVE_TAGS))
     except ValueError:
         raise InputError(f"{source}: cannot parse the page as HTML, no article text found") from None
+    # Each tree is let go as soon as it has been read (a long page's tree is ~100 MB).
+    if long_page:
+        del tree
+        blocks = _plain_blocks(page_body) if page_body is not None else []
+        del shown, page_body
+        if not blocks:
+            raise InputError(f"{source}: no article text found")
+    else:
+        del shown, page_body  # only its words were needed (the keys above)
+        doc, blocks = _extract(tree, source, url, settings)
+    return _draft(doc, blocks, source, url, facts, visible_key, active_key)
+
+
+def _extract(tree, source: str, url: str, settings: ExtractionSettings):
+    """trafilatura's document for the page and the paragraphs of its body."""
+    import trafilatura
+
     try:
         doc = trafilatura.bare_extraction(
             tree,
@@ -310,7 +433,12 @@ def extract_article(
     if _words(raw_text) - _words("\n".join(blocks)):
         # The rebuild lost a word trafilatura found: trust trafilatura's own lines.
         blocks = _blocks_from_text(raw_text)
+    return doc, blocks
 
+
+def _draft(doc, blocks: list[str], source: str, url: str, facts: dict, visible_key: str,
+           active_key: str) -> ArticleDraft:
+    """The article draft from an extraction's document (metadata) and paragraphs."""
     if active_key:
         # What is stored is what a reader sees: text that only lives inside scripts,
         # frames or objects (code, fallbacks) is left out.
@@ -328,7 +456,7 @@ def extract_article(
         extra["description"], dek = dek, ""
     dek, blocks = settle_standfirst(dek, blocks, MIN_BODY_WORDS)
     body = "\n\n".join(blocks)
-    if len(_WORD.findall(body)) < MIN_BODY_WORDS:
+    if not _has_words(body, MIN_BODY_WORDS):
         raise InputError(f"{source}: no article text found")
     if not title:
         title = (blocks[0][:120] if blocks else "") or source
