@@ -418,16 +418,20 @@ class Library:
                                              passages=touched.passages)
             if bulk["child"] is not None and len(rest):
                 # Whatever else changed is written here, after the background commit, so
-                # an article created and then edited in one import ends up edited.
-                self._commit_background()
+                # an article created and then edited in one import ends up edited. Neither
+                # commit merges: someone's edit waits for them (the job merges at its end).
+                self._commit_background(merge=False)
         if bulk["seen"] != touched.first:  # the child failed: all it had not committed, here
             rest = changelog.touched(self.db, bulk["seen"], top)
+        deferred, self.index.defer_merges = self.index.defer_merges, True  # merged at the end
         try:
             run_job(index_lane.replay(self.db, self.index, rest))
         except Exception as exc:  # noqa: BLE001
             bulk["index_failed"] = True
             self._index_update_failed(exc)
             return
+        finally:
+            self.index.defer_merges = deferred
         bulk["seen"] = top
         if bulk["child"] is None or bulk["child"].sent == bulk["child"].committed:
             self.index.set_applied(top)
@@ -472,10 +476,10 @@ class Library:
             self._bulk["background"] = False
             log.warning("background indexing unavailable (%s: %s)", type(exc).__name__, exc)
 
-    def _commit_background(self) -> None:
+    def _commit_background(self, merge: bool = True) -> None:
         bulk = self._bulk
         try:
-            bulk["child"].commit()
+            bulk["child"].commit(merge=merge)
         except Exception as exc:  # noqa: BLE001
             self._background_failed(exc)
             return

@@ -128,10 +128,12 @@ class BackgroundIndexer:
         while self.sent - self.indexed > at_most:
             self._drain(block=True)
 
-    def commit(self) -> None:
-        """Commit what was sent and wait for it (the write lock is then free)."""
+    def commit(self, merge: bool = True) -> None:
+        """Commit what was sent and wait for it (the write lock is then free). Without
+        ``merge`` the commit merges no segments (someone's edit is waiting for it: the
+        bulk job merges at its end)."""
         self._check()
-        self._outbox.put(("commit",))
+        self._outbox.put(("commit", merge))
         self._wait_for("committed")
 
     def finish(self) -> None:
@@ -213,14 +215,15 @@ def serve(part_dir: str, writer_timeout: float, commit_every: int, stdin, stdout
 
     from clipper.index import engine
     from clipper.index.merging import commit_merge as merge_small
+    from clipper.index.merging import no_merge
 
     writer = reader = None
     pending = total = 0
 
-    def commit():
+    def commit(merge: bool = True):
         nonlocal writer, reader, pending, total
         if writer is not None:
-            writer.commit(mergetype=merge_small)
+            writer.commit(mergetype=merge_small if merge else no_merge)
             reader.close()
             writer = reader = None
             total += pending
@@ -247,7 +250,7 @@ def serve(part_dir: str, writer_timeout: float, commit_every: int, stdin, stdout
                 if pending >= commit_every:
                     commit()
             elif kind == "commit":
-                commit()
+                commit(merge=message[1] if len(message) > 1 else True)
                 _write_frame(stdout, ("committed", total))
             elif kind == "finish":
                 commit()
