@@ -203,8 +203,15 @@ def cmd_refresh(args) -> int:
     if args.timeout:
         options.timeout = args.timeout
     bar = ProgressBar(enabled=not wants_json(args))
+    idle = ""
     with open_library(args) as lib:
         ids = _selected(lib, args, web=True)
+        if args.watched and not ids:
+            from clipper import watch
+
+            nxt = watch.next_check(lib)
+            idle = (f"; no watched article is due (next check {nxt[:16].replace('T', ' ')} UTC)" if nxt
+                    else "; no watched articles ('clipper watch ID' adds one)")
         try:
             report = run_job(refresh(lib, ids, delay=DEFAULT_DELAY if args.delay is None else max(0.0, args.delay),
                                      limit=args.limit or DEFAULT_LIMIT, options=options), bar)
@@ -212,7 +219,7 @@ def cmd_refresh(args) -> int:
             bar.close()
     skipped = (f", {len(report.skipped)} left for a later run (cap {args.limit or DEFAULT_LIMIT})"
                if report.skipped else "")
-    return _print_report(args, report, skipped)
+    return _print_report(args, report, skipped + idle)
 
 
 def cmd_watch(args) -> int:

@@ -79,6 +79,8 @@ def test_refresh_watched_checks_only_the_due_articles(cli_json, run_cli, lib_dir
         out = cli_json("refresh", "--watched", "--delay", "0")
         assert (out["changed"], out["unchanged"], out["failed"]) == ([], [], [])
         assert len(server.headers_seen) == seen
+        code, text, _ = run_cli("refresh", "--watched", "--delay", "0")
+        assert code == 0 and "no watched article is due (next check " in text
         # seven hours later (6h interval) it is due; the page changed meanwhile
         lib = Library.open(lib_dir)
         try:
