@@ -13,18 +13,14 @@ index each way and compares them). Whatever this writer does not specialise
 falls back to the stock code: documents deleted or segments merged into this one by the
 merge policy go through the pool, and then the whole segment is written the stock way.
 Depends on the internals of the pinned whoosh3 release (``W3FieldWriter``,
-``W3PostingsWriter``); the comparison test guards a version bump.
+``W3PostingsWriter``: ``whoosh_internals.write_term``); the comparison test guards a version
+bump.
 """
 from __future__ import annotations
 
-from array import array
-
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
-from whoosh.system import pack_ushort
-from whoosh.util.numeric import byte_to_length, length_to_byte
-from whoosh.writing import SegmentWriter
-
+from clipper.index import whoosh_internals as wi
 from clipper.index.codec import ClipperCodec, write_block
+from clipper.index.whoosh_internals import byte_to_length, length_to_byte
 
 
 def _stored_length(length: int):
@@ -32,7 +28,7 @@ def _stored_length(length: int):
     return byte_to_length(length_to_byte(length)) if length else None
 
 
-class BulkSegmentWriter(SegmentWriter):
+class BulkSegmentWriter(wi.SegmentWriterHooks):
     def __init__(self, ix, **kwargs):
         kwargs.setdefault("codec", ClipperCodec())
         if not isinstance(kwargs["codec"], ClipperCodec):
@@ -44,13 +40,13 @@ class BulkSegmentWriter(SegmentWriter):
         self._lengths: dict[str, dict[int, int | None]] = {}
 
     def add_document(self, **fields):
-        self._check_state()
+        self.check_state()
         schema = self.schema
         perdocwriter = self.perdocwriter
         docnum = self.docnum
-        docboost = self._doc_boost(fields)
+        docboost = self.doc_boost(fields)
         fieldnames = sorted(name for name in fields if not name.startswith("_"))
-        self._check_fields(schema, fieldnames)
+        self.check_fields(schema, fieldnames)
 
         perdocwriter.start_doc(docnum)
         try:
@@ -64,7 +60,7 @@ class BulkSegmentWriter(SegmentWriter):
                         f"BulkSegmentWriter: field {fieldname!r} needs Whoosh's own writer")
                 length = 0
                 if field.indexed:
-                    fieldboost = self._field_boost(fields, fieldname, docboost)
+                    fieldboost = self.field_boost(fields, fieldname, docboost)
                     scorable = field.scorable
                     terms = self._postings.get(fieldname)
                     if terms is None:
@@ -90,13 +86,13 @@ class BulkSegmentWriter(SegmentWriter):
             perdocwriter.cancel_doc()
             raise
         perdocwriter.finish_doc()
-        self._added = True
+        self.document_added()
         self.docnum += 1
 
     def _pool_used(self) -> bool:
         return bool(self.pool.current or self.pool.runs)
 
-    def _flush_segment(self):
+    def flush_postings(self):
         if self._pool_used():
             # Postings from merged segments are in the pool: write everything the stock way.
             add = self.pool.add
@@ -105,7 +101,7 @@ class BulkSegmentWriter(SegmentWriter):
                     for d, w, v in zip(docs, weights, values):
                         add((fieldname, tbytes, d, w, v))
             self._postings = {}
-            return super()._flush_segment()
+            return super().flush_postings()
         self.perdocwriter.close()
         fw = self.fieldwriter
         schema = self.schema
@@ -119,50 +115,9 @@ class BulkSegmentWriter(SegmentWriter):
             fixedsize = fieldobj.format.fixed_value_size()
             for tbytes in sorted(terms):
                 docs, weights, values = terms[tbytes]
-                _write_term(fw, tbytes, docs, weights, values, [lengths.get(d) for d in docs],
-                            fixedsize)
+                wi.write_term(fw, tbytes, docs, weights, values, [lengths.get(d) for d in docs],
+                              fixedsize, write_block)
             fw.finish_field()
         fw.close()
         self._postings = {}
 
-
-def _write_term(fw, tbytes, docs, weights, values, lengths, fixedsize) -> None:
-    """What ``start_term`` + one ``add`` per posting + ``finish_term`` write for a term
-    (``W3FieldWriter``/``ClipperPostingsWriter``/``W3TermInfo``, whoosh3 3.54.0), in one
-    go: blocks of ``blocklimit`` postings (``codec.write_block``), then the term's info row
-    in the terms table."""
-    pw = fw._postwriter
-    limit, compression = pw._blocklimit, pw._compression
-    postfile = fw._postfile
-    write = postfile.write
-    start_offset = postfile.tell()
-    write(WHOOSH3_HEADER_MAGIC)
-    ti = W3TermInfo()
-    n = len(docs)
-    for start in range(0, n, limit):
-        end = min(start + limit, n)
-        ids = docs[start:end]
-        raw_weights = weights[start:end]
-        block_weights = array("f", raw_weights)
-        present = [x for x in lengths[start:end] if x]
-        min_length = min(present) if present else None
-        max_length = max(present) if present else 0
-        max_weight = max(raw_weights)
-        if max_weight < 0:
-            max_weight = 0
-        # W3TermInfo.add_block
-        ti._weight += sum(block_weights)
-        ti._df += len(ids)
-        if ti._minlength is None:
-            ti._minlength = min_length
-        else:
-            ti._minlength = min(ti._minlength, min_length)
-        ti._maxlength = max(ti._maxlength, max_length)
-        ti._maxweight = max(ti._maxweight, max_weight)
-        if ti._minid is None:
-            ti._minid = ids[0]
-        ti._maxid = ids[-1]
-        write_block(write, ids, block_weights, [v for v in values[start:end] if v], fixedsize,
-                    compression, min_length, max_length, max_weight, end == n)
-    ti.set_extent(start_offset, postfile.tell() - start_offset)
-    fw._tindex.add(pack_ushort(fw._fieldid) + tbytes, ti.to_bytes())

@@ -17,7 +17,8 @@ before stay readable and segments written with either codec merge. ``read_blocks
 a term's blocks into numpy arrays for Clipper's vectorised search.
 
 Depends on the internals of the pinned whoosh3 release (``W3PostingsWriter``,
-``W3LeafMatcher``); ``tests/core/test_index_codec.py`` guards a version bump.
+``W3LeafMatcher``), reached through ``whoosh_internals``; ``tests/core/test_index_codec.py``
+guards a version bump.
 """
 from __future__ import annotations
 
@@ -25,20 +26,16 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_right
+from functools import partial
 from itertools import pairwise
 from pickle import dumps
 
 import numpy as np
-from whoosh.codec.whoosh3 import (
-    COMPRESSION_MIN_SIZE,
-    WHOOSH3_HEADER_MAGIC,
-    W3Codec,
-    W3LeafMatcher,
-    W3PostingsWriter,
-)
-from whoosh.matching.wrappers import FilterMatcher
+from whoosh.matching import FilterMatcher
 from whoosh.reading import CorruptIndexError
-from whoosh.util.numeric import length_to_byte
+
+from clipper.index import whoosh_internals as wi
+from clipper.index.whoosh_internals import COMPRESSION_MIN_SIZE, length_to_byte
 
 PROTOCOL = 5
 _BIG_ENDIAN = sys.byteorder == "big"
@@ -193,58 +190,27 @@ def write_block(write, ids, weights, values, fixedsize, compression: int,
     write(data)
 
 
-class ClipperPostingsWriter(W3PostingsWriter):
-    def _write_block(self, last=False):
-        if self._byteids:  # term vectors (Clipper's schemas have none): Whoosh's way
-            return super()._write_block(last)
-        if not self._blockcount:
-            self._postfile.write(WHOOSH3_HEADER_MAGIC)
-        self._terminfo.add_block(self)
-        write_block(self._postfile.write, self._ids, self._weights, self._values,
-                    self._format.fixed_value_size(), self._compression, self._minlength,
-                    self._maxlength, self._maxweight, last)
-        self._blockcount += 1
-        self._new_block()
+class ClipperPostingsWriter(wi.PostingsWriterHooks):
+    write_block_data = staticmethod(write_block)
 
 
-class ClipperLeafMatcher(W3LeafMatcher):
+class ClipperLeafMatcher(wi.LeafMatcherHooks):
     """Whoosh's matcher, checking what Clipper's blocks add: the checksum of a block left
     uncompressed, and whole-number weights (stored as small integers) read as floats like
     Whoosh's. A block that cannot be read raises ``CorruptIndexError``."""
 
-    def _read_data(self):
-        try:
-            super()._read_data()
-            data = self._data
-            if type(data) is not tuple or len(data) not in (3, 4):
-                raise ValueError("unexpected contents")
-            if len(data) == 4 and _checksum(data[0], data[1], data[2]) != data[3]:
-                raise ValueError("checksum mismatch")
-        except CorruptIndexError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a damaged pickle fails in many ways
-            self._data = None
-            raise CorruptIndexError(f"damaged postings block ({type(exc).__name__}: "
-                                    f"{exc})") from exc
-
-    def _read_weights(self):
-        super()._read_weights()
-        weights = self._weights
-        if isinstance(weights, array) and weights.typecode != "f":
-            self._weights = array("f", weights)
+    def check_block(self, data) -> None:
+        if type(data) is not tuple or len(data) not in (3, 4):
+            raise ValueError("unexpected contents")
+        if len(data) == 4 and _checksum(data[0], data[1], data[2]) != data[3]:
+            raise ValueError("checksum mismatch")
 
 
-class ClipperCodec(W3Codec):
-    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
-        if terminfo.is_inlined():
-            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
-        offset, length = terminfo.extent()
-        return ClipperLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
-
-    def postings_writer(self, dbfile, byteids=False):
-        return ClipperPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
-                                     compression=self._compression,
-                                     inlinelimit=self._inlinelimit)
+# NB: segments pickle their codec by name: "clipper.index.codec.ClipperCodec" is part of
+# the index's table of contents (moving or renaming it makes such indexes unreadable).
+class ClipperCodec(wi.W3CodecHooks):
+    postings_writer_class = ClipperPostingsWriter
+    leaf_matcher_class = ClipperLeafMatcher
 
 
 # ------------------------------------------------------------------ reading
@@ -312,7 +278,10 @@ def read_blocks(reader, fieldname: str, tbytes: bytes, within=None, weights: boo
     holding none of them are skipped unread. Blocks written by ``ClipperCodec`` leave
     their values compressed unless ``values`` is asked for."""
     m = raw_matcher(reader, fieldname, tbytes)
-    if not isinstance(m, W3LeafMatcher):  # inline postings or another kind of matcher
+    if within is not None and not isinstance(within, list):
+        within = list(within)
+    blocks = wi.leaf_blocks(m, values, None if within is None else partial(_any_in, within))
+    if blocks is None:  # inline postings or another kind of matcher
         ids, ws, vs = [], [], []
         while m.is_active():
             ids.append(m.id())
@@ -324,42 +293,27 @@ def read_blocks(reader, fieldname: str, tbytes: bytes, within=None, weights: boo
         return (np.asarray(ids, dtype=np.int64),
                 np.asarray(ws, dtype=np.float64) if weights else None,
                 Values.of(vs) if values else None)
-    if within is not None and not isinstance(within, list):
-        within = list(within)
     id_parts, counts, w_parts, v_parts = [], [], [], []
-    fixedsize = m._fixedsize
-    last = -1
-    while m.is_active():
-        top = m._maxid
-        if within is None or _any_in(within, last, top):
-            if m._data is None:
-                m._read_data()
-            data = m._data
-            data_ids, data_weights, data_values = data[0], data[1], data[2]
-            n = m._blocklength
-            id_parts.append(data_ids)
-            counts.append(n)
-            if weights:
-                if data_weights is None:
-                    w_parts.append(np.ones(n))
-                elif isinstance(data_weights, float):
-                    w_parts.append(np.full(n, data_weights))
-                else:
-                    w_parts.append(np.asarray(data_weights, dtype=np.float64))
-            if values:
-                if type(data_values) is PackedValues:
-                    v_parts.append(data_values.unpack())
-                elif fixedsize == 0:  # no values (Existence): empty ones
-                    v_parts.append((np.zeros(n, dtype=np.int64), b""))
-                else:
-                    if fixedsize is not None and fixedsize > 0:
-                        m._read_values()
-                        data_values = m._values
-                    v_parts.append((np.fromiter(map(len, data_values), dtype=np.int64,
-                                                count=len(data_values)),
-                                    b"".join(data_values)))
-        last = top
-        m._next_block()
+    fixedsize, blocks = blocks
+    for data_ids, data_weights, data_values, n in blocks:
+        id_parts.append(data_ids)
+        counts.append(n)
+        if weights:
+            if data_weights is None:
+                w_parts.append(np.ones(n))
+            elif isinstance(data_weights, float):
+                w_parts.append(np.full(n, data_weights))
+            else:
+                w_parts.append(np.asarray(data_weights, dtype=np.float64))
+        if values:
+            if type(data_values) is PackedValues:
+                v_parts.append(data_values.unpack())
+            elif fixedsize == 0:  # no values (Existence): empty ones
+                v_parts.append((np.zeros(n, dtype=np.int64), b""))
+            else:
+                v_parts.append((np.fromiter(map(len, data_values), dtype=np.int64,
+                                            count=len(data_values)),
+                                b"".join(data_values)))
     vals = None
     if values:
         vals = (Values.joined(b"".join([p[1] for p in v_parts]),

@@ -3,34 +3,22 @@
 Clipper's fast paths (the posting codec ``codec.py``, the bulk segment writer
 ``bulkwriter.py``, numpy scoring ``vector.py``/``phrase.py``/``collectors.py``, the mapped
 storage ``storage.py`` and the tiered merge policy's view of segments) are built on
-Whoosh's private classes and attributes. Those are checked against one released Whoosh:
-``KNOWN``. With any other version installed, Clipper takes Whoosh's public code paths
-instead — the default codec and writer, Whoosh's collectors and scoring, its file storage,
-its own merge rule — slower, never wrong. ``CLIPPER_STOCK_WHOOSH=1`` forces the stock
-paths (the tests compare both). Every decision about it is made here and nowhere else.
+Whoosh's private classes and attributes (every use of one is in ``whoosh_internals.py``).
+Those are checked against one released Whoosh: ``whoosh_version.KNOWN``. With any other
+version installed, Clipper takes Whoosh's public code paths instead — the default codec
+and writer, Whoosh's collectors and scoring, its file storage, its own merge rule —
+slower, never wrong. ``CLIPPER_STOCK_WHOOSH=1`` forces the stock paths (the tests
+compare both). Every decision about it is made here and nowhere else.
 """
 from __future__ import annotations
 
 import os
-from importlib import metadata
 
-KNOWN = ("3.54.0",)  # whoosh3 releases the fast paths were written and tested against
+from clipper.index import whoosh_internals
+from clipper.index.whoosh_version import FAST, KNOWN, fast_paths_enabled, whoosh_version
 
-
-def whoosh_version() -> str:
-    try:
-        return metadata.version("whoosh3")
-    except metadata.PackageNotFoundError:  # another distribution of the "whoosh" module
-        import whoosh
-
-        return "other " + whoosh.versionstring()
-
-
-def fast_paths_enabled() -> bool:
-    return os.environ.get("CLIPPER_STOCK_WHOOSH") != "1" and whoosh_version() in KNOWN
-
-
-FAST = fast_paths_enabled()
+__all__ = ["FAST", "KNOWN", "codec", "fast_paths_enabled", "open_dir", "segments", "stock_merge",
+           "whoosh_version", "writer"]
 
 
 def codec():
@@ -66,7 +54,7 @@ def open_dir(path):
 
 def segments(ix) -> list:
     """The segments of ``ix``'s latest commit (Whoosh has no public name for them)."""
-    return list(ix._segments())
+    return whoosh_internals.index_segments(ix)
 
 
 def stock_merge(writer, segments):

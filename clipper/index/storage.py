@@ -17,6 +17,8 @@ import os
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile
 
+from clipper.index import whoosh_internals as wi
+
 _COMPOUND_EXT = ".seg"
 _PEEK = 256
 
@@ -93,17 +95,17 @@ class _ViewFile(BufferFile):
     """A ``BufferFile`` that reads its memoryview in place."""
 
     def __init__(self, buf: memoryview, name: str | None = None, onclose=None):
-        self._buf = buf
-        self._name = name
+        wi.set_buffer(self, buf, name)
         self.file = _ViewIO(buf)
         self.onclose = onclose
         self.is_real = False
         self.is_closed = False
 
     def subset(self, position: int, length: int, name: str | None = None) -> _ViewFile:
-        if position < 0 or length < 0 or position + length > len(self._buf):
+        buf = wi.buffer_of(self)
+        if position < 0 or length < 0 or position + length > len(buf):
             raise ValueError(f"part {name!r} lies outside the segment file")
-        return _ViewFile(self._buf[position:position + length], name=name or self._name)
+        return _ViewFile(buf[position:position + length], name=name or wi.name_of(self))
 
 
 class _MappedSegment(_ViewFile):
@@ -129,7 +131,7 @@ class MappedStorage(FileStorage):
 
     def open_file(self, name, **kwargs):
         if name.endswith(_COMPOUND_EXT) and not kwargs:
-            return _MappedSegment(self._fpath(name), name)
+            return _MappedSegment(wi.storage_path(self, name), name)
         return super().open_file(name, **kwargs)
 
 
