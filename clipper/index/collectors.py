@@ -3,15 +3,16 @@ date ranges answered from sort columns, and passage matches by article id."""
 from __future__ import annotations
 
 import numpy as np
-from whoosh import collectors, columns, fields
+from whoosh import collectors, fields
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
 from clipper.index import budget
+from clipper.index import whoosh_internals as wi
 from clipper.index.fields import _MISSING_DATE
 
 
-class _TopCounting(collectors.TopCollector):
+class _TopCounting(wi.TopCollectorHooks):
     """Top N by score that counts every match in the same pass (Whoosh's default skips
     low-scoring blocks and then runs the whole query a second time to count), and keeps
     the matching documents when facets need them."""
@@ -32,11 +33,11 @@ class _TopCounting(collectors.TopCollector):
     def minscore(self, value):
         pass
 
-    def _collect(self, global_docnum, score):
+    def collect_one(self, global_docnum, score):
         budget.check()
         if self.kept is not None:
             self.kept.append(global_docnum)
-        return super()._collect(global_docnum, score)
+        return super().collect_one(global_docnum, score)
 
 
 class _CheckedSorting(collectors.SortingCollector):
@@ -164,9 +165,6 @@ def segment_codes(reader, name: str) -> tuple[np.ndarray, list[bytes]]:
     return cached
 
 
-_NUMERIC_CODES = frozenset("bBhHiIqQfd")  # struct codes whose standard size numpy shares
-
-
 def column_array(reader, name: str):
     """A segment reader's column as stored, read in one piece: a numpy array for a
     numeric column, a list of bytes for a variable-length one, None for other kinds
@@ -178,35 +176,14 @@ def column_array(reader, name: str):
     key = (name, "raw")
     if key in cache:
         return cache[key]
-    out = None
     n = reader.doc_count_all()
     creader = reader.column_reader(name, translate=False)
-    kind = type(creader)
-    if kind is columns.VarBytesColumn.Reader and len(creader._lengths) == n:
-        lengths, offsets = creader._lengths, creader._offsets
-        end = offsets[-1] + lengths[-1] if n else 0
-        data = creader._dbfile.get(creader._basepos, end)
-        out = [data[o:o + k] for o, k in zip(offsets, lengths)]
-    elif kind is columns.NumericColumn.Reader:
-        out = numeric_column(creader, n)
+    out = wi.varbytes_column(creader, n)
+    if out is None:
+        out = wi.numeric_column(creader, n)
     cache[key] = out
     return out
 
-
-def numeric_column(creader, n: int) -> np.ndarray | None:
-    """A Whoosh ``NumericColumn`` reader's ``n`` values read in one piece (documents past
-    the stored ones have the default), or None for a type numpy does not share."""
-    if (type(creader) is not columns.NumericColumn.Reader
-            or creader._typecode not in _NUMERIC_CODES):
-        return None
-    dtype = np.dtype(creader._typecode)
-    stored = min(creader._count, n)
-    raw = creader._dbfile.get(creader._basepos, stored * creader._fixedlen)
-    out = np.empty(n, dtype=dtype)
-    out[:stored] = np.frombuffer(raw, dtype=dtype.newbyteorder(">"))
-    out[stored:] = creader._default
-    out.setflags(write=False)
-    return out
 
 
 def _column_ranges(q: wq.Query) -> wq.Query:

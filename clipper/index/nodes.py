@@ -11,32 +11,17 @@ from __future__ import annotations
 
 import copy
 import re
-from bisect import bisect_left
 from functools import reduce
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.matching import (
-    AndNotMatcher,
-    ListMatcher,
-    NullMatcher,
-    UnionMatcher,
-    WrappingMatcher,
-)
+from whoosh.matching import NullMatcher, UnionMatcher, WrappingMatcher
 
 from clipper.index import budget
+from clipper.index import whoosh_internals as wi
 from clipper.index.phrase import phrase_counts
 
-
-class _PhraseMatcher(ListMatcher):
-    """A phrase's documents and scores, with a binary-search ``skip_to``."""
-
-    def skip_to(self, id):  # noqa: A002 - Whoosh's matcher signature
-        if self._i < len(self._ids) and self._ids[self._i] < id:
-            self._i = bisect_left(self._ids, id, self._i)
-
-    def copy(self):
-        return _PhraseMatcher(self._ids, self._weights, position=self._i)
+_PhraseMatcher = wi.SortedListMatcher  # a phrase's documents and scores
 
 
 def _phrase_matcher(reader, phrases: list[ExactPhrase]):
@@ -122,27 +107,22 @@ class ExactPhrase(wq.Phrase):
         return m
 
 
-class _CheckedNear(wq.SpanNear2):
-    """``SpanNear2`` whose matcher checks the search's clock before it computes the spans
-    of a candidate document (a sloppy phrase of many words in a long article can take
-    seconds over a few documents)."""
-
-    class SpanNear2Matcher(wq.SpanNear2.SpanNear2Matcher):
-        def _get_spans(self):
-            budget.check()
-            return super()._get_spans()
+# ``SpanNear2`` whose matcher checks the search's clock before it computes the spans of a
+# candidate document (a sloppy phrase of many words in a long article can take seconds
+# over a few documents).
+_CheckedNear = wi.span_near_checking(budget.check)
 
 
-class _PhraseOr(wq.Or):
+class _PhraseOr(wi.OrHooks):
     """``Or`` that answers its exact-phrase children (the same phrase in several fields,
     what a quoted phrase without a field becomes) with one matcher instead of a tree of
     per-field matchers."""
 
-    def _matcher(self, subs, searcher, context):
+    def subs_matcher(self, subs, searcher, context):
         reader = searcher.reader()
         fast = [q for q in subs if isinstance(q, ExactPhrase) and q.can_bulk(reader)]
         if len(fast) < 2 or self.scale:
-            return super()._matcher(subs, searcher, context)
+            return super().subs_matcher(subs, searcher, context)
         ms = [_phrase_matcher(reader, fast)]
         done = {id(q) for q in fast}
         ms += [q.matcher(searcher, context) for q in subs if id(q) not in done]
@@ -166,15 +146,9 @@ def _group_phrases(q: wq.Query) -> wq.Query:
     return q
 
 
-class _ExclusionMatcher(AndNotMatcher):
-    """whoosh3 3.54's ``AndNotMatcher`` drops the kept side's first document only when the
-    excluded side starts on that very document: ``meadow -harrier`` kept its first
-    document even when it held "harrier", if "harrier" occurred in an earlier document.
-    Here the first document is checked like every other one."""
-
-    def _find_first(self):
-        if self.a.is_active() and self.b.is_active():
-            self._find_next()
+# whoosh3 3.54's ``AndNotMatcher`` kept the first document of ``a -b`` when it held b and
+# b's postings started earlier; this one checks the first document like every other.
+_ExclusionMatcher = wi.AndNotFirstChecked
 
 
 class Exclusion(wq.AndNot):
@@ -200,7 +174,7 @@ def _fix_exclusions(q: wq.Query) -> wq.Query:
 # ------------------------------------------------------------------ bounded patterns
 
 
-class _Bounded:
+class _Bounded(wi.WordExpansionHooks):
     """Mixin for Whoosh's multi-term queries: within a search (``budget.limit``) the
     words a node expands to in a reader are counted against the search's word bound,
     checked against its clock, and kept for the rest of the search (Whoosh expands a
@@ -212,7 +186,7 @@ class _Bounded:
     def describe(self) -> str:
         raise NotImplementedError
 
-    def _btexts(self, ixreader):
+    def expand_words(self, ixreader):
         if not ixreader.is_atomic():
             # The union of the segments' words: each segment expands a fuzzy word with
             # its automaton (and the words are usually known from the matching), where a
@@ -220,7 +194,7 @@ class _Bounded:
             # (seconds for the snippet terms of "word~").
             words = set()
             for leaf, _offset in ixreader.leaf_readers():
-                words.update(self._btexts(leaf))
+                words.update(self.expand_words(leaf))
             return sorted(words)
         b = budget.current()
         if b is None:
@@ -240,7 +214,7 @@ class BoundedPrefix(_Bounded, wq.Prefix):
         return f"{self.text}*"
 
     def _scan(self, ixreader, b):
-        return wq.Prefix._btexts(self, ixreader)
+        return self.stock_words(ixreader)
 
 
 class BoundedWildcard(_Bounded, wq.Wildcard):
@@ -248,13 +222,13 @@ class BoundedWildcard(_Bounded, wq.Wildcard):
         return self.text
 
     def _scan(self, ixreader, b):
-        """The lexicon words matching the pattern (``PatternQuery._btexts``), with the
+        """The lexicon words matching the pattern (as Whoosh's ``PatternQuery``), with the
         clock checked every 1024 words scanned: a pattern that starts with * or ? reads
         the field's whole lexicon."""
         fieldname = self.fieldname
         from_bytes = ixreader.schema[fieldname].from_bytes
-        match = re.compile(self._get_pattern()).match
-        prefix = self._find_prefix(self.text)
+        match = re.compile(self.pattern()).match
+        prefix = self.pattern_prefix()
         candidates = (ixreader.expand_prefix(fieldname, prefix) if prefix
                       else ixreader.lexicon(fieldname))
         for i, btext in enumerate(candidates):
@@ -269,7 +243,7 @@ class BoundedFuzzy(_Bounded, wq.FuzzyTerm):
         return f"{self.text}~{self.maxdist}"
 
     def _scan(self, ixreader, b):
-        return wq.FuzzyTerm._btexts(self, ixreader)
+        return self.stock_words(ixreader)
 
 
 _BOUNDED = {wq.Prefix: BoundedPrefix, wq.Wildcard: BoundedWildcard,

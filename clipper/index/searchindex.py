@@ -41,6 +41,7 @@ from whoosh.writing import SegmentWriter
 
 from clipper.errors import LibraryCorrupt, LibraryLocked, QueryError
 from clipper.index import budget, engine, facets, merging, side_merge, state, vector
+from clipper.index import whoosh_internals as wi
 from clipper.index.codec import read_blocks
 from clipper.index.collectors import (
     _ArticleMatch,
@@ -127,26 +128,27 @@ class _Part:
         old = self.searcher.reader()
         if old.generation() == self.ix.latest_generation():
             return
-        toc = self.ix._read_toc()
+        toc = wi.read_toc(self.ix)
         reusable = {r.segment().segment_id(): r for r in _leaf_readers(old)}
         readers = []
+        replaced = []  # stock: readers of segments whose deletions changed (reopened)
         try:
             for seg in toc.segments:
                 r = reusable.pop(seg.segment_id(), None)
+                if (r is not None and not r.is_closed and r.segment() is not seg
+                        and not wi.rebind_reader(r, seg)):
+                    replaced.append(r)
+                    r = None
                 if r is None or r.is_closed:
                     r = SegmentReader(self.ix.storage, toc.schema, seg,
                                       generation=toc.generation)
-                elif r.segment() is not seg:
-                    r._segment = seg
-                    r._perdoc._segment = seg
-                    r.__dict__.pop("deleted_docs_set", None)  # a cached_property
                 readers.append(r)
         except BaseException:
             for r in readers:
                 if r.segment().segment_id() not in reusable:
                     r.close()
             raise
-        for r in reusable.values():
+        for r in [*reusable.values(), *replaced]:
             r.close()
         if not readers:
             reader = EmptyReader(toc.schema)

@@ -45,17 +45,14 @@ from math import log
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.columns import NumericColumn
-from whoosh.query.qcore import _NullQuery
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, BM25FScorer, WeightingModel, WeightScorer
-from whoosh.util.numeric import byte_to_length
 
 from clipper.index.arraycache import ArrayCache, reader_cache
 from clipper.index.codec import read_blocks
-from clipper.index.collectors import _DocListQuery, _reader_column, numeric_column
+from clipper.index.collectors import _DocListQuery, _reader_column
 from clipper.index import budget
+from clipper.index import whoosh_internals as wi
 from clipper.index.nodes import (
     BoundedFuzzy,
     BoundedPrefix,
@@ -67,7 +64,8 @@ from clipper.index.nodes import (
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
-_BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+_BYTE_LENGTHS = np.array([wi.byte_to_length(b) for b in range(256)], dtype=np.float64)
+_NULL_QUERY = type(wq.NullQuery)  # the class of Whoosh's empty query
 _MULTI_TERMS = (wq.Prefix, wq.Wildcard, wq.FuzzyTerm, BoundedPrefix, BoundedWildcard,
                 BoundedFuzzy)
 _BOUNDED = (BoundedPrefix, BoundedWildcard, BoundedFuzzy)
@@ -83,7 +81,7 @@ class Unsupported(Exception):
 
 def supported(q: wq.Query) -> bool:
     """Whether ``evaluate`` answers ``q`` exactly as Whoosh would."""
-    if isinstance(q, _NullQuery):
+    if isinstance(q, _NULL_QUERY):
         return True
     t = type(q)
     if t is wq.Term:
@@ -205,13 +203,11 @@ class _Segment:
         out = cache.get(fieldname)
         if out is None:
             n = self.doc_count_all
-            perdoc = getattr(self.reader, "_perdoc", None)
-            col = None
-            if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-                col = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            try:
+                col = wi.length_column(self.reader, fieldname)
+            except LookupError:
+                raise Unsupported("reader without per-document lengths") from None
             if col is None:
-                if perdoc is None:
-                    raise Unsupported("reader without per-document lengths")
                 out = np.ones(n, dtype=np.float64)
             else:
                 out = _BYTE_LENGTHS[_length_codes(col, n)]
@@ -229,8 +225,9 @@ def _restrict(ids: np.ndarray, values: np.ndarray, within: np.ndarray | None):
 def _length_codes(col, n: int) -> np.ndarray:
     """A length column's bytes (one per document) as an array, read in one piece when
     it is Whoosh's one-byte numeric column."""
-    if type(col) is NumericColumn.Reader and col._typecode == "B":
-        return numeric_column(col, n)
+    codes = wi.numeric_column(col, n) if wi.numeric_typecode(col) == "B" else None
+    if codes is not None:
+        return codes
     return np.fromiter((col[d] for d in range(n)), dtype=np.uint8, count=n)
 
 
@@ -344,7 +341,7 @@ def _size(q: wq.Query, seg: _Segment) -> int:
 def _eval(q: wq.Query, seg: _Segment, within: np.ndarray | None = None):
     """(ids, scores) of the query's matches in the segment, ascending ids; with
     ``within`` only those of these documents."""
-    if isinstance(q, _NullQuery) or (within is not None and not within.size):
+    if isinstance(q, _NULL_QUERY) or (within is not None and not within.size):
         return _EMPTY_IDS, _EMPTY_SCORES
     t = type(q)
     if t is wq.Term:
@@ -425,7 +422,7 @@ def _multi_term(q, seg: _Segment, within: np.ndarray | None = None):
         return _EMPTY_IDS, _EMPTY_SCORES
     if isinstance(q, _BOUNDED):
         budget.check(q.describe())
-    words = [w for w in q._btexts(seg.reader) if w]
+    words = [w for w in wi.expanded_words(q, seg.reader) if w]
     if not words:
         return _EMPTY_IDS, _EMPTY_SCORES
     if type(q) in _PREFIXES and len(words) > 1:
@@ -452,7 +449,7 @@ def _prefill_idf(seg: _Segment, fieldname: str, prefix, words: list[bytes]) -> N
     parent = seg.searcher.get_parent()
     if type(parent.weighting).idf is not WeightingModel.idf:
         return
-    cache = parent._idf_cache
+    cache = wi.idf_cache(parent)
     if all((fieldname, w) in cache for w in words):
         return
     df: dict[bytes, int] = {}

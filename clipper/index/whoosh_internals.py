@@ -18,7 +18,11 @@ from __future__ import annotations
 
 import os
 from array import array
+from bisect import bisect_left
 
+import numpy as np
+from whoosh import collectors, columns
+from whoosh import query as wq
 from whoosh.codec.whoosh3 import (
     COMPRESSION_MIN_SIZE,
     LENGTHS_COLUMN,
@@ -30,6 +34,7 @@ from whoosh.codec.whoosh3 import (
     _lenfield,
 )
 from whoosh.index import TOC
+from whoosh.matching import AndNotMatcher, ListMatcher
 from whoosh.reading import CorruptIndexError
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -285,3 +290,144 @@ def length_column(reader, fieldname: str):
     if not hasattr(perdoc, "_cached_reader"):
         return None
     return perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+
+
+def numeric_typecode(col) -> str | None:
+    """The struct code of a ``NumericColumn`` reader's values (None: another reader)."""
+    if type(col) is not columns.NumericColumn.Reader:
+        return None
+    return col._typecode
+
+
+# ---------------------------------------------------------------- columns
+
+
+_NUMERIC_CODES = frozenset("bBhHiIqQfd")  # struct codes whose standard size numpy shares
+
+
+def numeric_column(creader, n: int) -> np.ndarray | None:
+    """A Whoosh ``NumericColumn`` reader's ``n`` values read in one piece (documents past
+    the stored ones have the default), or None for a type numpy does not share, another
+    kind of reader, and stock (the caller reads value by value)."""
+    if (not FAST or type(creader) is not columns.NumericColumn.Reader
+            or creader._typecode not in _NUMERIC_CODES):
+        return None
+    dtype = np.dtype(creader._typecode)
+    stored = min(creader._count, n)
+    raw = creader._dbfile.get(creader._basepos, stored * creader._fixedlen)
+    out = np.empty(n, dtype=dtype)
+    out[:stored] = np.frombuffer(raw, dtype=dtype.newbyteorder(">"))
+    out[stored:] = creader._default
+    out.setflags(write=False)
+    return out
+
+
+def varbytes_column(creader, n: int) -> list[bytes] | None:
+    """A Whoosh ``VarBytesColumn`` reader's ``n`` values read in one piece (its bytes are
+    contiguous in the segment file), or None for another kind of reader, one holding
+    another number of values, and stock (the caller reads value by value)."""
+    if not FAST or type(creader) is not columns.VarBytesColumn.Reader or len(creader._lengths) != n:
+        return None
+    lengths, offsets = creader._lengths, creader._offsets
+    end = offsets[-1] + lengths[-1] if n else 0
+    data = creader._dbfile.get(creader._basepos, end)
+    return [data[o:o + k] for o, k in zip(offsets, lengths)]
+
+
+# ---------------------------------------------------------------- queries, matchers, collectors
+
+
+def idf_cache(searcher) -> dict:
+    """The top searcher's cache of idf values by (field, word), which a caller may fill
+    ahead. stock: a dict of its own (filling it changes nothing)."""
+    if FAST:
+        return searcher._idf_cache
+    return {}
+
+
+def expanded_words(q, reader) -> list:
+    """The words (bytes) a prefix, wildcard or fuzzy node expands to in ``reader``."""
+    return q._btexts(reader)
+
+
+class WordExpansionHooks:
+    """Mixin for Whoosh's multi-term queries (``Prefix``, ``Wildcard``, ``FuzzyTerm``),
+    placed before them: the words the node expands to in a reader come from
+    ``expand_words(reader)`` (a subclass's); ``stock_words(reader)`` is Whoosh's own
+    expansion; ``pattern()`` and ``pattern_prefix()`` are a wildcard's regular expression
+    and its literal start."""
+
+    def expand_words(self, ixreader):
+        return self.stock_words(ixreader)
+
+    def stock_words(self, ixreader):
+        return super()._btexts(ixreader)
+
+    def _btexts(self, ixreader):
+        return self.expand_words(ixreader)
+
+    def pattern(self) -> str:
+        return self._get_pattern()
+
+    def pattern_prefix(self) -> str:
+        return self._find_prefix(self.text)
+
+
+class OrHooks(wq.Or):
+    """``Or`` whose matcher over its (normalised) subqueries comes from
+    ``subs_matcher(subs, searcher, context)``: a subclass's, by default Whoosh's."""
+
+    def subs_matcher(self, subs, searcher, context):
+        return super()._matcher(subs, searcher, context)
+
+    def _matcher(self, subs, searcher, context):
+        return self.subs_matcher(subs, searcher, context)
+
+
+def span_near_checking(check):
+    """A ``SpanNear2`` query class whose matcher calls ``check()`` before it computes
+    the spans of each candidate document."""
+
+    class Matcher(wq.SpanNear2.SpanNear2Matcher):
+        def _get_spans(self):
+            check()
+            return super()._get_spans()
+
+    class CheckedSpanNear2(wq.SpanNear2):
+        SpanNear2Matcher = Matcher
+
+    return CheckedSpanNear2
+
+
+class SortedListMatcher(ListMatcher):
+    """A ``ListMatcher`` over ascending document numbers, with a binary-search
+    ``skip_to``."""
+
+    def skip_to(self, id):  # noqa: A002 - Whoosh's matcher signature
+        if self._i < len(self._ids) and self._ids[self._i] < id:
+            self._i = bisect_left(self._ids, id, self._i)
+
+    def copy(self):
+        return type(self)(self._ids, self._weights, position=self._i)
+
+
+class AndNotFirstChecked(AndNotMatcher):
+    """whoosh3 3.54's ``AndNotMatcher`` drops the kept side's first document only when the
+    excluded side starts on that very document: ``meadow -harrier`` kept its first
+    document even when it held "harrier", if "harrier" occurred in an earlier document.
+    Here the first document is checked like every other one."""
+
+    def _find_first(self):
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+class TopCollectorHooks(collectors.TopCollector):
+    """Whoosh's top-N collector, handing each match to ``collect_one(global docnum,
+    score)`` (a subclass's; by default Whoosh's)."""
+
+    def collect_one(self, global_docnum, score):
+        return super()._collect(global_docnum, score)
+
+    def _collect(self, global_docnum, score):
+        return self.collect_one(global_docnum, score)
