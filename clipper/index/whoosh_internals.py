@@ -24,7 +24,7 @@ import numpy as np
 from whoosh import collectors, columns
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import (
-    COMPRESSION_MIN_SIZE,
+    COMPRESSION_MIN_SIZE,  # noqa: F401 - re-exported: the codec's threshold
     LENGTHS_COLUMN,
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
@@ -37,17 +37,10 @@ from whoosh.index import TOC
 from whoosh.matching import AndNotMatcher, ListMatcher
 from whoosh.reading import CorruptIndexError
 from whoosh.system import pack_ushort
-from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numeric import byte_to_length, length_to_byte  # noqa: F401 - re-exported: field length codes
 from whoosh.writing import SegmentWriter
 
 from clipper.index.whoosh_version import FAST
-
-__all__ = [
-    "COMPRESSION_MIN_SIZE", "LeafMatcherHooks", "PostingsWriterHooks", "SegmentWriterHooks",
-    "W3CodecHooks", "buffer_of", "byte_to_length", "index_segments", "leaf_blocks",
-    "length_to_byte", "read_toc",
-    "set_buffer", "write_term",
-]
 
 # ---------------------------------------------------------------- the index and its readers
 
@@ -292,17 +285,17 @@ def length_column(reader, fieldname: str):
     return perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
 
 
+# ---------------------------------------------------------------- columns
+
+
+_NUMERIC_CODES = frozenset("bBhHiIqQfd")  # struct codes whose standard size numpy shares
+
+
 def numeric_typecode(col) -> str | None:
     """The struct code of a ``NumericColumn`` reader's values (None: another reader)."""
     if type(col) is not columns.NumericColumn.Reader:
         return None
     return col._typecode
-
-
-# ---------------------------------------------------------------- columns
-
-
-_NUMERIC_CODES = frozenset("bBhHiIqQfd")  # struct codes whose standard size numpy shares
 
 
 def numeric_column(creader, n: int) -> np.ndarray | None:
@@ -401,25 +394,28 @@ def span_near_checking(check):
 
 class SortedListMatcher(ListMatcher):
     """A ``ListMatcher`` over ascending document numbers, with a binary-search
-    ``skip_to``."""
+    ``skip_to`` (stock: Whoosh's own, a step at a time)."""
 
-    def skip_to(self, id):  # noqa: A002 - Whoosh's matcher signature
-        if self._i < len(self._ids) and self._ids[self._i] < id:
-            self._i = bisect_left(self._ids, id, self._i)
+    if FAST:
+        def skip_to(self, id):  # noqa: A002 - Whoosh's matcher signature
+            if self._i < len(self._ids) and self._ids[self._i] < id:
+                self._i = bisect_left(self._ids, id, self._i)
 
-    def copy(self):
-        return type(self)(self._ids, self._weights, position=self._i)
+        def copy(self):
+            return type(self)(self._ids, self._weights, position=self._i)
 
 
 class AndNotFirstChecked(AndNotMatcher):
     """whoosh3 3.54's ``AndNotMatcher`` drops the kept side's first document only when the
     excluded side starts on that very document: ``meadow -harrier`` kept its first
     document even when it held "harrier", if "harrier" occurred in an earlier document.
-    Here the first document is checked like every other one."""
+    Here the first document is checked like every other one (on any Whoosh that still
+    steps with ``_find_next``; another one keeps its own)."""
 
-    def _find_first(self):
-        if self.a.is_active() and self.b.is_active():
-            self._find_next()
+    if hasattr(AndNotMatcher, "_find_next"):
+        def _find_first(self):
+            if self.a.is_active() and self.b.is_active():
+                self._find_next()
 
 
 class TopCollectorHooks(collectors.TopCollector):
