@@ -48,12 +48,21 @@ with Library.open(sys.argv[1]) as lib:
 '''
 
 
-def _run(tmp_path: Path, name: str, stock: bool) -> dict:
+# Run first in a child: the installed whoosh3 reports another release.
+FAKE_VERSION = r'''
+from importlib import metadata
+_real_version = metadata.version
+metadata.version = lambda name: "3.99.0" if name == "whoosh3" else _real_version(name)
+'''
+
+
+def _run(tmp_path: Path, name: str, stock: bool, fake_version: bool = False) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("CLIPPER_STOCK_WHOOSH", None)
     if stock:
         env["CLIPPER_STOCK_WHOOSH"] = "1"
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path / name)], cwd=str(ROOT), env=env,
+    code = (FAKE_VERSION if fake_version else "") + CHILD
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / name)], cwd=str(ROOT), env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -76,6 +85,9 @@ def test_stock_paths_give_the_same_answers(tmp_path):
     assert not stock["fast"] and not stock["vectorised"]
     assert stock["answers"] == fast["answers"]
     assert fast["answers"]["harbour"][0] == 3 and fast["answers"]["tag:arms"][0] == 1
+    other = _run(tmp_path, "other", stock=False, fake_version=True)  # another whoosh3 release
+    assert not other["fast"] and not other["vectorised"]
+    assert other["answers"] == fast["answers"]
 
 
 # ---------------------------------------------------------------- private names, contained
