@@ -77,7 +77,8 @@ class Library:
     # ---- opening -------------------------------------------------------------------------
     @classmethod
     def open(cls, folder: str | os.PathLike | None = None, *, create: bool = True, repair_index: bool = True,
-             backup_in_background: bool = False, index_in_background: bool = False) -> "Library":
+             backup_in_background: bool = False, index_in_background: bool = False,
+             auto_backup: bool = True) -> "Library":
         """Open (creating on first use) the library at ``folder`` (see clipper.paths).
 
         ``backup_in_background`` (the desktop app): the automatic 12-hourly snapshot is
@@ -85,7 +86,9 @@ class Library:
         later writes); it is written to a temporary file and renamed when verified.
         ``index_in_background`` (the desktop app): an index that must catch up (even a
         whole rebuild) does so in the index lane while the library is already usable;
-        ``index_catching_up`` reports its progress."""
+        ``index_catching_up`` reports its progress. ``auto_backup=False``: no snapshot at
+        open (a second Library of the same process, such as the desktop app's write lane,
+        whose window's Library takes it); the check while writing stays."""
         folder = paths.resolve_library_dir(folder)
         db_path = folder / paths.DB_NAME
         created = not db_path.exists()
@@ -105,7 +108,7 @@ class Library:
             if schema.current_version(db) and schema.pending(db):
                 backup.before_migration(db, folder)
             schema.migrate(db)
-            if not backup_in_background:
+            if auto_backup and not backup_in_background:
                 recovery.auto_backup_if_due(db, folder)
         except LibraryError:
             db.conn.close()
@@ -120,7 +123,7 @@ class Library:
         lib = cls(folder, db)
         leftovers.clean_library(folder)  # what killed processes left behind (clipper.leftovers)
         lib._backup_in_background = backup_in_background
-        if backup_in_background:
+        if auto_backup and backup_in_background:
             recovery.auto_backup_in_background(db_path, folder)
         # A new library gets its (empty) index at once, so even `check` on first use is clean.
         if (repair_index or created) and lib.index_needs_repair():

@@ -178,6 +178,7 @@ def capture(out: Path, *, real: bool, everything: bool, dark: bool) -> list[Path
         # the Trash, with one deleted story
         night = next(r for r in range(w.model.rowCount()) if "night" in w.model.index(r, 0).data().lower())
         w.ops.delete_article(w.model.article_id(night))
+        w.ops.wait()  # the write runs in the window's write lane
         w.show_view("trash", None)
         settle(app, 40, 300 if real else 0)
         shots.widget(w, "trash")

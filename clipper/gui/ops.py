@@ -1,8 +1,17 @@
-"""Library operations from the GUI thread, with undo/redo and change signals.
+"""Library operations from the GUI, with undo/redo and change signals, off the UI thread.
 
-Each user action goes through :class:`LibraryOps`: it performs the write through the core
-API, pushes a QUndoCommand that can reverse it, and emits a signal naming exactly what
-changed so each view refreshes only that (Anki's OpChanges, in miniature).
+Each user action goes through :class:`LibraryOps`: its write runs in the window's write
+lane (:class:`~clipper.gui.workers.WriteLane`: one thread with its own Library, ops run one
+after another in the order they were asked for), and the UI thread never waits for it —
+Anki's CollectionOp. The op's body records what it changed (an :class:`OpContext`); when
+it is over, the UI thread pushes its QUndoCommand and emits the signals naming exactly what
+changed, so each view refreshes only that (Anki's OpChanges, in miniature). Undo and redo
+run through the same lane; an undo asked for while ops are still running waits for them,
+so it undoes the newest action, never an older one.
+
+Each method returns the :class:`~clipper.gui.workers.PendingOp` (its ``result`` is set
+once ``finished``), and takes ``done``: called on the UI thread with the result when the
+op succeeded. A failure is emitted as ``failed(message)`` (the window shows it).
 
 Undoable: adding, deleting and editing passages (tags, colour, note; a tag the passage
 made is undone with it), adding, editing and deleting article notes, an article's tags,
@@ -14,12 +23,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QAction, QUndoCommand, QUndoStack
 
 from clipper.errors import ClipperError
 from clipper.gui.util import elide
+from clipper.gui.workers import PendingOp, WriteLane
 from clipper.models import Passage
 
 log = logging.getLogger(__name__)
@@ -32,8 +43,40 @@ class PassageState:
     note: str
 
 
+class OpContext:
+    """What an op's body gets on the write thread: the lane's Library, and a record of what
+    it changed — signals to emit, an undo command to push — applied on the UI thread."""
+
+    def __init__(self, lib):
+        self.lib = lib
+        self.signals: list[tuple[str, tuple]] = []
+        self.command: QUndoCommand | None = None
+        self.clear_undo = False
+
+    def changed(self, signal: str, *args) -> None:
+        self.signals.append((signal, args))
+
+    def push(self, command: QUndoCommand) -> None:
+        self.command = command
+
+    def passages_touched(self, article_id: int, tags: bool) -> None:
+        self.changed("passages_changed", article_id)
+        self.changed("articles_changed", {article_id})
+        if tags:
+            self.changed("tags_changed")
+
+    def tags_touched(self) -> None:
+        self.changed("tags_changed")
+        self.changed("articles_changed", None)  # passages of any article may show the tag
+
+    def new_tags(self, names) -> list[str]:
+        return [n for n in names if self.lib.tags.find(n) is None]
+
+
 class _Command(QUndoCommand):
-    """A command whose first redo is skipped: the action already ran when it was pushed."""
+    """A command whose first redo is skipped: the action already ran when it was pushed.
+    ``do(ctx)`` and ``undo_it(ctx)`` run in the write lane (the command's own state is
+    only touched there, in order)."""
 
     def __init__(self, ops: "LibraryOps", text: str):
         super().__init__(text)
@@ -44,15 +87,15 @@ class _Command(QUndoCommand):
         if self._first:
             self._first = False
             return
-        self.ops._guard(self.do)
+        self.ops._submit(self.do)
 
     def undo(self):
-        self.ops._guard(self.undo_it)
+        self.ops._submit(self.undo_it)
 
-    def do(self):  # pragma: no cover - overridden
+    def do(self, ctx: OpContext):  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def undo_it(self):  # pragma: no cover - overridden
+    def undo_it(self, ctx: OpContext):  # pragma: no cover - overridden
         raise NotImplementedError
 
 
@@ -62,16 +105,16 @@ class AddPassageCommand(_Command):
         self.passage = passage
         self.new_tags = list(new_tags)  # tags this passage created: undone with it
 
-    def undo_it(self):
-        lib = self.ops.lib
+    def undo_it(self, ctx):
+        lib = ctx.lib
         with lib.write():  # one transaction: the passage and the tags it made
             self.passage = lib.passages.delete(self.passage.id)
             lib.tags.drop_unused(self.new_tags)
-        self.ops._passages_touched(self.passage.article_id, bool(self.passage.tags))
+        ctx.passages_touched(self.passage.article_id, bool(self.passage.tags))
 
-    def do(self):
-        self.passage = self.ops.lib.passages.restore(self.passage)
-        self.ops._passages_touched(self.passage.article_id, bool(self.passage.tags))
+    def do(self, ctx):
+        self.passage = ctx.lib.passages.restore(self.passage)
+        ctx.passages_touched(self.passage.article_id, bool(self.passage.tags))
 
 
 class DeletePassageCommand(AddPassageCommand):
@@ -79,11 +122,11 @@ class DeletePassageCommand(AddPassageCommand):
         super().__init__(ops, passage)
         self.setText("Delete passage")
 
-    def undo_it(self):
-        AddPassageCommand.do(self)
+    def undo_it(self, ctx):
+        AddPassageCommand.do(self, ctx)
 
-    def do(self):
-        AddPassageCommand.undo_it(self)
+    def do(self, ctx):
+        AddPassageCommand.undo_it(self, ctx)
 
 
 class UpdatePassageCommand(_Command):
@@ -94,18 +137,18 @@ class UpdatePassageCommand(_Command):
         self.before, self.after = before, after
         self.new_tags = list(new_tags)
 
-    def _apply(self, state: PassageState, drop=()):
-        lib = self.ops.lib
+    def _apply(self, ctx, state: PassageState, drop=()):
+        lib = ctx.lib
         with lib.write():
             lib.passages.update(self.passage_id, tags=state.tags, color=state.color, note=state.note)
             lib.tags.drop_unused(drop)
-        self.ops._passages_touched(self.article_id, True)
+        ctx.passages_touched(self.article_id, True)
 
-    def do(self):
-        self._apply(self.after)
+    def do(self, ctx):
+        self._apply(ctx, self.after)
 
-    def undo_it(self):
-        self._apply(self.before, self.new_tags)
+    def undo_it(self, ctx):
+        self._apply(ctx, self.before, self.new_tags)
 
 
 class MovePassageCommand(_Command):
@@ -113,13 +156,13 @@ class MovePassageCommand(_Command):
         super().__init__(ops, "Change passage span")
         self.passage_id, self.article_id, self.before, self.after = passage_id, article_id, before, after
 
-    def do(self):
-        self.ops.lib.passages.move(self.passage_id, *self.after)
-        self.ops._passages_touched(self.article_id, False)
+    def do(self, ctx):
+        ctx.lib.passages.move(self.passage_id, *self.after)
+        ctx.passages_touched(self.article_id, False)
 
-    def undo_it(self):
-        self.ops.lib.passages.move(self.passage_id, *self.before)
-        self.ops._passages_touched(self.article_id, False)
+    def undo_it(self, ctx):
+        ctx.lib.passages.move(self.passage_id, *self.before)
+        ctx.passages_touched(self.article_id, False)
 
 
 class ArticleTagsCommand(_Command):
@@ -128,19 +171,19 @@ class ArticleTagsCommand(_Command):
         self.article_id, self.before, self.after = article_id, list(before), list(after)
         self.new_tags = list(new_tags)
 
-    def _apply(self, names, drop=()):
-        lib = self.ops.lib
+    def _apply(self, ctx, names, drop=()):
+        lib = ctx.lib
         with lib.write():
             lib.articles.edit(self.article_id, tags=names)
             lib.tags.drop_unused(drop)
-        self.ops.articles_changed.emit({self.article_id})
-        self.ops.tags_changed.emit()
+        ctx.changed("articles_changed", {self.article_id})
+        ctx.changed("tags_changed")
 
-    def do(self):
-        self._apply(self.after)
+    def do(self, ctx):
+        self._apply(ctx, self.after)
 
-    def undo_it(self):
-        self._apply(self.before, self.new_tags)
+    def undo_it(self, ctx):
+        self._apply(ctx, self.before, self.new_tags)
 
 
 class TrashArticleCommand(_Command):
@@ -150,15 +193,15 @@ class TrashArticleCommand(_Command):
         super().__init__(ops, f"Delete “{elide(title, 40)}”")
         self.article_id = article_id
 
-    def do(self):
-        self.ops.lib.articles.trash(self.article_id)
-        self.ops.articles_deleted.emit([self.article_id])
-        self.ops.tags_changed.emit()
+    def do(self, ctx):
+        ctx.lib.articles.trash(self.article_id)
+        ctx.changed("articles_deleted", [self.article_id])
+        ctx.changed("tags_changed")
 
-    def undo_it(self):
-        self.article_id = self.ops.lib.articles.restore_trashed(self.article_id)
-        self.ops.articles_added.emit([self.article_id])
-        self.ops.tags_changed.emit()
+    def undo_it(self, ctx):
+        self.article_id = ctx.lib.articles.restore_trashed(self.article_id)
+        ctx.changed("articles_added", [self.article_id])
+        ctx.changed("tags_changed")
 
 
 class RenameTagCommand(_Command):
@@ -166,13 +209,13 @@ class RenameTagCommand(_Command):
         super().__init__(ops, f"Rename tag {old} → {new}")
         self.old, self.new = old, new
 
-    def do(self):
-        self.ops.lib.tags.rename(self.old, self.new)
-        self.ops._tags_touched()
+    def do(self, ctx):
+        ctx.lib.tags.rename(self.old, self.new)
+        ctx.tags_touched()
 
-    def undo_it(self):
-        self.ops.lib.tags.rename(self.new, self.old)
-        self.ops._tags_touched()
+    def undo_it(self, ctx):
+        ctx.lib.tags.rename(self.new, self.old)
+        ctx.tags_touched()
 
 
 class RecolorTagCommand(_Command):
@@ -180,13 +223,13 @@ class RecolorTagCommand(_Command):
         super().__init__(ops, f"Recolour tag {name}")
         self.name, self.old, self.new = name, old, new
 
-    def do(self):
-        self.ops.lib.tags.recolor(self.name, self.new)
-        self.ops._tags_touched()
+    def do(self, ctx):
+        ctx.lib.tags.recolor(self.name, self.new)
+        ctx.tags_touched()
 
-    def undo_it(self):
-        self.ops.lib.tags.recolor(self.name, self.old)
-        self.ops._tags_touched()
+    def undo_it(self, ctx):
+        ctx.lib.tags.recolor(self.name, self.old)
+        ctx.tags_touched()
 
 
 class ArticleNoteCommand(_Command):
@@ -201,8 +244,8 @@ class ArticleNoteCommand(_Command):
         self.article_id = article_id
         self.before, self.after = before, after
 
-    def _set(self, text: str | None) -> None:
-        notes = self.ops.lib.notes
+    def _set(self, ctx, text: str | None) -> None:
+        notes = ctx.lib.notes
         current = notes.for_article(self.article_id)
         if text is None:
             if current:
@@ -211,13 +254,16 @@ class ArticleNoteCommand(_Command):
             notes.update(current[0].id, text)
         else:
             notes.add(self.article_id, text)
-        self.ops.articles_changed.emit({self.article_id})
+        ctx.changed("articles_changed", {self.article_id})
 
-    def do(self):
-        self._set(self.after)
+    def do(self, ctx):
+        self._set(ctx, self.after)
 
-    def undo_it(self):
-        self._set(self.before)
+    def undo_it(self, ctx):
+        self._set(ctx, self.before)
+
+
+Done = Callable[[Any], None] | None
 
 
 class LibraryOps(QObject):
@@ -227,14 +273,23 @@ class LibraryOps(QObject):
     articles_deleted = Signal(object)  # list of deleted article ids
     tags_changed = Signal()
     failed = Signal(str)  # a user-facing error message
+    op_finished = Signal(object)  # the PendingOp, after its command was pushed and its signals emitted
 
     def __init__(self, lib, parent: QObject | None = None):
         super().__init__(parent)
-        self.lib = lib
+        self.lib = lib  # the window's Library: reads on the UI thread
         self.undo_stack = QUndoStack(self)
+        self.lane = WriteLane(lib.folder, self)
+        self._deferred: list[str] = []  # "undo"/"redo" asked for while ops were running
+        self._actions: list[tuple[QAction, str]] = []
+        for changed in (self.undo_stack.indexChanged, self.undo_stack.canUndoChanged, self.undo_stack.canRedoChanged,
+                        self.undo_stack.undoTextChanged, self.undo_stack.redoTextChanged):
+            changed.connect(self._update_actions)
+        self.lane.busy_changed.connect(self._update_actions)
 
     # ---- plumbing ----------------------------------------------------------------------------
     def _guard(self, fn, *args, **kwargs):
+        """Run ``fn`` here (on the UI thread), turning an error into ``failed``."""
         try:
             return fn(*args, **kwargs)
         except ClipperError as exc:
@@ -244,154 +299,261 @@ class LibraryOps(QObject):
             self.failed.emit(f"unexpected error: {exc}")
         return None
 
-    def _passages_touched(self, article_id: int, tags: bool) -> None:
-        self.passages_changed.emit(article_id)
-        self.articles_changed.emit({article_id})
-        if tags:
-            self.tags_changed.emit()
+    def _submit(self, body: Callable[[OpContext], Any], done: Done = None) -> PendingOp:
+        """Run ``body(ctx)`` in the write lane; on the UI thread afterwards push its command,
+        emit the signals it recorded, then call ``done(result)`` (only on success, and only
+        when the result is not None)."""
+        def run(lib):
+            ctx = OpContext(lib)
+            ctx.result = body(ctx)
+            return ctx
 
-    def _new_tags(self, names) -> list[str]:
-        return [n for n in names if self.lib.tags.find(n) is None]
+        return self.lane.submit(run, lambda op: self._finish(op, done))
 
-    def _tags_touched(self) -> None:
-        self.tags_changed.emit()
-        self.articles_changed.emit(None)  # passages of any article may show the tag
+    def _finish(self, op: PendingOp, done: Done) -> None:
+        ctx: OpContext | None = op.result
+        op.result = None if ctx is None else ctx.result
+        if op.error is not None:
+            self.failed.emit(op.error)
+        else:
+            if ctx.command is not None:
+                self.undo_stack.push(ctx.command)
+            if ctx.clear_undo:
+                self.undo_stack.clear()
+            for name, args in ctx.signals:
+                getattr(self, name).emit(*args)
+            if done is not None and op.result is not None:
+                try:
+                    done(op.result)
+                except Exception:  # noqa: BLE001 - a view's follow-up must not stop the lane's bookkeeping
+                    log.exception("after an operation")
+        self.op_finished.emit(op)
+        self._run_deferred()
+
+    @property
+    def last_seq(self) -> int:
+        """The change-log sequence of the lane's last write (searches wait for it)."""
+        return self.lane.last_seq
+
+    def busy(self) -> bool:
+        return not self.lane.idle()
+
+    def wait(self, timeout: float = 30.0) -> bool:
+        """Run the event loop until every op asked for (and any undo/redo waiting for them)
+        has finished."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.lane.wait_idle(max(0.0, deadline - time.monotonic())):
+                return False
+            if not self._deferred:
+                return True
+            self._run_deferred()
+        return False
+
+    def shutdown(self) -> None:
+        """Closing the window: the writes asked for are completed (and the lane's index
+        work drained, bounded), then the lane stops."""
+        self.lane.stop()
+
+    # ---- undo / redo through the lane ---------------------------------------------------------
+    def undo(self) -> None:
+        self._undo_redo("undo")
+
+    def redo(self) -> None:
+        self._undo_redo("redo")
+
+    def _undo_redo(self, which: str) -> None:
+        if self.lane.stopped:
+            return
+        if self.busy() or self._deferred:
+            self._deferred.append(which)  # after the running ops have pushed their commands
+            return
+        (self.undo_stack.undo if which == "undo" else self.undo_stack.redo)()
+
+    def _run_deferred(self) -> None:
+        while self._deferred and not self.busy():
+            which = self._deferred.pop(0)
+            (self.undo_stack.undo if which == "undo" else self.undo_stack.redo)()
+
+    def make_action(self, which: str, parent: QObject) -> QAction:
+        """An Undo or Redo action (text "Undo Add passage"…) that goes through the lane and
+        stays enabled while ops run (it then acts once they are over)."""
+        action = QAction("Undo" if which == "undo" else "Redo", parent)
+        action.triggered.connect(self.undo if which == "undo" else self.redo)
+        self._actions.append((action, which))
+        self._update_actions()
+        return action
+
+    def _update_actions(self, *_args) -> None:
+        stack = self.undo_stack
+        for action, which in self._actions:
+            if which == "undo":
+                text, can = stack.undoText(), stack.canUndo()
+            else:
+                text, can = stack.redoText(), stack.canRedo()
+            prefix = "Undo" if which == "undo" else "Redo"
+            action.setText(f"{prefix} {text}" if text else prefix)
+            action.setEnabled(can or self.busy())
 
     # ---- passages ----------------------------------------------------------------------------
-    def add_passage(self, article_id: int, start: int, end: int, tags: list[str] = (), note: str = "") -> Passage | None:
-        def run():
-            names = list(tags)
-            new = self._new_tags(names)
-            p = self.lib.passages.add(article_id, start=start, end=end, tags=names, note=note)  # makes new tags
-            self.undo_stack.push(AddPassageCommand(self, p, new))
-            self._passages_touched(article_id, bool(names))
-            return p
-        return self._guard(run)
+    def add_passage(self, article_id: int, start: int, end: int, tags: list[str] = (), note: str = "",
+                    done: Done = None) -> PendingOp:
+        names = list(tags)
+        return self._submit(lambda ctx: self._add_passage(ctx, article_id, start, end, names, note), done)
 
-    def delete_passage(self, passage_id: int) -> bool:
-        def run():
-            p = self.lib.passages.delete(passage_id)
-            self.undo_stack.push(DeletePassageCommand(self, p))
-            self._passages_touched(p.article_id, bool(p.tags))
+    def _add_passage(self, ctx, article_id, start, end, names, note) -> Passage:
+        new = ctx.new_tags(names)
+        p = ctx.lib.passages.add(article_id, start=start, end=end, tags=names, note=note)  # makes new tags
+        ctx.push(AddPassageCommand(self, p, new))
+        ctx.passages_touched(article_id, bool(names))
+        return p
+
+    def highlight(self, article_id: int, start: int, end: int, name: str, done: Done = None) -> PendingOp:
+        """The tag palette on a selection: tag the passage with exactly that span when there
+        is one (also one made by an op still running), else make a new passage."""
+        def body(ctx):
+            same = next((p for p in ctx.lib.passages.for_article(article_id)
+                         if p.start == start and p.end == end and p.status == "anchored"), None)
+            if same is not None:
+                return self._tag_passage(ctx, same.id, name, toggle=False)
+            return self._add_passage(ctx, article_id, start, end, [name], "")
+        return self._submit(body, done)
+
+    def delete_passage(self, passage_id: int, done: Done = None) -> PendingOp:
+        def body(ctx):
+            p = ctx.lib.passages.delete(passage_id)
+            ctx.push(DeletePassageCommand(self, p))
+            ctx.passages_touched(p.article_id, bool(p.tags))
             return True
-        return bool(self._guard(run))
+        return self._submit(body, done)
 
     def update_passage(self, passage_id: int, *, tags: list[str] | None = None, color: str | None = None,
-                       note: str | None = None) -> Passage | None:
-        def run():
-            p = self.lib.passages.get(passage_id)
-            before = PassageState(list(p.tags), p.color, p.note)
-            after = PassageState(list(p.tags) if tags is None else list(tags), color or p.color,
-                                 p.note if note is None else note)
-            if after == before:
-                return p
-            made = self._new_tags(after.tags)
-            new = self.lib.passages.update(passage_id, tags=after.tags, color=after.color, note=after.note)
-            what = ("Edit note" if after.note != before.note and after.tags == before.tags and after.color == before.color
-                    else "Change tags" if after.tags != before.tags and after.color == before.color
-                    else "Edit passage")
-            self.undo_stack.push(UpdatePassageCommand(self, passage_id, p.article_id, before, after, what, made))
-            self._passages_touched(p.article_id, after.tags != before.tags)
-            return new
-        return self._guard(run)
+                       note: str | None = None, done: Done = None) -> PendingOp:
+        tags = None if tags is None else list(tags)
+        return self._submit(lambda ctx: self._update_passage(ctx, passage_id, tags, color, note), done)
 
-    def move_passage(self, passage_id: int, start: int, end: int) -> Passage | None:
+    def _update_passage(self, ctx, passage_id, tags, color, note) -> Passage:
+        lib = ctx.lib
+        p = lib.passages.get(passage_id)
+        before = PassageState(list(p.tags), p.color, p.note)
+        after = PassageState(list(p.tags) if tags is None else list(tags), color or p.color,
+                             p.note if note is None else note)
+        if after == before:
+            return p
+        made = ctx.new_tags(after.tags)
+        new = lib.passages.update(passage_id, tags=after.tags, color=after.color, note=after.note)
+        what = ("Edit note" if after.note != before.note and after.tags == before.tags and after.color == before.color
+                else "Change tags" if after.tags != before.tags and after.color == before.color
+                else "Edit passage")
+        ctx.push(UpdatePassageCommand(self, passage_id, p.article_id, before, after, what, made))
+        ctx.passages_touched(p.article_id, after.tags != before.tags)
+        return new
+
+    def move_passage(self, passage_id: int, start: int, end: int, done: Done = None) -> PendingOp:
         """Widen or narrow a passage (its quote is re-read). Undoable."""
-        def run():
-            p = self.lib.passages.get(passage_id)
-            new = self.lib.passages.move(passage_id, start, end)
-            self.undo_stack.push(MovePassageCommand(self, passage_id, p.article_id, (p.start, p.end),
-                                                    (new.start, new.end)))
-            self._passages_touched(p.article_id, False)
+        def body(ctx):
+            p = ctx.lib.passages.get(passage_id)
+            new = ctx.lib.passages.move(passage_id, start, end)
+            ctx.push(MovePassageCommand(self, passage_id, p.article_id, (p.start, p.end), (new.start, new.end)))
+            ctx.passages_touched(p.article_id, False)
             return new
-        return self._guard(run)
+        return self._submit(body, done)
 
-    def tag_passage(self, passage_id: int, name: str, *, toggle: bool = False) -> Passage | None:
+    def tag_passage(self, passage_id: int, name: str, *, toggle: bool = False, done: Done = None) -> PendingOp:
         """Add the tag ``name`` to a passage (``toggle``: remove it when the passage has it)."""
-        p = self._guard(self.lib.passages.get, passage_id)
-        if p is None:
-            return None
+        return self._submit(lambda ctx: self._tag_passage(ctx, passage_id, name, toggle), done)
+
+    def _tag_passage(self, ctx, passage_id, name, toggle) -> Passage:
+        p = ctx.lib.passages.get(passage_id)
         if any(t.casefold() == name.casefold() for t in p.tags):
             if not toggle:
                 return p
-            return self.update_passage(passage_id, tags=[t for t in p.tags if t.casefold() != name.casefold()])
-        return self.update_passage(passage_id, tags=[*p.tags, name])
+            return self._update_passage(ctx, passage_id, [t for t in p.tags if t.casefold() != name.casefold()],
+                                        None, None)
+        return self._update_passage(ctx, passage_id, [*p.tags, name], None, None)
 
-    def toggle_article_tag(self, article_id: int, name: str) -> bool:
-        """Add the tag to the article, or remove it when the article has it. Undoable."""
-        def run():
-            before = list(self.lib.articles.get(article_id).tags)
+    def toggle_article_tag(self, article_id: int, name: str, done: Done = None) -> PendingOp:
+        """Add the tag to the article, or remove it when the article has it. Undoable.
+        ``done`` gets the article's tags after the change."""
+        def body(ctx):
+            lib = ctx.lib
+            before = list(lib.articles.get(article_id).tags)
             has = any(t.casefold() == name.casefold() for t in before)
             after = [t for t in before if t.casefold() != name.casefold()] if has else [*before, name]
-            made = self._new_tags(after)
-            self.lib.articles.edit(article_id, tags=after)
-            self.undo_stack.push(ArticleTagsCommand(self, article_id, before, after, made))
-            self.articles_changed.emit({article_id})
-            self.tags_changed.emit()
-            return True
-        return bool(self._guard(run))
+            made = ctx.new_tags(after)
+            lib.articles.edit(article_id, tags=after)
+            ctx.push(ArticleTagsCommand(self, article_id, before, after, made))
+            ctx.changed("articles_changed", {article_id})
+            ctx.changed("tags_changed")
+            return list(lib.articles.get(article_id).tags)
+        return self._submit(body, done)
 
-    def pin_tag(self, name: str, slot: int | None) -> bool:
-        def run():
-            self.lib.tags.pin(name, slot)
-            self.tags_changed.emit()
+    def pin_tag(self, name: str, slot: int | None, done: Done = None) -> PendingOp:
+        def body(ctx):
+            ctx.lib.tags.pin(name, slot)
+            ctx.changed("tags_changed")
             return True
-        return bool(self._guard(run))
+        return self._submit(body, done)
 
     # ---- tags ----------------------------------------------------------------------------------
-    def create_tag(self, name: str, color: str | None = None):
-        tag = self._guard(self.lib.tags.create, name, color)
-        if tag is not None:
-            self.tags_changed.emit()
-        return tag
+    def create_tag(self, name: str, color: str | None = None, done: Done = None) -> PendingOp:
+        def body(ctx):
+            tag = ctx.lib.tags.create(name, color)
+            ctx.changed("tags_changed")
+            return tag
+        return self._submit(body, done)
 
-    def rename_tag(self, old: str, new: str) -> bool:
-        def run():
-            tag = self.lib.tags.rename(old, new)
-            self.undo_stack.push(RenameTagCommand(self, old, tag.name))
-            self._tags_touched()
-            return True
-        return bool(self._guard(run))
+    def rename_tag(self, old: str, new: str, done: Done = None) -> PendingOp:
+        """``done`` gets the tag's new name (as stored)."""
+        def body(ctx):
+            tag = ctx.lib.tags.rename(old, new)
+            ctx.push(RenameTagCommand(self, old, tag.name))
+            ctx.tags_touched()
+            return tag.name
+        return self._submit(body, done)
 
-    def recolor_tag(self, name: str, color: str) -> bool:
-        def run():
-            old = self.lib.tags.get(name).color
-            self.lib.tags.recolor(name, color)
-            self.undo_stack.push(RecolorTagCommand(self, name, old, color))
-            self._tags_touched()
+    def recolor_tag(self, name: str, color: str, done: Done = None) -> PendingOp:
+        def body(ctx):
+            old = ctx.lib.tags.get(name).color
+            ctx.lib.tags.recolor(name, color)
+            ctx.push(RecolorTagCommand(self, name, old, color))
+            ctx.tags_touched()
             return True
-        return bool(self._guard(run))
+        return self._submit(body, done)
 
-    def merge_tags(self, src: str, dst: str) -> bool:
-        def run():
-            self.lib.tags.merge(src, dst)
-            self.undo_stack.clear()
-            self._tags_touched()
+    def merge_tags(self, src: str, dst: str, done: Done = None) -> PendingOp:
+        def body(ctx):
+            ctx.lib.tags.merge(src, dst)
+            ctx.clear_undo = True
+            ctx.tags_touched()
             return True
-        return bool(self._guard(run))
+        return self._submit(body, done)
 
-    def delete_tag(self, name: str) -> bool:
-        def run():
-            self.lib.tags.delete(name)
-            self.undo_stack.clear()
-            self._tags_touched()
+    def delete_tag(self, name: str, done: Done = None) -> PendingOp:
+        def body(ctx):
+            ctx.lib.tags.delete(name)
+            ctx.clear_undo = True
+            ctx.tags_touched()
             return True
-        return bool(self._guard(run))
+        return self._submit(body, done)
 
     # ---- articles -------------------------------------------------------------------------------
-    def edit_article(self, article_id: int, **fields) -> bool:
-        def run():
-            self.lib.articles.edit(article_id, **fields)
-            self.articles_changed.emit({article_id})
-            self.passages_changed.emit(article_id)
+    def edit_article(self, article_id: int, done: Done = None, **fields) -> PendingOp:
+        def body(ctx):
+            ctx.lib.articles.edit(article_id, **fields)
+            ctx.changed("articles_changed", {article_id})
+            ctx.changed("passages_changed", article_id)
             return True
-        return bool(self._guard(run))
+        return self._submit(body, done)
 
-    def set_article_note(self, article_id: int, text: str) -> bool:
+    def set_article_note(self, article_id: int, text: str, done: Done = None) -> PendingOp:
         """The article's (first) note: created, replaced, or deleted when ``text`` is blank.
         Undoable (Ctrl+Z)."""
-        def run():
-            notes = self.lib.notes.for_article(article_id)
+        def body(ctx):
+            lib = ctx.lib
+            notes = lib.notes.for_article(article_id)
             note = notes[0] if notes else None
             before = note.text if note is not None else None
             if text.strip():
@@ -399,41 +561,42 @@ class LibraryOps(QObject):
                 if after == before:
                     return True
                 if note is None:
-                    self.lib.notes.add(article_id, text)
+                    lib.notes.add(article_id, text)
                 else:
-                    self.lib.notes.update(note.id, text)
+                    lib.notes.update(note.id, text)
             else:
                 after = None
                 if note is None:
                     return True
-                self.lib.notes.delete(note.id)
-            self.undo_stack.push(ArticleNoteCommand(self, article_id, before, after))
-            self.articles_changed.emit({article_id})
+                lib.notes.delete(note.id)
+            ctx.push(ArticleNoteCommand(self, article_id, before, after))
+            ctx.changed("articles_changed", {article_id})
             return True
-        return bool(self._guard(run))
+        return self._submit(body, done)
 
-    def delete_article(self, article_id: int) -> bool:
+    def delete_article(self, article_id: int, done: Done = None) -> PendingOp:
         """Move an article to the Trash (undo restores it)."""
-        def run():
-            entry = self.lib.articles.trash(article_id)
-            self.undo_stack.push(TrashArticleCommand(self, article_id, entry["title"]))
-            self.articles_deleted.emit([article_id])
-            self.tags_changed.emit()
+        def body(ctx):
+            entry = ctx.lib.articles.trash(article_id)
+            ctx.push(TrashArticleCommand(self, article_id, entry["title"]))
+            ctx.changed("articles_deleted", [article_id])
+            ctx.changed("tags_changed")
             return True
-        return bool(self._guard(run))
+        return self._submit(body, done)
 
-    def restore_article(self, article_id: int) -> int | None:
-        """Bring an article back from the Trash; returns its id."""
-        def run():
-            new_id = self.lib.articles.restore_trashed(article_id)
-            self.articles_added.emit([new_id])
-            self.tags_changed.emit()
+    def restore_article(self, article_id: int, done: Done = None) -> PendingOp:
+        """Bring an article back from the Trash; ``done`` gets its id."""
+        def body(ctx):
+            new_id = ctx.lib.articles.restore_trashed(article_id)
+            ctx.changed("articles_added", [new_id])
+            ctx.changed("tags_changed")
             return new_id
-        return self._guard(run)
+        return self._submit(body, done)
 
-    def empty_trash(self, article_id: int | None = None) -> int:
-        def run():
-            n = self.lib.articles.empty_trash(article_id=article_id)
-            self.articles_deleted.emit([])
+    def empty_trash(self, article_id: int | None = None, done: Done = None) -> PendingOp:
+        """Delete for good (one article of the Trash, or all); ``done`` gets the count."""
+        def body(ctx):
+            n = ctx.lib.articles.empty_trash(article_id=article_id)
+            ctx.changed("articles_deleted", [])
             return n
-        return self._guard(run) or 0
+        return self._submit(body, done)

@@ -71,6 +71,9 @@ class ReaderView(QTextEdit):
         self.zoom_steps = 0
         self.search_terms: list[str] = []
         self._lanes: dict[int, int] = {}
+        self._bmp = True  # the article has no character beyond U+FFFF: offsets are the same in UTF-16
+        self._bars_version = 0  # bumped when the passages change: the cached bars are stale
+        self._bars: tuple | None = None  # (key, [(rect in document coordinates, colour)])
         font = self.font()
         font.setPointSizeF(max(font.pointSizeF(), 10.0) + 1.5)
         self.setFont(font)
@@ -85,6 +88,7 @@ class ReaderView(QTextEdit):
     # ---- content ---------------------------------------------------------------------------
     def set_article(self, article: Article | None, passages: list[Passage] = ()) -> None:
         self.article = article
+        self._bmp = article is None or not article.text or max(article.text) <= "\uffff"
         self.current_passage = None
         doc = self.document()
         doc.clear()
@@ -134,7 +138,8 @@ class ReaderView(QTextEdit):
 
     def _utf16(self, cp: int) -> int:
         text = self.article.text if self.article else ""
-        return codepoint_to_utf16(text, max(0, min(cp, len(text))))
+        cp = max(0, min(cp, len(text)))
+        return cp if self._bmp else codepoint_to_utf16(text, cp)
 
     def set_search_terms(self, terms) -> None:
         """Words a search matched: marked wherever they occur in the article."""
@@ -175,6 +180,7 @@ class ReaderView(QTextEdit):
     def _paint(self) -> None:
         selections = []
         self._lanes = lanes(self._anchored())
+        self._bars_version += 1
         for p in self._anchored():
             sel = QTextEdit.ExtraSelection()
             cursor = QTextCursor(self.document())
@@ -197,32 +203,45 @@ class ReaderView(QTextEdit):
         painter = QPainter(self.viewport())
         dx, dy = -self.horizontalScrollBar().value(), -self.verticalScrollBar().value()
         visible = QRectF(event.rect())
-        doc = self.document()
         try:
-            for p in self._anchored():
-                lane = self._lanes.get(p.id, 0)
-                color = qcolor(p.color)
-                a, b = self._utf16(p.start), self._utf16(p.end)
-                block = doc.findBlock(a)
-                while block.isValid() and block.position() < b:
-                    layout = block.layout()
-                    origin = layout.position()
-                    for i in range(layout.lineCount()):
-                        line = layout.lineAt(i)
-                        ls = block.position() + line.textStart()
-                        le = ls + line.textLength()
-                        s0, s1 = max(a, ls), min(b, le)
-                        if s1 <= s0:
-                            continue
-                        x0 = line.cursorToX(s0 - block.position())[0]
-                        x1 = line.cursorToX(s1 - block.position())[0]
-                        y = origin.y() + line.y() + line.ascent() + line.descent() + 1 + lane * (BAR + 1)
-                        rect = QRectF(origin.x() + x0 + dx, y + dy, max(1.0, x1 - x0), BAR)
-                        if rect.intersects(visible):
-                            painter.fillRect(rect, color)
-                    block = block.next()
+            for rect, color in self._bar_rects():
+                rect = rect.translated(dx, dy)
+                if rect.intersects(visible):
+                    painter.fillRect(rect, color)
         finally:
             painter.end()
+
+    def _bar_rects(self) -> list:
+        """The underline bars in document coordinates, measured once per layout (a paint
+        happens on every cursor move; measuring each passage's lines then cost milliseconds)."""
+        doc = self.document()
+        size = doc.size()  # lays the document out if it must; a new width or font changes it
+        key = (self._bars_version, size.width(), size.height(), self.viewport().width())
+        if self._bars is not None and self._bars[0] == key:
+            return self._bars[1]
+        bars = []
+        for p in self._anchored():
+            lane = self._lanes.get(p.id, 0)
+            color = qcolor(p.color)
+            a, b = self._utf16(p.start), self._utf16(p.end)
+            block = doc.findBlock(a)
+            while block.isValid() and block.position() < b:
+                layout = block.layout()
+                origin = layout.position()
+                for i in range(layout.lineCount()):
+                    line = layout.lineAt(i)
+                    ls = block.position() + line.textStart()
+                    le = ls + line.textLength()
+                    s0, s1 = max(a, ls), min(b, le)
+                    if s1 <= s0:
+                        continue
+                    x0 = line.cursorToX(s0 - block.position())[0]
+                    x1 = line.cursorToX(s1 - block.position())[0]
+                    y = origin.y() + line.y() + line.ascent() + line.descent() + 1 + lane * (BAR + 1)
+                    bars.append((QRectF(origin.x() + x0, y, max(1.0, x1 - x0), BAR), color))
+                block = block.next()
+        self._bars = (key, bars)
+        return bars
 
     # ---- selection <-> offsets ------------------------------------------------------------------
     def selection_span(self) -> tuple[int, int] | None:

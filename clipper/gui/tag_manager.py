@@ -77,10 +77,7 @@ class TagManagerDialog(QDialog):
             new_name, ok = ask_text(self, "Rename tag", f"New name for “{old}”:", old)
             if not ok:
                 return False
-        done = self.ops.rename_tag(old, new_name)
-        if done:
-            self.select(new_name)
-        return done
+        return bool(self.ops.rename_tag(old, new_name, done=self.select))  # selected once renamed
 
     def merge_selected(self, into: str | None = None) -> bool:
         src = self.selected_name()

@@ -7,6 +7,8 @@
   answers search requests; only the newest request is worked on, older ones are dropped.
 - :class:`SortService` does the same for ordering the article list (a sort by outlet reads
   every light row, too slow for the UI thread at 50,000 articles).
+- :class:`WriteLane` runs the window's writes (``LibraryOps``) one after another on one
+  thread with its own Library, so the UI thread never waits for SQLite (Anki's CollectionOp).
 
 A Library belongs to the thread that opened it, so workers never share the GUI's.
 """
@@ -28,10 +30,10 @@ log = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.05  # seconds between progress signals (the UI needs no more)
 
 
-def open_worker_library(folder):
+def open_worker_library(folder, **kwargs):
     from clipper.library import Library
 
-    return Library.open(folder, create=False, repair_index=False)
+    return Library.open(folder, create=False, repair_index=False, **kwargs)
 
 
 def refresh_index(lib) -> None:
@@ -293,3 +295,141 @@ class SortService(_LatestRequestService):
         rid = self._next_id()
         self._request.emit(rid, spec)
         return rid
+
+
+class PendingOp:
+    """One write submitted to the :class:`WriteLane`. ``body(lib)`` runs on the lane's
+    thread; when it is over, ``finished`` is True and ``result`` (or ``error``, a user-facing
+    message) is set, and ``on_done(op)`` is called on the UI thread."""
+
+    __slots__ = ("body", "on_done", "result", "error", "finished", "seq")
+
+    def __init__(self, body: Callable[[Any], Any], on_done: Callable[["PendingOp"], None] | None = None):
+        self.body = body
+        self.on_done = on_done
+        self.result: Any = None
+        self.error: str | None = None
+        self.finished = False
+        self.seq = 0  # the lane Library's last change-log sequence after this op
+
+    def __bool__(self) -> bool:  # "was it submitted": a PendingOp always was
+        return True
+
+
+class _WriteWorker(QObject):
+    done = Signal(object)
+
+    def __init__(self, folder):
+        super().__init__()
+        self.folder = folder
+        self.lib = None
+
+    def _library(self):
+        if self.lib is None:
+            # The window's Library takes the automatic backup at open; the periodic check
+            # while writing runs on a thread of its own, never holding the writes up.
+            self.lib = open_worker_library(self.folder, backup_in_background=True, auto_backup=False)
+        return self.lib
+
+    @Slot()
+    def open(self) -> None:
+        try:
+            self._library()
+        except Exception as exc:  # noqa: BLE001 - reported again by the first op that needs it
+            log.warning("cannot open the library for writing: %s", exc)
+
+    @Slot(object)
+    def run(self, op: PendingOp) -> None:
+        try:
+            lib = self._library()
+            op.result = op.body(lib)
+            op.seq = lib.last_seq
+        except ClipperError as exc:
+            op.error = str(exc)
+        except Exception as exc:  # never let a core bug take the window down
+            log.exception("operation failed")
+            op.error = f"unexpected error: {exc}"
+        self.done.emit(op)
+
+    @Slot()
+    def close(self) -> None:
+        try:
+            if self.lib is not None:
+                self.lib.close()  # drains the index lane (bounded)
+                self.lib = None
+        finally:
+            QThread.currentThread().quit()  # after every op queued before this
+
+
+class WriteLane(QObject):
+    """The window's one write lane: a thread with its own Library that runs submitted writes
+    in order, one at a time. ``submit(body, on_done)`` returns a :class:`PendingOp` at once;
+    ``on_done`` runs on the UI thread when the write is over, then ``op_finished(op)`` is
+    emitted. ``pending`` counts the ops submitted and not yet finished."""
+
+    op_finished = Signal(object)
+    busy_changed = Signal(bool)
+    _request = Signal(object)
+    _close = Signal()
+
+    def __init__(self, folder, parent: QObject | None = None):
+        super().__init__(parent)
+        self.pending = 0
+        self.last_seq = 0
+        self.stopped = False
+        self._thread = QThread(self)
+        self._thread.setObjectName("clipper-write")
+        self._worker = _WriteWorker(folder)
+        self._worker.moveToThread(self._thread)
+        self._request.connect(self._worker.run)
+        self._close.connect(self._worker.close)
+        self._worker.done.connect(self._done)
+        self._thread.finished.connect(self._worker.deleteLater)
+        self._thread.started.connect(self._worker.open)
+        self._thread.start()
+
+    def submit(self, body: Callable[[Any], Any], on_done: Callable[[PendingOp], None] | None = None) -> PendingOp:
+        if self.stopped:
+            raise RuntimeError("the write lane is stopped")
+        op = PendingOp(body, on_done)
+        self.pending += 1
+        if self.pending == 1:
+            self.busy_changed.emit(True)
+        self._request.emit(op)
+        return op
+
+    def _done(self, op: PendingOp) -> None:
+        if self.stopped:
+            return  # the window closed: the write is done, its follow-ups are not wanted
+        self.pending -= 1
+        self.last_seq = max(self.last_seq, op.seq)
+        op.finished = True
+        try:
+            if op.on_done is not None:
+                op.on_done(op)
+        finally:
+            self.op_finished.emit(op)
+            if self.pending == 0:
+                self.busy_changed.emit(False)
+
+    def idle(self) -> bool:
+        return self.pending == 0
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Run the event loop until every submitted op has finished (tests, closing)."""
+        from PySide6.QtCore import QCoreApplication, QEventLoop
+
+        deadline = time.monotonic() + timeout
+        while self.pending and time.monotonic() < deadline:
+            QCoreApplication.processEvents(QEventLoop.AllEvents, 20)
+            if self.pending:
+                time.sleep(0.002)
+        return self.pending == 0
+
+    def stop(self, timeout_ms: int = 30_000) -> None:
+        """Finish the queued writes (their completions are dropped), close the lane's
+        Library and stop the thread."""
+        self.stopped = True
+        if self._thread.isRunning():
+            self._close.emit()  # queued behind every op already submitted; quits the thread
+            self._thread.wait(timeout_ms)

@@ -49,6 +49,42 @@ def add(lib, text: str, **meta):
     return lib.articles.add(draft).id
 
 
+def settle(window, timeout: float = 15.0) -> None:
+    """Wait (running the event loop) until every write the window asked for is over: the
+    window's writes run in its write lane, off the UI thread, and views refresh after."""
+    assert window.ops.wait(timeout), "the window's writes did not finish"
+
+
+def settle_windows(timeout: float = 15.0) -> None:
+    """``settle`` every open main window (after a key press sent wherever the focus is)."""
+    from PySide6.QtWidgets import QApplication
+
+    from clipper.gui.main_window import MainWindow
+
+    for w in QApplication.topLevelWidgets():
+        if isinstance(w, MainWindow) and not w.ops.lane.stopped:
+            settle(w, timeout)
+
+
+def press(qtbot, key, modifier=None, times: int = 1) -> None:
+    """Key presses sent where the focus is; then the writes they asked for are let finish
+    (they run in the window's write lane, off the UI thread)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(times):
+        widget = QApplication.focusWidget()
+        assert widget is not None, "nothing has the keyboard focus"
+        qtbot.keyClick(widget, key, Qt.NoModifier if modifier is None else modifier)
+    settle_windows()
+
+
+def type_text(qtbot, text: str) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    qtbot.keyClicks(QApplication.focusWidget(), text)
+
+
 @pytest.fixture
 def settings(tmp_path):
     from PySide6.QtCore import QSettings

@@ -15,17 +15,9 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from clipper.gui.help import PANE_KEYS, shortcut_rows
 from clipper.gui.sample import fill_sample
 from clipper.gui.workers import JobThread
+from gui_testkit import press, settle, type_text
 
 
-def press(qtbot, key, modifier=Qt.NoModifier, times: int = 1) -> None:
-    for _ in range(times):
-        widget = QApplication.focusWidget()
-        assert widget is not None, "nothing has the keyboard focus"
-        qtbot.keyClick(widget, key, modifier)
-
-
-def type_text(qtbot, text: str) -> None:
-    qtbot.keyClicks(QApplication.focusWidget(), text)
 
 
 class ModalCloser:
@@ -230,6 +222,7 @@ def test_t_on_a_passage_card_toggles_its_tags_and_undo_drops_a_new_tag(qtbot, fi
     assert lib.passages.get(p.id).tags == ["harbours"]
     w.act_undo.trigger()
     w.act_undo.trigger()
+    settle(w)
     assert lib.passages.get(p.id).tags == ["transport"]
     assert lib.tags.find("harbours") is None  # the tag the passage made is undone with it
 
@@ -245,6 +238,7 @@ def test_article_tags_from_the_gui(qtbot, filled, make_window):
     press(qtbot, Qt.Key_Return)
     assert lib.articles.get(ids["orchard"]).tags == ["farming"]
     w.act_undo.trigger()
+    settle(w)
     assert lib.articles.get(ids["orchard"]).tags == []
 
 
@@ -400,6 +394,7 @@ def test_delete_then_undo_brings_the_same_article_back(qtbot, sample, make_windo
         qtbot.waitUntil(lambda: not lib.articles.exists(aid), timeout=5000)
     finally:
         closer.stop()
+    settle(w)
     assert any(before["title"][:40] in text for _t, text in closer.seen)  # the question names it
     assert w.model.row_of(aid) < 0 and [e["id"] for e in lib.articles.trashed()] == [aid]
     assert w.current_article is not None and w.current_article.id != aid  # the next article is open
@@ -452,6 +447,7 @@ def test_trash_view_restores_and_empties(qtbot, sample, make_window):
     w.trash.list.setCurrentItem(w.trash.list.topLevelItem(0))
     restored = w.trash.selected_ids()[0]
     QTest.mouseClick(w.trash.restore, Qt.LeftButton)
+    settle(w)
     assert lib.articles.exists(restored) and w.current_article.id == restored
     w.act_show_trash.trigger()
     assert w.trash.list.topLevelItemCount() == 1
@@ -467,6 +463,7 @@ def test_trash_view_restores_and_empties(qtbot, sample, make_window):
         QTest.mouseClick(w.trash.empty, Qt.LeftButton)
     finally:
         closer.stop()
+    settle(w)
     assert lib.articles.trashed() == [] and w.trash.list.topLevelItemCount() == 0
 
 
@@ -553,6 +550,7 @@ def test_a_passage_is_widened_to_a_new_selection_and_undone(qtbot, filled, make_
     assert moved.quote == text[start:text.index("ramp") + 4] and moved.quote.endswith("harbour ramp")
     assert moved.tags == ["transport"] and text[moved.start:moved.end] == moved.quote
     w.act_undo.trigger()
+    settle(w)
     assert lib.passages.get(p.id).quote == "night ferry would sail again"
 
 

@@ -5,16 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-
-def press(qtbot, key, modifier=Qt.NoModifier, times: int = 1) -> None:
-    for _ in range(times):
-        widget = QApplication.focusWidget()
-        assert widget is not None, "nothing has the keyboard focus"
-        qtbot.keyClick(widget, key, modifier)
+from gui_testkit import press, type_text
 
 
-def type_text(qtbot, text: str) -> None:
-    qtbot.keyClicks(QApplication.focusWidget(), text)
 
 
 def test_search_open_select_and_tag_with_keys_only(qtbot, filled, make_window):

@@ -8,7 +8,7 @@ import threading
 import pytest
 from PySide6.QtCore import Qt
 
-from gui_testkit import add
+from gui_testkit import add, settle
 
 
 def wait_import(qtbot, dialog, timeout=20_000):
@@ -79,6 +79,7 @@ def test_select_and_press_one_tags_the_span_after_an_emoji(qtbot, filled, make_w
     assert w.tag_palette.isVisible()
     first = w.tag_palette.shown_names()[0]
     qtbot.keyClick(w.tag_palette.edit, Qt.Key_1)
+    settle(w)
     passages = lib.passages.for_article(ids["emoji"])
     assert len(passages) == 1
     p = passages[0]
@@ -98,6 +99,7 @@ def test_typing_a_new_tag_name_and_enter_creates_it(qtbot, filled, make_window):
     w.show_tag_palette()
     qtbot.keyClicks(w.tag_palette.edit, "weather risk")
     qtbot.keyClick(w.tag_palette.edit, Qt.Key_Return)
+    settle(w)
     assert lib.tags.find("weather risk") is not None
     (p,) = lib.passages.for_article(ids["orchard"])
     assert p.quote == "tall fans" and p.tags == ["weather risk"]
@@ -119,14 +121,17 @@ def test_edit_a_note_then_undo_and_redo(qtbot, filled, make_window, monkeypatch)
 
     monkeypatch.setattr(mw.PassageEditor, "exec", fake_exec)
     w.edit_passage(p.id)
+    settle(w)
     after = lib.passages.get(p.id)
     assert after.note == "Ask the **council** for the fuel figures."
     assert after.tags == ["islands", "transport"] or sorted(after.tags) == ["islands", "transport"]
     w.reader.setFocus()
     qtbot.keyClick(w.reader, Qt.Key_Z, Qt.ControlModifier)
+    settle(w)
     undone = lib.passages.get(p.id)
     assert undone.note == "" and undone.tags == ["transport"]
     qtbot.keyClick(w.reader, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    settle(w)
     assert lib.passages.get(p.id).note.startswith("Ask the")
 
 
@@ -134,17 +139,23 @@ def test_undo_of_adding_and_deleting_a_passage(qtbot, filled, make_window):
     lib, ids = filled
     w = make_window(lib)
     w.open_article(ids["orchard"])
-    p = w.ops.add_passage(ids["orchard"], 0, 7, ["food"])
+    op = w.ops.add_passage(ids["orchard"], 0, 7, ["food"])
+    settle(w)
+    p = op.result
     assert lib.passages.for_article(ids["orchard"])
     w.act_undo.trigger()
+    settle(w)
     assert lib.passages.for_article(ids["orchard"]) == []
     assert w.passages.model.rowCount() == 0
     w.act_redo.trigger()
+    settle(w)
     (back,) = lib.passages.for_article(ids["orchard"])
     assert back.id == p.id and back.tags == ["food"]
     assert w.ops.delete_passage(p.id)
+    settle(w)
     assert lib.passages.for_article(ids["orchard"]) == []
     w.act_undo.trigger()
+    settle(w)
     assert [q.id for q in lib.passages.for_article(ids["orchard"])] == [p.id]
 
 
@@ -154,11 +165,14 @@ def test_tag_manager_rename_updates_library_sidebar_and_undoes(qtbot, filled, ma
     dialog = w.manage_tags()
     assert dialog.select("transport")
     assert dialog.rename_selected("shipping")
+    settle(w)
+    assert dialog.selected_name() == "shipping"  # selected again once renamed
     assert lib.tags.find("transport") is None
     assert lib.passages.for_article(ids["ferry"])[0].tags == ["shipping"]
     names = [w.sidebar.tags.child(i).text(0) for i in range(w.sidebar.tags.childCount())]
     assert any(n.startswith("shipping") for n in names)
     w.act_undo.trigger()
+    settle(w)
     assert lib.tags.find("transport") is not None
     assert dialog.rename_selected.__self__ is dialog
     dialog.close()
@@ -329,38 +343,49 @@ def test_article_note_add_and_edit_undo_and_redo(qtbot, filled, make_window, mon
 
     typed["text"] = "Call the growers' association about the fan noise."
     w.edit_article_note()
+    settle(w)
     assert note_texts() == ["Call the growers' association about the fan noise."]
     assert w.ops.undo_stack.undoText() == "Add note"
     w.reader.setFocus()
     qtbot.keyClick(w.reader, Qt.Key_Z, Qt.ControlModifier)
+    settle(w)
     assert note_texts() == []
     qtbot.keyClick(w.reader, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    settle(w)
     assert note_texts() == ["Call the growers' association about the fan noise."]
 
     # editing: undo restores the old text, redo the new one
     typed["text"] = "Fan noise: ask the council instead."
     w.edit_article_note()
+    settle(w)
     assert note_texts() == ["Fan noise: ask the council instead."]
     qtbot.keyClick(w.reader, Qt.Key_Z, Qt.ControlModifier)
+    settle(w)
     assert note_texts() == ["Call the growers' association about the fan noise."]
     qtbot.keyClick(w.reader, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    settle(w)
     assert note_texts() == ["Fan noise: ask the council instead."]
 
     # clearing the text deletes the note; undo brings it back
     typed["text"] = "  "
     w.edit_article_note()
+    settle(w)
     assert note_texts() == []
     assert w.ops.undo_stack.undoText() == "Delete note"
     qtbot.keyClick(w.reader, Qt.Key_Z, Qt.ControlModifier)
+    settle(w)
     assert note_texts() == ["Fan noise: ask the council instead."]
     # walking the whole history back and forth again: no step loses track of the note
     errors = []
     w.ops.failed.connect(errors.append)
     for _ in range(2):  # edit, add
         w.ops.undo_stack.undo()
+    settle(w)
     assert note_texts() == [] and w.ops.undo_stack.index() == 0
     for _ in range(3):  # add, edit, delete
         w.ops.undo_stack.redo()
+    settle(w)
     assert note_texts() == [] and errors == []
     w.ops.undo_stack.undo()
+    settle(w)
     assert note_texts() == ["Fan noise: ask the council instead."]
