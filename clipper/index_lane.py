@@ -262,8 +262,12 @@ class IndexLane:
     process holds the lane lock (a bulk import), that process replays our entries from
     the log; the thread then only watches the watermark."""
 
-    def __init__(self, folder: Path, *, open_db, open_index, on_applied=None):
+    def __init__(self, folder: Path, *, open_db, open_index, on_applied=None, delay: float = 0.0):
         self.folder = Path(folder)
+        # Seconds a catch-up waits after being woken: the writer's caller runs first (the
+        # desktop app redraws while the lane's pure-Python Whoosh work would hold the GIL),
+        # and writes made meanwhile are applied together.
+        self.delay = delay
         self._open_db = open_db
         self._open_index = open_index
         self._on_applied = on_applied  # called (from the lane thread) with the new watermark
@@ -357,6 +361,8 @@ class IndexLane:
                     built = self._merge is not None and self._merge.done.is_set()
                 try:
                     if behind:
+                        if self.delay:
+                            time.sleep(self.delay)
                         self._catch_up_round(db, index, lock)
                     elif built:
                         self._swap_merge(index, lock)

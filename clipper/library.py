@@ -57,6 +57,7 @@ class Library:
         self.index_warning: str | None = None
         self._bulk: dict | None = None  # deferred_index's state while a bulk job runs
         self._lane = None  # the IndexLane thread, started by the first write
+        self.index_lane_delay = 0.0  # see IndexLane.delay (the desktop app's write lane sets it)
         self._lane_db = None
         self._lane_lock = None  # index_lane_lock() while held
         self._last_seq = 0  # the last change-log entry this Library wrote
@@ -252,7 +253,7 @@ class Library:
                 return self._lane_db
 
             self._lane = IndexLane(
-                self.folder, open_db=open_db,
+                self.folder, open_db=open_db, delay=self.index_lane_delay,
                 open_index=lambda: SearchIndex(self.index_path,
                                                text_loader=lambda ids: texts(self._lane_db, ids)))
         self._lane.notify(seq)

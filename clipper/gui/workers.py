@@ -28,6 +28,7 @@ from clipper.jobs import CancelToken, Progress
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.05  # seconds between progress signals (the UI needs no more)
+INDEX_LANE_DELAY = 0.1  # seconds the write lane's index lane waits after a write (see WriteLane)
 
 
 def open_worker_library(folder, **kwargs):
@@ -329,6 +330,9 @@ class _WriteWorker(QObject):
             # The window's Library takes the automatic backup at open; the periodic check
             # while writing runs on a thread of its own, never holding the writes up.
             self.lib = open_worker_library(self.folder, backup_in_background=True, auto_backup=False)
+            # The index lane (a thread of this process) starts its Whoosh work a moment after
+            # each write, once the window has redrawn: it would otherwise hold the GIL then.
+            self.lib.index_lane_delay = INDEX_LANE_DELAY
         return self.lib
 
     @Slot()
