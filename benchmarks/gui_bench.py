@@ -173,21 +173,31 @@ def wait_until(app, cond, timeout=60.0):
         time.sleep(0.001)
 
 
-def wait_in_loop(cond, timeout=60.0) -> None:
-    """Like ``wait_until``, but the UI thread sleeps in its event loop meanwhile (checking
-    ``cond`` every 2 ms), so its CPU time is the window's work, not the waiting."""
+def wait_in_loop(cond, signals=(), timeout=60.0) -> None:
+    """Like ``wait_until``, but the UI thread sleeps in its event loop meanwhile, woken by
+    ``signals`` (and a 50 ms timer) to check ``cond``: its CPU time is the window's work,
+    not the waiting."""
     from PySide6.QtCore import QEventLoop, QTimer
 
     if cond():
         return
     loop = QEventLoop()
     end = time.perf_counter() + timeout
-    check = QTimer()
-    check.setInterval(2)
-    check.timeout.connect(lambda: (cond() or time.perf_counter() > end) and loop.quit())
-    check.start()
+
+    def check(*_args):
+        if cond() or time.perf_counter() > end:
+            loop.quit()
+
+    for signal in signals:
+        signal.connect(check)
+    timer = QTimer()
+    timer.setInterval(50)
+    timer.timeout.connect(check)
+    timer.start()
     loop.exec()
-    check.stop()
+    timer.stop()
+    for signal in signals:
+        signal.disconnect(check)
     if not cond():
         raise TimeoutError
 
@@ -356,7 +366,7 @@ def tag_highlights(app, w, probe, n: int) -> dict:
         worst_before = probe.worst
         probe.worst = 0.0
         QTest.keyClick(w.tag_palette.edit, Qt.Key_1)
-        wait_in_loop(lambda: w.passages.model.rowCount() > shown, timeout=30)
+        wait_in_loop(lambda: w.passages.model.rowCount() > shown, [w.ops.op_finished], timeout=30)
         times.append(time.perf_counter() - t)
         app.processEvents()
         cpu.append(time.thread_time() - c)  # the UI thread's own CPU time for this highlight
