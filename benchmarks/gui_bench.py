@@ -14,8 +14,9 @@
    call to return, until the new order is shown, and the longest UI stall meanwhile.
 5. Tagging: 100 highlights made through the tag palette (keyboard selection, Ctrl+T, 1):
    time per highlight and the longest UI-thread stall (target < 50 ms); baseline in the
-   same run: the same highlights with each write made on the UI thread (as before the
-   window's write lane). Then a few idle seconds (the index lane merges meanwhile).
+   same run (each mode in a fresh process, on other articles): the same highlights with
+   each write made on the UI thread (as before the window's write lane). Then a few idle
+   seconds (the index lane merges meanwhile).
    ``--tagging-only`` runs just this section.
 6. Peak memory (ru_maxrss).
 Targets: interactive < 2 s; no UI stall > 100 ms.
@@ -253,7 +254,6 @@ def typing_and_import(folder: Path, tmp: Path) -> dict:
         sorts[name] = (returned, time.perf_counter() - t, probe.stop())
         w.model.sort_finished.disconnect(slot)
 
-    tagging = tagging_pair(app, w, probe, 100)
 
     src = tmp / "import"
     src.mkdir()
@@ -273,7 +273,7 @@ def typing_and_import(folder: Path, tmp: Path) -> dict:
     w.close()
     lib.close()
     return {"latencies": latencies, "typing_stall": typing_stall, "import_stall": import_stall, "sorts": sorts,
-            "import_s": import_s, "imported": n_imported, "hits": hits, "tagging": tagging}
+            "import_s": import_s, "imported": n_imported, "hits": hits}
 
 
 class InlineLane:
@@ -282,9 +282,13 @@ class InlineLane:
 
     stopped = False
 
-    def __init__(self, lib):
+    def __init__(self, lib, lane):
         self.lib = lib
+        self.lane = lane  # the window's real write lane, idle meanwhile: stopped at close
         self.last_seq = 0
+
+    def stop(self) -> None:
+        self.lane.stop()
 
     def submit(self, body, on_done=None):
         from clipper.errors import ClipperError
@@ -308,24 +312,64 @@ class InlineLane:
         return True
 
 
-def tagging_pair(app, w, probe, n: int, idle: float = 5.0) -> dict:
-    """``n`` highlights with the writes on the UI thread (baseline), then ``n`` more (on
-    the next articles) through the window's write lane, then ``idle`` seconds of nothing."""
-    lane = w.ops.lane
-    w.ops.lane = InlineLane(w.lib)
-    try:
-        inline = tag_highlights(app, w, probe, n)
-    finally:
-        w.ops.lane = lane
+def tagging_child(folder: str, mode: str, n: int, skip: int, idle: float = 5.0) -> None:
+    """In a fresh process: open the window, move ``skip`` articles down, make ``n``
+    highlights with the writes in the window's write lane (``mode`` "lane") or on the UI
+    thread (``mode`` "inline", the baseline), then ``idle`` seconds of nothing; prints JSON.
+    Each mode gets its own process, so neither inherits the other's index lane thread."""
+    import json
+
+    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtTest import QTest
+
+    from clipper.gui.app import make_app
+    from clipper.gui.main_window import MainWindow
+    from clipper.library import Library
+
+    app = make_app()
+    lib = Library.open(folder, backup_in_background=True, index_in_background=True)
+    w = MainWindow(lib, settings=QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.IniFormat))
+    w.show()
+    wait_until(app, lambda: w.isVisible())
+    for _ in range(50):
+        app.processEvents()
+        time.sleep(0.01)
+    w.table.setFocus()
+    for _ in range(skip):  # articles no earlier run has highlighted
+        QTest.keyClick(w.table, Qt.Key_Down)
+        app.processEvents()
+    if mode == "inline":
+        lib.index_lane_delay = 0.0  # as before the write lane
+        w.ops.lane = InlineLane(lib, w.ops.lane)
+    probe = StallProbe()
     result = tag_highlights(app, w, probe, n)
-    result["inline"] = inline
     probe.start()
     end = time.perf_counter() + idle
     while time.perf_counter() < end:
         app.processEvents()
         time.sleep(0.001)
     result["idle_stall"] = probe.stop()
-    return result
+    w.close()
+    lib.close()
+    print("TAGGING " + json.dumps(result))
+
+
+def tagging_modes(folder: Path, n: int) -> dict:
+    """The tagging section: the baseline (writes on the UI thread) and the write lane, each
+    in its own process, on different articles of the same library."""
+    import json
+
+    out = {}
+    skip = 0
+    for mode in ("inline", "lane"):
+        run = subprocess.run([sys.executable, __file__, "--child-tagging", mode, str(n), str(skip), str(folder)],
+                             capture_output=True, text=True, timeout=3600)
+        line = next((lt for lt in run.stdout.splitlines() if lt.startswith("TAGGING ")), None)
+        if line is None:
+            raise SystemExit(f"tagging run failed:\n{run.stdout}\n{run.stderr}")
+        out[mode] = json.loads(line[len("TAGGING "):])
+        skip += n // 20 + 2
+    return out
 
 
 def tag_highlights(app, w, probe, n: int) -> dict:
@@ -382,36 +426,17 @@ def print_tagging(tg: dict) -> None:
         values = sorted(values)
         return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] * 1000
 
-    print("Tagging (highlights: keyboard selection, Ctrl+T, digit 1; each until the passages panel shows it):")
-    for label, r in (("writes on the UI thread (baseline)", tg["inline"]), ("writes in the write lane", tg)):
+    print("Tagging (highlights: keyboard selection, Ctrl+T, digit 1; each until the passages panel shows it;"
+          " each mode in a fresh process):")
+    for label, r in (("writes on the UI thread (baseline)", tg["inline"]), ("writes in the write lane", tg["lane"])):
         if not r["times"]:
             continue
         print(f"  {label}: {len(r['times'])} highlights, per highlight p50 {pct(r['times'], .5):.0f} ms,"
               f" max {pct(r['times'], 1):.0f} ms; UI-thread CPU per highlight p50 {pct(r['cpu'], .5):.1f} ms,"
               f" max {pct(r['cpu'], 1):.1f} ms; longest stall per highlight p50 {pct(r['stalls'], .5):.0f} ms,"
               f" p90 {pct(r['stalls'], .9):.0f} ms; over all (selection keys included) {r['stall'] * 1000:.0f} ms"
-              f"   target < 50 ms: {'OK' if r['stall'] < 0.05 else 'MISSED'}")
-    print(f"  then idle (the index lane merging): longest stall {tg['idle_stall'] * 1000:.0f} ms")
-
-
-def tagging_only(folder: Path, tmp: Path, n: int) -> None:
-    from PySide6.QtCore import QSettings
-
-    from clipper.gui.app import make_app
-    from clipper.gui.main_window import MainWindow
-    from clipper.library import Library
-
-    app = make_app()
-    lib = Library.open(folder, backup_in_background=True, index_in_background=True)
-    w = MainWindow(lib, settings=QSettings(str(tmp / "s.ini"), QSettings.IniFormat))
-    w.show()
-    wait_until(app, lambda: w.isVisible())
-    for _ in range(50):
-        app.processEvents()
-        time.sleep(0.01)
-    print_tagging(tagging_pair(app, w, StallProbe(), n))
-    w.close()
-    lib.close()
+              f"   target < 50 ms: {'OK' if r['stall'] < 0.05 else 'MISSED'};"
+              f" then idle (the index lane merging) {r['idle_stall'] * 1000:.0f} ms")
 
 
 def main() -> None:
@@ -421,9 +446,14 @@ def main() -> None:
     parser.add_argument("--tagging-only", type=int, metavar="N",
                         help="only the tagging section, with N highlights each way")
     parser.add_argument("--child-launch", help=argparse.SUPPRESS)
+    parser.add_argument("--child-tagging", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_launch:
         child_launch(args.child_launch)
+        return
+    if args.child_tagging:
+        mode, n, skip, folder = args.child_tagging
+        tagging_child(folder, mode, int(n), int(skip))
         return
     tmp = Path(tempfile.mkdtemp(prefix="clipper-gui-bench-"))
     empty = tmp / "empty"
@@ -439,7 +469,7 @@ def main() -> None:
     else:
         print(f"  reusing {big}")
     if args.tagging_only:
-        tagging_only(big, tmp, args.tagging_only)
+        print_tagging(tagging_modes(big, args.tagging_only))
         if not args.keep:
             import shutil
 
@@ -463,7 +493,7 @@ def main() -> None:
           f"   target <= 100 ms: {'OK' if r['typing_stall'] <= 0.1 else 'MISSED'}")
     print(f"  while importing {r['imported']} files ({r['import_s']:.1f} s): max {r['import_stall'] * 1000:.0f} ms"
           f"   target <= 100 ms: {'OK' if r['import_stall'] <= 0.1 else 'MISSED'}")
-    print_tagging(r["tagging"])
+    print_tagging(tagging_modes(big, 100))
     print("Sorting the whole list (header click; the order is computed on a worker thread):")
     for name, (returned, total, stall) in r["sorts"].items():
         print(f"  by {name:<8} call returns in {returned * 1000:.1f} ms, new order shown after {total * 1000:.0f} ms,"

@@ -57,7 +57,7 @@ class Library:
         self.index_warning: str | None = None
         self._bulk: dict | None = None  # deferred_index's state while a bulk job runs
         self._lane = None  # the IndexLane thread, started by the first write
-        self.index_lane_delay = 0.0  # see IndexLane.delay (the desktop app's write lane sets it)
+        self._index_lane_delay = 0.0  # see index_lane_delay
         self._lane_db = None
         self._lane_lock = None  # index_lane_lock() while held
         self._last_seq = 0  # the last change-log entry this Library wrote
@@ -253,10 +253,22 @@ class Library:
                 return self._lane_db
 
             self._lane = IndexLane(
-                self.folder, open_db=open_db, delay=self.index_lane_delay,
+                self.folder, open_db=open_db, delay=self._index_lane_delay,
                 open_index=lambda: SearchIndex(self.index_path,
                                                text_loader=lambda ids: texts(self._lane_db, ids)))
         self._lane.notify(seq)
+
+    @property
+    def index_lane_delay(self) -> float:
+        """Seconds the index lane waits before each catch-up (see ``IndexLane.delay``; the
+        desktop app sets it so the window redraws before the lane's Whoosh work)."""
+        return self._index_lane_delay
+
+    @index_lane_delay.setter
+    def index_lane_delay(self, seconds: float) -> None:
+        self._index_lane_delay = seconds
+        if self._lane is not None:
+            self._lane.delay = seconds
 
     @contextmanager
     def index_lane_lock(self, timeout: float | None = None) -> Iterator[None]:

@@ -30,7 +30,7 @@ from PySide6.QtGui import QAction, QUndoCommand, QUndoStack
 
 from clipper.errors import ClipperError
 from clipper.gui.util import elide
-from clipper.gui.workers import PendingOp, WriteLane
+from clipper.gui.workers import INDEX_LANE_DELAY, PendingOp, WriteLane
 from clipper.models import Passage
 
 log = logging.getLogger(__name__)
@@ -278,6 +278,7 @@ class LibraryOps(QObject):
     def __init__(self, lib, parent: QObject | None = None):
         super().__init__(parent)
         self.lib = lib  # the window's Library: reads on the UI thread
+        lib.index_lane_delay = INDEX_LANE_DELAY  # its index lane (if any) lets the window redraw first too
         self.undo_stack = QUndoStack(self)
         self.lane = WriteLane(lib.folder, self)
         self._deferred: list[str] = []  # "undo"/"redo" asked for while ops were running
