@@ -417,18 +417,18 @@ class WriteLane(QObject):
                 self.busy_changed.emit(False)
 
     def idle(self) -> bool:
-        return self.pending == 0
+        return self.pending == 0 or self.stopped  # a stopped lane reports nothing more
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Run the event loop until every submitted op has finished (tests, closing)."""
         from PySide6.QtCore import QCoreApplication, QEventLoop
 
         deadline = time.monotonic() + timeout
-        while self.pending and time.monotonic() < deadline:
+        while not self.idle() and time.monotonic() < deadline:
             QCoreApplication.processEvents(QEventLoop.AllEvents, 20)
-            if self.pending:
+            if not self.idle():
                 time.sleep(0.002)
-        return self.pending == 0
+        return self.idle()
 
     def stop(self, timeout_ms: int = 30_000) -> None:
         """Finish the queued writes (their completions are dropped), close the lane's
