@@ -32,8 +32,13 @@ INDEX_LANE_DELAY = 0.1  # seconds the write lane's index lane waits after a writ
 
 
 def open_worker_library(folder, **kwargs):
+    """A Library for a worker thread. It takes no automatic backup when it opens (the
+    window's own Library does, in the background): a search or a sort must not start
+    with a whole-database copy."""
     from clipper.library import Library
 
+    kwargs.setdefault("auto_backup", False)
+    kwargs.setdefault("backup_in_background", True)
     return Library.open(folder, create=False, repair_index=False, **kwargs)
 
 

@@ -149,3 +149,23 @@ def test_closing_the_window_finishes_the_writes_asked_for(qtbot, filled, make_wi
     assert w.ops.busy()
     w.close()  # at once, while the write is running
     assert [p.quote for p in lib.passages.for_article(ids["orchard"])] == ["tall fans"]
+
+
+def test_worker_libraries_take_no_backup_when_they_open(tmp_path):
+    """A search or sort worker opens its own Library: it must not start with a copy of
+    the whole database (the window's Library takes the automatic backups)."""
+    from clipper.gui.workers import open_worker_library
+    from clipper.library import Library
+
+    from clipper_testkit import MISSILE_ARTICLE
+    from clipper.importers.plaintext import parse_text
+
+    folder = tmp_path / "lib"
+    with Library.open(folder, auto_backup=False) as lib:  # an empty library is never backed up
+        lib.articles.add(parse_text(MISSILE_ARTICLE, source="m"))
+    backups = lambda: sorted((folder / "backups").glob("library-*.db"))  # noqa: E731
+    assert backups() == []
+    open_worker_library(folder).close()
+    assert backups() == []
+    Library.open(folder).close()  # the window's way: a backup is due, and taken
+    assert len(backups()) == 1
