@@ -52,6 +52,7 @@ IDLE_MERGE_AFTER = 2.0  # seconds without writes before the lane merges segments
 MERGE_AT_CLOSE = 5.0  # seconds closing waits for a merge being built to go in
 LONG_CATCH_UP = 500  # documents from which a catch-up reports its progress (the app shows it)
 RETRY_AFTER = 5.0  # seconds before a failed catch-up is tried again (a new write: at once)
+QUIET_RETRIES = 2  # a failed round is tried again this many times before waiters are told
 
 
 class LaneLock:
@@ -282,6 +283,7 @@ class IndexLane:
         self._merge_thread: threading.Thread | None = None
         self.error: str | None = None  # the last failure, until a catch-up succeeds
         self._retry_at = 0.0
+        self._quiet_retries = 0  # failures in a row not yet reported (see QUIET_RETRIES)
         self.progress: Progress | None = None  # while catching up a long way
         self.cancel = CancelToken()
         self._thread = threading.Thread(target=self._run, name="clipper-index-lane", daemon=True)
@@ -378,8 +380,16 @@ class IndexLane:
                         self._cond.notify_all()
                 except Exception as exc:  # noqa: BLE001 - the log keeps it; retried, and on next open
                     lock.release()
-                    self._failed(exc)
+                    if self._quiet_retries < QUIET_RETRIES:
+                        # Often a race with another process's commit or rebuild (a table of
+                        # contents replaced under us): try again before telling waiters.
+                        self._quiet_retries += 1
+                        log.info("search index update failed, trying again: %s", exc)
+                        time.sleep(0.1 * self._quiet_retries)
+                    else:
+                        self._failed(exc)
                 else:
+                    self._quiet_retries = 0
                     if behind and self._applied >= self._target:
                         self.error = None
         except Exception as exc:  # noqa: BLE001 - could not even open: the next open repairs

@@ -96,6 +96,26 @@ def test_a_failed_index_update_is_retried_and_replayed_on_next_open(lib_dir, mon
         _search_equals_database(lib)
 
 
+def test_a_passing_failure_of_the_index_is_retried_before_a_search_gives_up(lib, monkeypatch):
+    """A race with another process's commit (a table of contents replaced under the lane)
+    fails one round: the lane tries again at once, and the search still sees the write."""
+    aid = _add(lib)
+    assert lib.wait_for_index()
+    real = SearchIndex.update
+    failures = []
+
+    def once(self, **kw):
+        if not failures:
+            failures.append(1)
+            raise FileNotFoundError("_MAIN_7.toc")
+        return real(self, **kw)
+
+    monkeypatch.setattr(SearchIndex, "update", once)
+    lib.articles.edit(aid, title="Quillfeather rename")
+    assert [h.id for h in lib.search("quillfeather").hits] == [aid]
+    assert failures and not lib.index_warning
+
+
 # ---------------------------------------------------------------- never silently behind
 
 
