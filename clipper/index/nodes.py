@@ -15,11 +15,18 @@ from functools import reduce
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.matching import NullMatcher, UnionMatcher, WrappingMatcher
+from whoosh.matching import (
+    FilterMatcher,
+    IntersectionMatcher,
+    NullMatcher,
+    UnionMatcher,
+    WrappingMatcher,
+)
+from whoosh.util import make_binary_tree
 
 from clipper.index import budget
 from clipper.index import whoosh_internals as wi
-from clipper.index.phrase import phrase_counts
+from clipper.index.phrase import phrase_counts, sloppy_phrase_docs
 
 _PhraseMatcher = wi.SortedListMatcher  # a phrase's documents and scores
 
@@ -83,8 +90,9 @@ class ExactPhrase(wq.Phrase):
         return f'"{words}"' + (f"~{self.slop}" if self.slop != 1 else "")
 
     def _span_matcher(self, searcher, context):
-        """Whoosh's span matcher (a sloppy phrase), built as ``Phrase.matcher`` builds
-        it, checking the search's clock at every candidate document."""
+        """A sloppy phrase's matcher: in bulk in a segment (``_sloppy_matcher``), else
+        Whoosh's span matcher built as ``Phrase.matcher`` builds it, checking the
+        search's clock at every candidate document."""
         fieldname = self.fieldname
         if fieldname not in searcher.schema:
             return NullMatcher()
@@ -100,11 +108,26 @@ class ExactPhrase(wq.Phrase):
             if (fieldname, btext) not in reader:
                 return NullMatcher()
             terms.append(wq.Term(fieldname, btext))
-        m = _CheckedNear(terms, slop=self.slop, ordered=True, mindist=1).matcher(
-            searcher, context)
+        if reader.is_atomic() and self.slop > 1:
+            m = self._sloppy_matcher(searcher, context, terms)
+        else:
+            m = _CheckedNear(terms, slop=self.slop, ordered=True, mindist=1).matcher(
+                searcher, context)
         if self.boost != 1.0:
             m = WrappingMatcher(m, boost=self.boost)
         return m
+
+    def _sloppy_matcher(self, searcher, context, terms: list[wq.Term]):
+        """The documents of a sloppy phrase found in bulk (``phrase.sloppy_phrase_docs``),
+        scored by the intersection of the words' matchers as Whoosh's span matcher
+        scores them (it is that matcher without the spans)."""
+        docs = sloppy_phrase_docs(searcher.reader(), self.fieldname, [t.text for t in terms],
+                                  self.slop)
+        budget.check()
+        if not docs.size:
+            return NullMatcher()
+        ms = [t.matcher(searcher, context) for t in terms]
+        return FilterMatcher(make_binary_tree(IntersectionMatcher, ms), set(docs.tolist()))
 
 
 # ``SpanNear2`` whose matcher checks the search's clock before it computes the spans of a

@@ -223,3 +223,39 @@ def phrase_counts(reader, fieldname: str, terms: list[bytes]) -> tuple[np.ndarra
     starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
     counts = np.diff(np.append(starts, len(docs)))
     return docs[starts], counts
+
+
+def sloppy_phrase_docs(reader, fieldname: str, terms: list[bytes], slop: int) -> np.ndarray:
+    """Documents of a segment (ascending, deleted ones left out) holding ``terms`` in that
+    order, each within ``slop`` positions after the one before (Whoosh's ``SpanNear2``
+    with ``ordered=True, mindist=1``, what a phrase with ``~slop`` becomes).
+
+    Whoosh builds every span (start, end) of the words so far, document by document;
+    whether the next word continues one depends only on the span's end, so only the ends
+    are kept: the positions p of the next word whose nearest end before p is at least
+    p - slop. Done on ``document << 32 | position`` keys of all documents at once (a
+    difference of at most ``slop`` cannot cross documents)."""
+    fmt = reader.schema[fieldname].format
+    distinct = sorted(set(terms), key=lambda t: (reader.doc_frequency(fieldname, t), t))
+    keys: dict[bytes, np.ndarray] = {}
+    cand = None
+    for t in distinct:
+        k = _keys(reader, fieldname, t, fmt, cand)
+        if not k.size:
+            return _EMPTY
+        keys[t] = k
+        cand = _docs_of(k)
+    ends = keys[terms[0]]
+    for t in terms[1:]:
+        nxt = keys[t]
+        before = np.searchsorted(ends, nxt, side="left") - 1
+        ok = before >= 0
+        ok[ok] = nxt[ok] - ends[before[ok]] <= slop
+        ends = nxt[ok]
+        if not ends.size:
+            return _EMPTY
+    docs = _docs_of(ends)
+    if reader.has_deletions():
+        deleted = np.fromiter(reader.deleted_docs_set, dtype=np.int64)
+        docs = docs[~np.isin(docs, deleted)]
+    return docs

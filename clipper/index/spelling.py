@@ -41,6 +41,7 @@ class Speller:
         if searcher.doc_count() == 0:
             return None
         out, pos, changed = [], 0, False
+        corrected: dict[str, str | None] = {}  # a word repeated is looked up once
         for m in re.finditer(
             r"(?<![\w:*~\-])(?:(\w+):)?([^\W\d_][\w']+)(?![\w*~:])", query
         ):
@@ -49,7 +50,9 @@ class Speller:
                 continue
             if word in ("AND", "OR", "NOT", "TO") or len(word) < 3:
                 continue
-            better = self._correct(searcher, word)
+            if word not in corrected:
+                corrected[word] = self._correct(searcher, word)
+            better = corrected[word]
             if better is not None:
                 out.append(query[pos:m.start(2)])
                 out.append(better)
