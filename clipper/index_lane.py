@@ -502,7 +502,11 @@ class IndexLane:
             return
         if self._merge is not None or self._stopping or self._closing:
             return
-        plan = index.plan_merge(max_docs)
+        try:
+            plan = index.plan_merge(max_docs)
+        except Exception as exc:  # noqa: BLE001 - a merge is an optimisation: never fail a round for it
+            log.info("no merge planned: %s", exc)
+            return
         if plan is None:
             return
         self._merge = plan

@@ -188,3 +188,18 @@ def test_a_failed_build_process_is_reported_and_changes_nothing(tmp_path):
     toc = sorted(p.name for p in (tmp_path / "i" / "articles").glob("_MAIN_*.toc"))
     assert not index.swap_merge(plan)
     assert sorted(p.name for p in (tmp_path / "i" / "articles").glob("_MAIN_*.toc")) == toc  # no commit
+
+
+def test_a_merge_that_cannot_be_planned_never_fails_a_write(lib, monkeypatch):
+    from clipper_testkit import MISSILE_ARTICLE
+    from clipper.importers.plaintext import parse_text
+
+    def broken(self, max_docs):
+        raise RuntimeError("the table of contents vanished")
+
+    monkeypatch.setattr(SearchIndex, "plan_merge", broken)
+    for i in range(merging.FACTOR + 2):
+        art = parse_text(MISSILE_ARTICLE.replace("missiles", f"missiles zqw{i}x"), source=f"m{i}")
+        lib.articles.add(art)
+        assert lib.search(f"zqw{i}x").total == 1
+    assert not lib.index_warning and lib._lane.error is None
