@@ -255,6 +255,14 @@ class LocalServer:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def send_not_modified(self, etag):
+                """A 304 answer to a conditional request (no body)."""
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", "0")
+                self.send_header("Connection", "close")
+                self.end_headers()
+
             def log_message(self, *args):
                 pass
 

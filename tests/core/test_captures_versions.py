@@ -182,11 +182,7 @@ def _serve_versions(server, state):
     def route(h):
         etag = f'"{state["etag"]}"'
         if h.headers.get("If-None-Match") == etag and state.get("honour_304", True):
-            h.send_response(304)
-            h.send_header("ETag", etag)
-            h.send_header("Content-Length", "0")
-            h.send_header("Connection", "close")
-            h.end_headers()
+            h.send_not_modified(etag)
             return
         h.send_plain(200, state["body"].encode(), "text/html; charset=utf-8", {"ETag": etag})
 

@@ -19,11 +19,7 @@ def serve(server, state):
     def route(h):
         etag = f'"{state["etag"]}"'
         if h.headers.get("If-None-Match") == etag:
-            h.send_response(304)
-            h.send_header("ETag", etag)
-            h.send_header("Content-Length", "0")
-            h.send_header("Connection", "close")
-            h.end_headers()
+            h.send_not_modified(etag)
             return
         h.send_plain(200, PAGE.format(**state["page"]).encode(), "text/html; charset=utf-8", {"ETag": etag})
 
