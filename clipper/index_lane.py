@@ -280,7 +280,6 @@ class IndexLane:
         self._merge_pending = False  # set by writes: merges run only after some
         self._merge = None  # the side_merge.MergePlan being built, if any
         self._closing = False
-        self._merge_thread: threading.Thread | None = None
         self.error: str | None = None  # the last failure, until a catch-up succeeds
         self._retry_at = 0.0
         self._quiet_retries = 0  # failures in a row not yet reported (see QUIET_RETRIES)
@@ -516,8 +515,7 @@ class IndexLane:
             with self._cond:
                 self._cond.notify_all()
 
-        self._merge_thread = threading.Thread(target=build, name="clipper-index-merge", daemon=True)
-        self._merge_thread.start()
+        threading.Thread(target=build, name="clipper-index-merge", daemon=True).start()
 
     def _swap_merge(self, index, lock: LaneLock) -> None:
         """Swap a built merge in (a short commit), then start the next one that is due."""
@@ -546,6 +544,6 @@ class IndexLane:
     def _end_merge(self) -> None:
         """The lane stops: a merge still being built is cancelled (its thread removes its
         scratch folder; if the process exits first, the next open does)."""
-        plan, self._merge, self._merge_thread = self._merge, None, None
+        plan, self._merge = self._merge, None
         if plan is not None:
             plan.cancel.set()

@@ -64,10 +64,6 @@ class MergePlan:
     cancel: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
 
-    @property
-    def docs(self) -> int:
-        return sum(s.doc_count_all() for s in self.sources)
-
 
 def plan(name: str, ix, schema, index_folder: Path, max_docs: int) -> MergePlan | None:
     """The next due merge of ``ix`` (one part of the index) of at most ``max_docs``
@@ -82,14 +78,14 @@ def plan(name: str, ix, schema, index_folder: Path, max_docs: int) -> MergePlan 
     return MergePlan(name, chosen, schema, scratch)
 
 
-def build(p: MergePlan, ix, *, in_child: bool = True) -> None:
+def build(p: MergePlan, ix) -> None:
     """Write the merged segment of ``p`` into its scratch folder (sets ``p.merged`` or
     ``p.error``, then ``p.done``). Never raises.
 
-    ``in_child``: the documents are rewritten by a child process (``python -m
-    clipper.index.side_merge JOB``), so the merge uses the other core and never competes
-    with this process's threads (the caller's writes, the app's UI thread) for the GIL;
-    this thread only waits for it. Cancelling kills the child."""
+    The documents are rewritten by a child process (``python -m clipper.index.side_merge
+    JOB``), so the merge uses the other core and never competes with this process's
+    threads (the caller's writes, the app's UI thread) for the GIL; this thread only waits
+    for it. Cancelling kills the child."""
     from whoosh.filedb.filestore import FileStorage
 
     try:
@@ -97,10 +93,7 @@ def build(p: MergePlan, ix, *, in_child: bool = True) -> None:
             p.empty = True
             return
         p.scratch.mkdir(parents=True)
-        if in_child:
-            _build_in_child(p, ix)
-        else:
-            write_merged(ix.storage, p.schema, ix.indexname, p.sources, p.scratch, p.cancel)
+        _build_in_child(p, ix)
         built = engine.segments(FileStorage(os.fspath(p.scratch)).open_index(indexname=ix.indexname))
         if len(built) != 1:
             raise RuntimeError(f"the merge wrote {len(built)} segments")
@@ -116,8 +109,7 @@ def build(p: MergePlan, ix, *, in_child: bool = True) -> None:
         p.done.set()
 
 
-def write_merged(storage, schema, indexname: str, sources: list, scratch: Path,
-                 cancel: threading.Event | None = None) -> None:
+def write_merged(storage, schema, indexname: str, sources: list, scratch: Path) -> None:
     """Write the live documents of ``sources`` (segments of ``storage``), in order, as the
     one segment of a new index in ``scratch``."""
     from whoosh.filedb.filestore import FileStorage
@@ -127,8 +119,6 @@ def write_merged(storage, schema, indexname: str, sources: list, scratch: Path,
     w = engine.writer(scratch_ix)
     try:
         for seg in sources:
-            if cancel is not None and cancel.is_set():
-                raise MergeCancelled
             reader = SegmentReader(storage, schema, seg)
             try:
                 w.add_reader(reader)
