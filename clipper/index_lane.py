@@ -29,6 +29,7 @@ from pathlib import Path
 
 from clipper.errors import Cancelled
 from clipper.index import merging
+from clipper.index import state as index_state
 from clipper.jobs import CancelToken, Job, Progress, run_job
 from clipper.storage import articles as article_store
 from clipper.storage import changelog
@@ -275,6 +276,7 @@ class IndexLane:
         self._cond = threading.Condition()
         self._target = 0
         self._applied = -1
+        self._ahead = None  # what another process's bulk job applied beyond the watermark
         self._stopping = False
         self._last_write = time.monotonic()
         self._merge_pending = False  # set by writes: merges run only after some
@@ -313,12 +315,20 @@ class IndexLane:
         with self._cond:
             self._target = max(self._target, seq)
             self._cond.notify_all()
-            while self._applied < seq and not self._stopping and self.error is None:
+            while not self._holds(seq) and not self._stopping and self.error is None:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
                 self._cond.wait(min(left, 0.05))
-            return self._applied >= seq
+            return self._holds(seq)
+
+    def holds(self, seq: int) -> bool:
+        """Has the index applied the entry ``seq`` (up to the watermark, or ahead of it)?"""
+        with self._cond:
+            return self._holds(seq)
+
+    def _holds(self, seq: int) -> bool:
+        return index_state.holds(self._applied, self._ahead, seq)
 
     def stop(self, drain: float = 0.0) -> None:
         """Stop the thread, first waiting up to ``drain`` seconds for it to catch up, and
@@ -444,7 +454,12 @@ class IndexLane:
             # Someone else writes the index (a bulk import replays the log as it goes):
             # follow its watermark.
             index.reload_state()
-            seen = index.applied_seq
+            seen, ahead = index.applied_seq, index.applied_ahead
+            if ahead != self._ahead:  # someone's edits applied ahead of the import's articles
+                index.refresh()
+                with self._cond:
+                    self._ahead = ahead
+                    self._cond.notify_all()
             if seen is not None and seen > self._applied:
                 index.refresh()
                 self._set_applied(seen)

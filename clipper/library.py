@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 
 INDEX_FLUSH_EVERY = 500  # deferred changes indexed in one go (bulk imports without a background indexer)
 BACKGROUND_BATCH = 50  # new articles handed to the background indexer at a time
-BACKGROUND_LAG = 2000  # storing waits when the background indexer is this many articles behind
+BACKGROUND_LAG = 300  # storing waits when the background indexer is this many articles behind
+# (an edit of an article during an import waits for the indexer to commit what it was sent)
 WRITER_CHECKPOINT_PAGES = 8000  # ~32 MB of WAL
 INDEX_LOCK_WAIT = 10.0  # seconds a repair or bulk job waits for the lane lock
 OPEN_REPAIR_WAIT = 2.0  # seconds opening waits for it before searching what is indexed
@@ -292,7 +293,7 @@ class Library:
         """Wait (bounded) until the index lane applied this Library's writes; sets
         ``index_warning`` when it could not (a command then says search is behind)."""
         lane = self._lane
-        if lane is None or lane.applied >= self._last_seq:
+        if lane is None or lane.holds(self._last_seq):
             return True
         if lane.wait(self._last_seq, timeout):
             return True
@@ -332,7 +333,7 @@ class Library:
         deadline = time.monotonic() + timeout
         while True:
             self.index.reload_state()
-            if (self.index.applied_seq or 0) >= seq:
+            if self.index.holds(seq):
                 return True
             if time.monotonic() >= deadline:
                 return False
@@ -367,7 +368,7 @@ class Library:
         lock = LaneLock(self.folder)
         owner = self._lane_lock is not None or lock.acquire(INDEX_LOCK_WAIT)
         self._bulk = {"owner": owner, "background": background and owner, "lock": lock,
-                      "child": None, "seen": 0, "sent_upto": None, "broke": False,
+                      "child": None, "seen": 0, "sent_upto": None, "broke": False, "holes": [], "queued": set(),
                       "started": time.monotonic()}
         try:
             if owner:
@@ -391,12 +392,19 @@ class Library:
                         self.index_warning = ("the background indexing process failed; the search "
                                               "index was repaired from the database")
                         self.flush_index()
-                    self._merge_after_bulk(time.monotonic() - bulk["started"])
+                    if not self.index.plans_merges:  # Whoosh's stock paths: merge here
+                        self._merge_after_bulk(time.monotonic() - bulk["started"])
             except Exception as exc:  # noqa: BLE001 - the log keeps it: the next open replays
                 self._index_update_failed(exc)
             finally:
                 self._bulk = None
                 lock.release()
+            if bulk["owner"] and self.index.plans_merges:
+                # The big merges go on in a detached process (the job returns now; an edit
+                # is never queued behind them): clipper.index.settle.
+                from clipper.index import settle
+
+                settle.start(self.folder)
             if not bulk["owner"]:
                 self._notify_lane(self._last_seq)
                 if not self._lane.wait(self._last_seq, BULK_FOLLOW_WAIT):
@@ -425,6 +433,7 @@ class Library:
             return
         touched = changelog.touched(self.db, bulk["seen"], top)
         rest = touched
+        ahead = False
         if bulk["background"]:
             created = touched.created_articles
             if created and (bulk["child"] is not None or len(created) >= BACKGROUND_BATCH):
@@ -432,11 +441,22 @@ class Library:
                     rest = changelog.Touched(touched.first, touched.last,
                                              articles=touched.articles - created,
                                              passages=touched.passages)
-            if bulk["child"] is not None and len(rest):
-                # Whatever else changed is written here, after the background commit, so
-                # an article created and then edited in one import ends up edited. Neither
-                # commit merges: someone's edit waits for them (the job merges at its end).
-                self._commit_background(merge=False)
+                    bulk["holes"].extend(touched.created_seqs)
+                    bulk["queued"].update(created)
+            if bulk["child"] is not None and rest.articles:
+                # Other articles changed (someone's edit). The child holds the articles'
+                # write lock: it indexes them, ahead of the articles queued for it, and
+                # commits (``_update_in_background``); the passages are written here. The
+                # index then holds that edit *ahead* of its watermark (clipper.index.state:
+                # the articles the child has not committed keep the watermark back).
+                # An article this job sent the child (created, then edited in one import),
+                # or one deleted, waits for the child to commit everything first, and is
+                # written here. No commit merges: the settler merges after the job.
+                if self._update_in_background(rest.articles):
+                    ahead = True
+                    rest = changelog.Touched(rest.first, rest.last, passages=rest.passages)
+                elif bulk["child"] is not None:
+                    self._commit_background(merge=False)
         if bulk["seen"] != touched.first:  # the child failed: all it had not committed, here
             rest = changelog.touched(self.db, bulk["seen"], top)
         deferred, self.index.defer_merges = self.index.defer_merges, True  # merged at the end
@@ -452,13 +472,36 @@ class Library:
         if bulk["child"] is None or bulk["child"].sent == bulk["child"].committed:
             self.index.set_applied(top)
             bulk["sent_upto"] = None
+            bulk["holes"], bulk["queued"] = [], set()
         else:
             bulk["sent_upto"] = top  # applied once the child commits it
+            if ahead or len(rest):  # someone's edits, applied ahead of the child's articles
+                self.index.set_applied(self.index.applied_seq or 0, ahead=top,
+                                       holes=index_state.ranges(bulk["holes"]))
+
+    def _update_in_background(self, ids: set[int]) -> bool:
+        """Have the background indexer index and commit these changed articles now (see
+        ``flush_index``); False when they must wait for everything it was sent."""
+        from clipper.storage import docs
+
+        bulk = self._bulk
+        if ids & bulk["queued"]:
+            return False
+        found = list(docs.article_docs(self.db, sorted(ids)))
+        if len(found) != len(ids):
+            return False  # deleted: their passages go too (both parts), in order
+        try:
+            bulk["child"].update_now(self.index.article_fields_for(found))
+        except Exception as exc:  # noqa: BLE001 - flush_index replays all it had, here
+            self._background_failed(exc)
+            return False
+        self.index.refresh()
+        return True
 
     def _merge_after_bulk(self, took: float) -> None:
-        """The big merges of the tiered policy, at the end of a bulk job (which the user
-        waits for anyway), for at most a third of the job's time (at least 10 s): the rest
-        at the end of the next one. Nothing else can write the index meanwhile."""
+        """Whoosh's stock paths (no merges built beside the index): the big merges of the
+        tiered policy at the end of a bulk job, for at most a third of the job's time (at
+        least 10 s): the rest at the end of the next one."""
         deadline = time.monotonic() + max(BULK_MERGE_MIN, BULK_MERGE_SHARE * took)
         try:
             while time.monotonic() < deadline and self.index.merge_step():
@@ -504,6 +547,7 @@ class Library:
     def _child_committed(self) -> None:
         bulk = self._bulk
         self.index.refresh()
+        bulk["holes"], bulk["queued"] = [], set()  # the child committed all it was sent
         if bulk["sent_upto"] is not None:
             self.index.set_applied(bulk["sent_upto"])
             bulk["sent_upto"] = None
@@ -517,6 +561,7 @@ class Library:
         bulk["seen"] = self.index.applied_seq or 0  # replay what the child had not committed
         if child is not None:
             child.abort()
+        bulk["holes"], bulk["queued"] = [], set()
         log.warning("background indexer failed (%s: %s); indexing here", type(exc).__name__, exc)
 
     def _finish_background(self) -> None:

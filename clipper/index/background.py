@@ -19,6 +19,7 @@ parent dies, the child reads the end of its stdin and exits without committing.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import queue
@@ -70,7 +71,10 @@ class BackgroundIndexer:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=env, close_fds=True,
         )
-        self._outbox: queue.Queue = queue.Queue()
+        # Messages in order, except urgent ones (someone's edit during the import), which
+        # go before the articles still waiting here: (priority, number, message).
+        self._outbox: queue.PriorityQueue = queue.PriorityQueue()
+        self._numbers = itertools.count()
         self._answers: queue.Queue = queue.Queue()
         self._feeder = threading.Thread(target=self._feed, name="clipper-indexer-feed",
                                         daemon=True)
@@ -88,7 +92,7 @@ class BackgroundIndexer:
         stdin = self._proc.stdin
         try:
             while True:
-                message = self._outbox.get()
+                _, _, message = self._outbox.get()
                 if message is None:
                     break
                 _write_frame(stdin, message)
@@ -118,9 +122,23 @@ class BackgroundIndexer:
         if not docs:
             return
         self._check()
-        self._outbox.put(("add", docs))
+        self._put(("add", docs))
         self.sent += len(docs)
         self._drain(block=False)
+
+    def update_now(self, docs: list[dict]) -> None:
+        """Index ``docs`` (articles indexed before, changed by someone's edit) and commit
+        them with whatever was indexed so far, ahead of the articles still queued here; wait
+        for that commit. The caller must not pass an article it sent and that may still be
+        queued (the queued, older version would overwrite it)."""
+        self._check()
+        self._put(("add", docs), urgent=True)
+        self._put(("commit", False), urgent=True)
+        self.sent += len(docs)
+        self._wait_for("committed")
+
+    def _put(self, message, urgent: bool = False) -> None:
+        self._outbox.put((0 if urgent else 1, next(self._numbers), message))
 
     def wait_until_behind(self, at_most: int) -> None:
         """Block until no more than ``at_most`` sent documents are still to be indexed
@@ -133,7 +151,7 @@ class BackgroundIndexer:
         ``merge`` the commit merges no segments (someone's edit is waiting for it: the
         bulk job merges at its end)."""
         self._check()
-        self._outbox.put(("commit", merge))
+        self._put(("commit", merge))
         self._wait_for("committed")
 
     def finish(self) -> None:
@@ -142,7 +160,7 @@ class BackgroundIndexer:
             return
         try:
             self._check()
-            self._outbox.put(("finish",))
+            self._put(("finish",))
             self._wait_for("finished")
         finally:
             self._stop()
@@ -192,7 +210,7 @@ class BackgroundIndexer:
         if self._closed:
             return
         self._closed = True
-        self._outbox.put(None)  # the feeder closes stdin: the child leaves
+        self._outbox.put((-1, -1, None))  # the feeder closes stdin: the child leaves
         proc = self._proc
         try:
             proc.wait(timeout=5)

@@ -83,6 +83,7 @@ class SearchIndex(IndexWriting, IndexSearching, IndexUpkeep, HitBuilding):
         # False: always Whoosh's collector (the tests compare the two).
         self.vectorised = engine.FAST
         self._applied: int | None = None
+        self._ahead: tuple[int, list[tuple[int, int]]] | None = None
         self._needed_rebuild = False
         self._opened_id = None  # (device, inode) of the folder opened: a rebuild swaps it
         # The index lane merges between its rounds instead of inside a write's commit.
@@ -134,24 +135,42 @@ class SearchIndex(IndexWriting, IndexSearching, IndexUpkeep, HitBuilding):
         made before the change log, or recreated empty: compare it with the database)."""
         return self._applied
 
+    @property
+    def applied_ahead(self) -> tuple[int, list[tuple[int, int]]] | None:
+        """What the index holds beyond its watermark (``clipper.index.state``), or None."""
+        return self._ahead
+
+    def holds(self, seq: int) -> bool:
+        """Does the index hold the change-log entry ``seq`` (as of ``reload_state``)?"""
+        return state.holds(self._applied, self._ahead, seq)
+
     def reload_state(self) -> None:
         """Re-read the watermark (another process or thread may have moved it)."""
         self._applied = state.applied_seq(self.path)
+        self._ahead = state.applied_ahead(self.path) if self._applied is not None else None
 
     def forget_applied(self) -> None:
         """The watermark cannot be trusted: the next catch-up compares every document."""
         (self.path / STATE_FILE).unlink(missing_ok=True)
         self._applied = None
+        self._ahead = None
 
-    def set_applied(self, seq: int) -> None:
-        """Record that the index holds every change up to ``seq`` (after its commit)."""
-        self._write_state(self.path, seq)
+    def set_applied(self, seq: int, *, ahead: int | None = None,
+                    holes: list[tuple[int, int]] = ()) -> None:
+        """Record that the index holds every change up to ``seq`` (after its commit), and
+        with ``ahead`` every change up to ``ahead`` except those in ``holes``."""
+        extra = {"upto": int(ahead), "holes": [list(h) for h in holes]} if ahead is not None and ahead > seq else None
+        self._write_state(self.path, seq, extra)
         self._applied = seq
+        self._ahead = (int(ahead), [tuple(h) for h in holes]) if extra else None
 
     @staticmethod
-    def _write_state(folder: Path, seq: int) -> None:
+    def _write_state(folder: Path, seq: int, ahead: dict | None = None) -> None:
         tmp = folder / f"{STATE_FILE}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps({"applied_seq": int(seq)}), "utf-8")
+        data = {"applied_seq": int(seq)}
+        if ahead is not None:
+            data["ahead"] = ahead
+        tmp.write_text(json.dumps(data), "utf-8")
         os.replace(tmp, folder / STATE_FILE)
 
     # ---------------------------------------------------------------- folder, damage, closing

@@ -78,14 +78,15 @@ def plan(name: str, ix, schema, index_folder: Path, max_docs: int) -> MergePlan 
     return MergePlan(name, chosen, schema, scratch)
 
 
-def build(p: MergePlan, ix) -> None:
+def build(p: MergePlan, ix, *, here: bool = False) -> None:
     """Write the merged segment of ``p`` into its scratch folder (sets ``p.merged`` or
     ``p.error``, then ``p.done``). Never raises.
 
     The documents are rewritten by a child process (``python -m clipper.index.side_merge
     JOB``), so the merge uses the other core and never competes with this process's
     threads (the caller's writes, the app's UI thread) for the GIL; this thread only waits
-    for it. Cancelling kills the child."""
+    for it. Cancelling kills the child. With ``here`` (a process that does nothing else:
+    ``clipper.index.settle``) they are rewritten in this process."""
     from whoosh.filedb.filestore import FileStorage
 
     try:
@@ -93,7 +94,10 @@ def build(p: MergePlan, ix) -> None:
             p.empty = True
             return
         p.scratch.mkdir(parents=True)
-        _build_in_child(p, ix)
+        if here:
+            write_merged(ix.storage, p.schema, ix.indexname, p.sources, p.scratch)
+        else:
+            _build_in_child(p, ix)
         built = engine.segments(FileStorage(os.fspath(p.scratch)).open_index(indexname=ix.indexname))
         if len(built) != 1:
             raise RuntimeError(f"the merge wrote {len(built)} segments")

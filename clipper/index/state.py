@@ -3,7 +3,11 @@
 - ``clipper-index.json``: the schema version the index was written with (analyzers and
   fields; another version means a rebuild) and whether a search found it damaged.
 - ``lane.json``: the watermark, the last change-log sequence the index holds
-  (``clipper.index_lane``).
+  (``clipper.index_lane``), and what it holds beyond it (``ahead``): during a bulk import
+  the articles the background indexer has not committed yet keep the watermark back, but
+  someone's edits after them are applied at once; ``ahead`` says up to which sequence
+  everything is held except those entries (``holes``, ranges of sequences), so a search
+  waiting for such an edit sees it without waiting for the import's next commit.
 
 ``known_current`` lets a command that does not search (``list``, ``tag list``) confirm that
 the index needs nothing without importing Whoosh or numpy.
@@ -31,6 +35,37 @@ def read_json(path: Path) -> dict:
 def applied_seq(folder: Path) -> int | None:
     seq = read_json(Path(folder) / STATE_FILE).get("applied_seq")
     return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+
+
+def applied_ahead(folder: Path) -> tuple[int, list[tuple[int, int]]] | None:
+    """(upto, holes) of ``lane.json``'s ``ahead``, or None."""
+    ahead = read_json(Path(folder) / STATE_FILE).get("ahead")
+    try:
+        upto = int(ahead["upto"])
+        holes = [(int(lo), int(hi)) for lo, hi in ahead["holes"]]
+    except (TypeError, KeyError, ValueError):
+        return None
+    return upto, holes
+
+
+def holds(applied: int | None, ahead: tuple[int, list[tuple[int, int]]] | None, seq: int) -> bool:
+    """Does an index at watermark ``applied`` with ``ahead`` hold the entry ``seq``?"""
+    if applied is not None and seq <= applied:
+        return True
+    if ahead is None or seq > ahead[0]:
+        return False
+    return not any(lo <= seq <= hi for lo, hi in ahead[1])
+
+
+def ranges(seqs) -> list[tuple[int, int]]:
+    """Sorted sequence numbers as (first, last) runs of consecutive numbers."""
+    out: list[list[int]] = []
+    for s in sorted(seqs):
+        if out and s <= out[-1][1] + 1:
+            out[-1][1] = max(out[-1][1], s)
+        else:
+            out.append([s, s])
+    return [(lo, hi) for lo, hi in out]
 
 
 def known_current(folder: Path, max_seq: int) -> bool:

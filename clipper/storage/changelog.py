@@ -31,6 +31,7 @@ class Touched:
     articles: set[int] = field(default_factory=set)
     created_articles: set[int] = field(default_factory=set)  # created in the range
     passages: set[int] = field(default_factory=set)
+    created_seqs: list[int] = field(default_factory=list)  # the entries that created them
 
     def __len__(self) -> int:
         return len(self.articles) + len(self.passages)
@@ -81,6 +82,7 @@ def touched(db: sqlite_utils.Database, after: int, upto: int | None = None,
             out.articles.add(ref)
             if op == CREATE:
                 out.created_articles.add(ref)
+                out.created_seqs.append(seq)
         else:
             out.passages.add(ref)
     return out

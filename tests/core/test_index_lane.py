@@ -21,6 +21,7 @@ from clipper.importers.plaintext import parse_text
 from clipper.index import SearchIndex, engine, merging
 from clipper.index.documents import ArticleDoc
 from clipper.index_lane import LaneLock
+from clipper.jobs import run_job
 from clipper.library import Library
 from clipper.storage import changelog
 
@@ -253,6 +254,111 @@ def test_search_sees_writes_made_during_a_bulk_import_by_another_library(lib_dir
         assert seen == i + 1  # every write was found by the search that followed it
         assert lib.search("ferry", limit=1).total == 150
         _search_equals_database(lib)
+
+
+def test_edits_during_a_bulk_import_jump_the_queue_of_its_background_indexer(
+        lib_dir, tmp_path, monkeypatch):
+    """Someone's edit during an import is indexed ahead of the articles queued for the
+    import's background indexer (no full commit of everything it was sent), and their
+    search sees it while the import goes on."""
+    from clipper import importing
+    from clipper import library as library_mod
+    from clipper.index.background import BackgroundIndexer
+    from clipper.jobs import run_job
+
+    full_commits = []
+    real_commit = BackgroundIndexer.commit
+    monkeypatch.setattr(BackgroundIndexer, "commit",
+                        lambda self, merge=True: (full_commits.append(merge), real_commit(self, merge))[1])
+
+    monkeypatch.setattr(library_mod, "BACKGROUND_BATCH", 10)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(80):
+        (folder / f"{i:03d}.txt").write_text(
+            f"Ferry report {i}\n\nThe ferry crews counted {i} boats in the harbour on Monday.\n", "utf-8")
+    real_flush = Library.maybe_flush_index
+    stalled, go = threading.Event(), threading.Event()
+
+    def stalling_flush(self):  # the import stalls after 40 articles, still noticing edits
+        real_flush(self)
+        child = self._bulk["child"]
+        if child is not None and child.sent >= 40 and not go.is_set():
+            stalled.set()
+            while not go.wait(0.02):
+                real_flush(self)
+
+    monkeypatch.setattr(Library, "maybe_flush_index", stalling_flush)
+    with Library.open(lib_dir) as lib:
+        aid = _add(lib)
+        lib.wait_for_index()
+        thread = threading.Thread(target=lambda: _import(lib_dir, folder, importing, run_job))
+        thread.start()
+        try:
+            assert stalled.wait(60)
+            for i in range(3):
+                lib.passages.add(aid, quote="two missiles", note=f"grindleworth{i}")
+                started = time.monotonic()
+                assert lib.wait_for_index(timeout=10)
+                assert lib.search(f"grindleworth{i}").total == 1
+                assert time.monotonic() - started < 5
+            assert full_commits == []  # each edit went ahead of the queue
+            assert thread.is_alive()  # the import is still at work
+        finally:
+            go.set()
+            thread.join(600)
+        assert not thread.is_alive()
+        lib.wait_for_index()
+        assert lib.search("ferry", limit=1).total == 80
+        assert lib.search("grindleworth2").total == 1
+        _search_equals_database(lib)
+
+
+def test_the_index_state_says_what_is_held_ahead_of_the_watermark(lib_dir, tmp_path):
+    from clipper.index import state
+
+    assert state.ranges([9, 5, 6, 7, 12, 13]) == [(5, 7), (9, 9), (12, 13)]
+    ahead = (20, [(12, 14)])
+    assert state.holds(10, ahead, 10) and state.holds(10, ahead, 15) and state.holds(10, ahead, 20)
+    assert not state.holds(10, ahead, 13) and not state.holds(10, ahead, 21)
+    assert not state.holds(None, None, 1) and not state.holds(10, None, 11)
+    index = SearchIndex(tmp_path / "i")
+    index.set_applied(10, ahead=20, holes=[(12, 14)])
+    other = SearchIndex(tmp_path / "i")  # another process reads it
+    assert other.applied_seq == 10 and other.holds(15) and not other.holds(13)
+    index.set_applied(20)  # the watermark caught up: nothing is ahead any more
+    other.reload_state()
+    assert other.applied_ahead is None and other.holds(20) and not other.holds(21)
+    index.close()
+    other.close()
+
+    # A Library whose lane cannot write the index (an import holds the lane) follows it.
+    with Library.open(lib_dir) as lib:
+        aid = _add(lib)
+        lib.wait_for_index()
+        lock = LaneLock(lib_dir)
+        assert lock.acquire(1)
+        try:
+            lib.passages.add(aid, quote="two missiles", note="brackenfold")
+            assert not lib.wait_for_index(timeout=0.3)
+            importer = SearchIndex(lib_dir / "index")  # the import applies it, ahead
+            run_job(index_lane.replay(lib.db, importer, changelog.touched(lib.db, importer.applied_seq)))
+            importer.set_applied(importer.applied_seq, ahead=lib.last_seq, holes=[(1, 2)])
+            importer.close()
+            assert lib.wait_for_index(timeout=5)
+            assert lib.search("brackenfold").total == 1
+        finally:
+            lock.release()
+        deadline = time.monotonic() + 10  # the lane moves the watermark itself once it can
+        while lib.index.applied_seq != changelog.max_seq(lib.db) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            lib.index.reload_state()
+        _search_equals_database(lib)
+
+
+def _import(lib_dir, folder, importing, run_job) -> None:
+    with Library.open(lib_dir) as importer:  # a Library belongs to the thread that opened it
+        run_job(importing.import_sources(importer, [str(folder)]))
 
 
 # ---------------------------------------------------------------- merging

@@ -1,0 +1,176 @@
+"""The settler (clipper.index.settle): the big merges after a bulk job run in a detached
+process, built beside the index and swapped in under the lane lock, so the job returns at
+once and nobody's edit waits behind them.
+
+What must hold: a bulk job merges nothing itself and hands the due merges to a settler;
+the settler brings the segments down and search still equals the database; killed at any
+point it leaves the index as it was; a build whose sources were merged elsewhere
+meanwhile is dropped; one settler per library at a time.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from clipper import importing, maintenance
+from clipper.index import SearchIndex, engine, merging, settle
+from clipper.importers.plaintext import parse_text
+from clipper.index_lane import LaneLock
+from clipper.jobs import run_job
+from clipper.library import Library
+
+pytestmark = pytest.mark.skipif(not engine.FAST, reason="Whoosh's stock paths merge inside the bulk job")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _text(i: int) -> str:
+    return (f"Harbour report {i}\n\nThe ferry zqv{i}x left the kelp harbour at dawn, "
+            f"carrying grain and {i} passengers.\n")
+
+
+def _segments_without_merging(lib_dir: Path, n: int) -> None:
+    """A library of ``n`` articles in ``n`` segments (merging switched off while made)."""
+    real = merging.choose
+    merging.choose = lambda segments, max_docs: []
+    try:
+        with Library.open(lib_dir) as lib:
+            for i in range(n):  # one write each: no bulk job (which would start a settler)
+                lib.articles.add(parse_text(_text(i), source=f"a{i}.txt"))
+                lib.settle()
+            assert len(lib.index.segment_sizes()[0]) == n
+    finally:
+        merging.choose = real
+
+
+def _article_segments(lib_dir: Path) -> int:
+    with Library.open(lib_dir) as lib:
+        return len(lib.index.segment_sizes()[0])
+
+
+def _search_equals_database(lib_dir: Path, n: int) -> None:
+    with Library.open(lib_dir) as lib:
+        assert maintenance.drift(lib).total == 0
+        assert lib.search("kelp").total == n
+        for i in (0, n - 1):
+            assert lib.search(f"zqv{i}x").total == 1
+
+
+def _spawn(lib_dir: Path) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen([sys.executable, "-m", "clipper.index.settle", str(lib_dir)], env=env,
+                            start_new_session=True)
+
+
+def _scratch(lib_dir: Path) -> list[Path]:
+    return list((lib_dir / "index").glob(".merge-*"))
+
+
+def _built(lib_dir: Path) -> bool:
+    """A settler's merge is written (its scratch index has a first commit)."""
+    return any(any(p.glob("_*_1.toc")) for p in _scratch(lib_dir))
+
+
+def _wait_for(predicate, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_the_settler_merges_what_was_left_and_search_equals_the_database(lib_dir):
+    n = 2 * merging.FACTOR + 1
+    _segments_without_merging(lib_dir, n)
+    assert settle.run(lib_dir) >= 2
+    assert _article_segments(lib_dir) <= merging.FACTOR
+    assert not _scratch(lib_dir)
+    _search_equals_database(lib_dir, n)
+
+
+def test_a_bulk_job_hands_its_merges_to_a_detached_settler(lib_dir, monkeypatch):
+    n = merging.FACTOR + 1
+    _segments_without_merging(lib_dir, n)
+
+    def no_merging_here(self, *args, **kwargs):
+        raise AssertionError("the bulk job merged in its own process")
+
+    monkeypatch.setattr(SearchIndex, "merge_step", no_merging_here)
+    folder = lib_dir.parent / "more"
+    folder.mkdir()
+    for i in range(n, n + 3):
+        (folder / f"b{i}.txt").write_text(_text(i), encoding="utf-8")
+    with Library.open(lib_dir) as lib:
+        run_job(importing.import_sources(lib, [str(folder)]))
+        assert lib.search(f"zqv{n + 2}x").total == 1  # the job's articles are searchable now
+    assert settle.wait(lib_dir, 60)
+    assert _article_segments(lib_dir) < merging.FACTOR
+    _search_equals_database(lib_dir, n + 3)
+
+
+def test_a_killed_settler_leaves_the_index_as_it_was(lib_dir):
+    n = merging.FACTOR + 1
+    _segments_without_merging(lib_dir, n)
+    lane = LaneLock(lib_dir)
+    assert lane.acquire(1)  # the settler builds, then waits here to swap its build in
+    proc = _spawn(lib_dir)
+    try:
+        _wait_for(lambda: _built(lib_dir))  # built, waiting for the lane lock
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        lane.release()
+    assert _scratch(lib_dir)  # the dead settler's build is still there...
+    assert _article_segments(lib_dir) == n  # ...and the index is as it was
+    assert not _scratch(lib_dir)  # removed by that open (its process is gone)
+    _search_equals_database(lib_dir, n)
+    assert settle.run(lib_dir) >= 1  # a new settler does the merge
+    _search_equals_database(lib_dir, n)
+
+
+def test_a_build_merged_elsewhere_meanwhile_is_dropped(lib_dir):
+    n = merging.FACTOR + 1
+    _segments_without_merging(lib_dir, n)
+    lane = LaneLock(lib_dir)
+    assert lane.acquire(1)
+    proc = _spawn(lib_dir)
+    try:
+        _wait_for(lambda: _built(lib_dir))  # built, waiting for the lane lock
+        index = SearchIndex(lib_dir / "index")  # someone else merges the same segments
+        try:
+            while index.merge_step(merging.INLINE_DOCS):
+                pass
+            merged = len(index.segment_sizes()[0])
+        finally:
+            index.close()
+        assert merged < n
+    finally:
+        lane.release()
+    assert proc.wait(60) == 0
+    assert _article_segments(lib_dir) == merged  # the settler's build was dropped
+    assert not _scratch(lib_dir)
+    _search_equals_database(lib_dir, n)
+
+
+def test_one_settler_at_a_time(lib_dir):
+    n = merging.FACTOR + 1
+    _segments_without_merging(lib_dir, n)
+    lane = LaneLock(lib_dir)
+    assert lane.acquire(1)  # keeps the first settler at work
+    try:
+        assert settle.start(lib_dir)
+        assert settle.running(lib_dir)  # from the moment start() returns
+        assert settle.start(lib_dir)  # a second start finds it at work and starts none
+        out = subprocess.run(["pgrep", "-f", f"clipper.index.settle {lib_dir}"], capture_output=True, text=True)
+        assert len(out.stdout.split()) == 1
+        assert settle.run(lib_dir) == 0  # nor does a settler run in-process
+    finally:
+        lane.release()
+    assert settle.wait(lib_dir, 60)
+    assert _article_segments(lib_dir) < n
+    _search_equals_database(lib_dir, n)
