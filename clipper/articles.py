@@ -140,6 +140,10 @@ class Articles:
         db = self.lib.db
         near = self._near_index()
         sig = None
+        # Reckoned before the write lock is taken (a few ms of pure Python that everyone's
+        # writes would otherwise wait for during an import); used only for a new article.
+        new_sig = signature(text)
+        near_matches = [aid for aid, _score in near.query(new_sig, threshold=NEAR_DUPLICATE_THRESHOLD)]
         with self.lib.write() as changes:
             existing = store.find_by_hash(db, chash)
             if existing is not None:
@@ -158,8 +162,7 @@ class Articles:
                     changes.tags = True
                 result = AddResult("updated", by_url, store.get(db, by_url).title, reanchor=report)
             else:
-                sig = signature(text)
-                matches = [aid for aid, _score in near.query(sig, threshold=NEAR_DUPLICATE_THRESHOLD)]
+                sig, matches = new_sig, near_matches
                 story_id = None
                 if matches:
                     stories = [store.story_of(db, m) for m in matches]

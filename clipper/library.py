@@ -19,7 +19,7 @@ import logging
 import os
 import sqlite3
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import cached_property
 from pathlib import Path
 from typing import Iterator
@@ -35,6 +35,7 @@ from clipper.jobs import run_job
 from clipper.storage import changelog
 from clipper.storage import db as dbmod
 from clipper.storage import schema
+from clipper.storage.priority import WritePriority
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class Library:
         self._backup_in_background = False
         self._writing: Changes | None = None  # the open write's record (nested writes join it)
         self._backup_checked = time.monotonic()  # automatic backups: see recovery.auto_backup_if_due
+        self._priority = WritePriority(folder)
         from clipper.articles import Articles
         from clipper.notes import Notes
         from clipper.passages import Passages
@@ -147,7 +149,7 @@ class Library:
     def close(self) -> None:
         lane, self._lane = self._lane, None
         if lane is not None:
-            lane.stop(drain=CLOSE_DRAIN if self._last_seq > lane.applied else 0)
+            lane.stop(drain=0 if lane.holds(self._last_seq) else CLOSE_DRAIN)
         if "index" in self.__dict__:
             try:
                 self.index.close()
@@ -158,6 +160,7 @@ class Library:
             self.db.conn.close()
         except Exception:  # noqa: BLE001 - closing must not fail
             pass
+        self._priority.close()
 
     def __enter__(self) -> "Library":
         return self
@@ -226,7 +229,12 @@ class Library:
         changes = self._writing = Changes()
         seq = None
         try:
-            with dbmod.transaction(self.db):
+            if self._bulk is not None:  # someone's edit goes first (clipper.storage.priority)
+                self._priority.yield_to_interactive()
+                turn = nullcontext()
+            else:
+                turn = self._priority.interactive()
+            with turn, dbmod.transaction(self.db):
                 yield changes
                 seq = changelog.append(self.db, changes)
         finally:
