@@ -32,6 +32,7 @@ from clipper import index_lane
 from clipper.errors import LibraryError, LibraryLocked
 from clipper.index import state as index_state
 from clipper.jobs import run_job
+from clipper.storage import articles as article_store
 from clipper.storage import changelog
 from clipper.storage import db as dbmod
 from clipper.storage import schema
@@ -441,7 +442,6 @@ class Library:
             return
         touched = changelog.touched(self.db, bulk["seen"], top)
         rest = touched
-        ahead = False
         if bulk["background"]:
             created = touched.created_articles
             if created and (bulk["child"] is not None or len(created) >= BACKGROUND_BATCH):
@@ -451,20 +451,12 @@ class Library:
                                              passages=touched.passages)
                     bulk["holes"].extend(touched.created_seqs)
                     bulk["queued"].update(created)
-            if bulk["child"] is not None and rest.articles:
-                # Other articles changed (someone's edit). The child holds the articles'
-                # write lock: it indexes them, ahead of the articles queued for it, and
-                # commits (``_update_in_background``); the passages are written here. The
-                # index then holds that edit *ahead* of its watermark (clipper.index.state:
-                # the articles the child has not committed keep the watermark back).
+            if bulk["child"] is not None and rest.articles and not self._write_beside_child(rest.articles):
                 # An article this job sent the child (created, then edited in one import),
-                # or one deleted, waits for the child to commit everything first, and is
-                # written here. No commit merges: the settler merges after the job.
-                if self._update_in_background(rest.articles):
-                    ahead = True
-                    rest = changelog.Touched(rest.first, rest.last, passages=rest.passages)
-                elif bulk["child"] is not None:
-                    self._commit_background(merge=False)
+                # or a deleted one: written here after the child committed all it was sent
+                # (so the older version it holds can never overwrite the newer one). The
+                # commit merges nothing: the settler merges after the job.
+                self._commit_background()
         if bulk["seen"] != touched.first:  # the child failed: all it had not committed, here
             rest = changelog.touched(self.db, bulk["seen"], top)
         deferred, self.index.defer_merges = self.index.defer_merges, True  # merged at the end
@@ -483,28 +475,20 @@ class Library:
             bulk["holes"], bulk["queued"] = [], set()
         else:
             bulk["sent_upto"] = top  # applied once the child commits it
-            if ahead or len(rest):  # someone's edits, applied ahead of the child's articles
+            if len(rest):  # someone's edits, applied ahead of the child's articles
                 self.index.set_applied(self.index.applied_seq or 0, ahead=top,
                                        holes=index_state.ranges(bulk["holes"]))
 
-    def _update_in_background(self, ids: set[int]) -> bool:
-        """Have the background indexer index and commit these changed articles now (see
-        ``flush_index``); False when they must wait for everything it was sent."""
-        from clipper.storage import docs
-
-        bulk = self._bulk
-        if ids & bulk["queued"]:
+    def _write_beside_child(self, ids: set[int]) -> bool:
+        """Can these changed articles (someone's edit) be written here at once, beside the
+        background indexer's batch? It builds its batch beside the index and holds the write
+        lock only to swap it in (``clipper.index.background``), so they can, unless the child
+        holds one of them (sent by this job, not yet committed) or one was deleted (its
+        passages go too). The index then holds the edit *ahead* of its watermark (the
+        articles the child has not committed keep the watermark back: clipper.index.state)."""
+        if len(ids) > 10_000 or ids & self._bulk["queued"]:
             return False
-        found = list(docs.article_docs(self.db, sorted(ids)))
-        if len(found) != len(ids):
-            return False  # deleted: their passages go too (both parts), in order
-        try:
-            bulk["child"].update_now(self.index.article_fields_for(found))
-        except Exception as exc:  # noqa: BLE001 - flush_index replays all it had, here
-            self._background_failed(exc)
-            return False
-        self.index.refresh()
-        return True
+        return article_store.count_existing(self.db, ids) == len(ids)
 
     def _merge_after_bulk(self, took: float) -> None:
         """Whoosh's stock paths (no merges built beside the index): the big merges of the
@@ -543,10 +527,10 @@ class Library:
             self._bulk["background"] = False
             log.warning("background indexing unavailable (%s: %s)", type(exc).__name__, exc)
 
-    def _commit_background(self, merge: bool = True) -> None:
+    def _commit_background(self) -> None:
         bulk = self._bulk
         try:
-            bulk["child"].commit(merge=merge)
+            bulk["child"].commit()
         except Exception as exc:  # noqa: BLE001
             self._background_failed(exc)
             return

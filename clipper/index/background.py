@@ -4,11 +4,12 @@ An import spends its time in two places: reading, cleaning and storing articles 
 process) and indexing them (Whoosh, pure Python). Done one after the other they add up;
 on two cores they can run side by side. ``BackgroundIndexer`` starts a child Python
 (``python -m clipper.index.background``: a fresh interpreter, safe beside Qt's threads,
-and unlike multiprocessing's "spawn" it never re-runs the caller's main script) that owns
-a writer on the articles index. It receives the field dicts of stored articles as
-length-prefixed pickles on its stdin (fed by a thread, so the caller never waits on the
-pipe), adds them with ``BulkSegmentWriter`` and commits every ``commit_every`` documents
-(long imports become searchable as they go; the write lock is free between batches).
+and unlike multiprocessing's "spawn" it never re-runs the caller's main script). It
+receives the field dicts of stored articles as length-prefixed pickles on its stdin (fed by
+a thread, so the caller never waits on the pipe), adds them with ``BulkSegmentWriter`` to a
+batch built beside the index, and commits every ``commit_every`` documents by swapping the
+batch's segment in (long imports become searchable as they go; the index's write lock is
+held only for the swap, so the importing process writes someone's edit at once).
 Only this process's own data crosses the pipe: the child trusts its parent, nobody else.
 
 The caller keeps the rules of the index: it marks the index as possibly behind the
@@ -71,10 +72,7 @@ class BackgroundIndexer:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=env, close_fds=True,
         )
-        # Messages in order, except urgent ones (someone's edit during the import), which
-        # go before the articles still waiting here: (priority, number, message).
-        self._outbox: queue.PriorityQueue = queue.PriorityQueue()
-        self._numbers = itertools.count()
+        self._outbox: queue.Queue = queue.Queue()
         self._answers: queue.Queue = queue.Queue()
         self._feeder = threading.Thread(target=self._feed, name="clipper-indexer-feed",
                                         daemon=True)
@@ -92,7 +90,7 @@ class BackgroundIndexer:
         stdin = self._proc.stdin
         try:
             while True:
-                _, _, message = self._outbox.get()
+                message = self._outbox.get()
                 if message is None:
                     break
                 _write_frame(stdin, message)
@@ -126,19 +124,8 @@ class BackgroundIndexer:
         self.sent += len(docs)
         self._drain(block=False)
 
-    def update_now(self, docs: list[dict]) -> None:
-        """Index ``docs`` (articles indexed before, changed by someone's edit) and commit
-        them with whatever was indexed so far, ahead of the articles still queued here; wait
-        for that commit. The caller must not pass an article it sent and that may still be
-        queued (the queued, older version would overwrite it)."""
-        self._check()
-        self._put(("add", docs), urgent=True)
-        self._put(("commit", False), urgent=True)
-        self.sent += len(docs)
-        self._wait_for("committed")
-
-    def _put(self, message, urgent: bool = False) -> None:
-        self._outbox.put((0 if urgent else 1, next(self._numbers), message))
+    def _put(self, message) -> None:
+        self._outbox.put(message)
 
     def wait_until_behind(self, at_most: int) -> None:
         """Block until no more than ``at_most`` sent documents are still to be indexed
@@ -146,12 +133,11 @@ class BackgroundIndexer:
         while self.sent - self.indexed > at_most:
             self._drain(block=True)
 
-    def commit(self, merge: bool = True) -> None:
-        """Commit what was sent and wait for it (the write lock is then free). Without
-        ``merge`` the commit merges no segments (someone's edit is waiting for it: the
-        bulk job merges at its end)."""
+    def commit(self) -> None:
+        """Commit what was sent and wait for it (it merges nothing: the settler merges
+        after the bulk job, ``clipper.index.settle``)."""
         self._check()
-        self._put(("commit", merge))
+        self._put(("commit",))
         self._wait_for("committed")
 
     def finish(self) -> None:
@@ -210,7 +196,7 @@ class BackgroundIndexer:
         if self._closed:
             return
         self._closed = True
-        self._outbox.put((-1, -1, None))  # the feeder closes stdin: the child leaves
+        self._outbox.put(None)  # the feeder closes stdin: the child leaves
         proc = self._proc
         try:
             proc.wait(timeout=5)
@@ -228,58 +214,87 @@ class BackgroundIndexer:
 
 def serve(part_dir: str, writer_timeout: float, commit_every: int, stdin, stdout) -> None:
     """The child process: index what arrives, commit every ``commit_every`` documents.
-    Leaves without committing when its input ends before "finish"."""
-    from whoosh import index as windex
+    Leaves without committing when its input ends before "finish".
 
-    from clipper.index import engine
-    from clipper.index.merging import commit_merge as merge_small
+    Each batch is written beside the index, into a scratch index of its own
+    (``index/.merge-PID-N-articles``, as ``clipper.index.side_merge`` builds merges), and
+    committed by swapping its segment in (``side_merge.swap``: a commit of a table of
+    contents, which deletes older documents of the same articles). So the index's write lock
+    is held only for that swap, not while the batch is indexed: someone's edit during the
+    import is written by the importing process at once, never queued behind this batch."""
+    import shutil
+
+    from clipper.index import engine, side_merge
     from clipper.index.merging import no_merge
 
-    writer = reader = None
-    pending = total = 0
+    ix = engine.open_dir(part_dir)
+    index_folder = Path(part_dir).parent
+    numbers = itertools.count()
+    batch = None  # (scratch folder, scratch index, writer, keys)
+    total = 0
 
-    def commit(merge: bool = True):
-        nonlocal writer, reader, pending, total
-        if writer is not None:
-            writer.commit(mergetype=merge_small if merge else no_merge)
-            reader.close()
-            writer = reader = None
-            total += pending
-            pending = 0
+    class _Part:
+        def __init__(self, ix):
+            self.ix = ix
+
+        def refresh(self):
+            pass
+
+    def start_batch():
+        from whoosh.filedb.filestore import FileStorage
+
+        scratch = index_folder / f"{side_merge.SCRATCH_PREFIX}{os.getpid()}-{next(numbers)}-articles"
+        scratch.mkdir(parents=True)
+        scratch_ix = FileStorage(os.fspath(scratch)).create_index(ix.schema, indexname=ix.indexname)
+        return scratch, scratch_ix, engine.writer(scratch_ix, bulk=True), []
+
+    def commit():
+        nonlocal batch, total
+        if batch is None:
+            return
+        scratch, scratch_ix, writer, keys = batch
+        batch = None
+        try:
+            writer.commit(mergetype=no_merge)
+            built = engine.segments(scratch_ix)
+            if len(built) != 1:
+                raise RuntimeError(f"the batch wrote {len(built)} segments")
+            plan = side_merge.MergePlan("articles", [], ix.schema, scratch, merged=built[0])
+            if not side_merge.swap(plan, _Part(ix), timeout=writer_timeout, replacing=keys):
+                raise RuntimeError("the batch could not be put into the index")
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        total += len(keys)
 
     try:
-        ix = windex.open_dir(part_dir)
         while True:
             message = _read_frame(stdin)
             if message is None:  # the parent is gone or gave up: nothing is committed
                 raise SystemExit(0)
             kind = message[0]
             if kind == "add":
-                if writer is None:
-                    writer = engine.writer(ix, bulk=True, timeout=writer_timeout)
-                    reader = ix.reader()
+                if batch is None:
+                    batch = start_batch()
                 for fields in message[1]:
-                    key = fields["key"]
-                    if ("key", key) in reader:  # indexed before (e.g. an earlier failed run)
-                        writer.delete_by_term("key", key)
-                    writer.add_document(**fields)
-                pending += len(message[1])
+                    batch[2].add_document(**fields)
+                    batch[3].append(fields["key"])
                 _write_frame(stdout, ("indexed", len(message[1])))
-                if pending >= commit_every:
+                if len(batch[3]) >= commit_every:
                     commit()
             elif kind == "commit":
-                commit(merge=message[1] if len(message) > 1 else True)
+                commit()
                 _write_frame(stdout, ("committed", total))
             elif kind == "finish":
                 commit()
                 _write_frame(stdout, ("finished", total))
                 return
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, never raised there
-        if writer is not None:
+        if batch is not None:
             try:
-                writer.cancel()
+                batch[2].cancel()
             except Exception:  # noqa: BLE001
                 pass
+            shutil.rmtree(batch[0], ignore_errors=True)
         if not isinstance(exc, SystemExit):
             try:
                 _write_frame(stdout, ("error", f"{type(exc).__name__}: {exc}"))

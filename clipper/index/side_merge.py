@@ -168,12 +168,20 @@ def _child_main(job_path: str) -> int:
     return 0
 
 
-def swap(p: MergePlan, part, *, timeout: float) -> bool:
+def swap(p: MergePlan, part, *, timeout: float, replacing: list[str] = ()) -> bool:
     """Put the merged segment of ``p`` in place of its sources in ``part`` (a commit of a
-    table of contents only). False when the build failed or a source is gone."""
+    table of contents only). False when the build failed or a source is gone. With
+    ``replacing`` (a batch of new documents built beside the index: no sources), the
+    documents of the index with those keys are deleted in the same commit."""
     if p.merged is None and not p.empty:
         discard(p)
         return False
+    if replacing:
+        reader = part.ix.reader()
+        try:
+            replacing = [k for k in replacing if ("key", k) in reader]
+        finally:
+            reader.close()
     sources = {s.segment_id() for s in p.sources}
     outcome = {"swapped": False}
 
@@ -205,6 +213,8 @@ def swap(p: MergePlan, part, *, timeout: float) -> bool:
         discard(p)
         return False
     try:
+        for key in replacing:
+            w.delete_by_term("key", key)
         w.commit(mergetype=mergetype)
     except BaseException:
         if not w.is_closed:

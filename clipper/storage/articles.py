@@ -49,6 +49,15 @@ def exists(db: sqlite_utils.Database, article_id: int) -> bool:
     return db.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchone() is not None
 
 
+def count_existing(db: sqlite_utils.Database, article_ids: Iterable[int]) -> int:
+    """How many of ``article_ids`` are articles (the others were deleted)."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return 0
+    marks = ",".join("?" * len(ids))
+    return db.execute(f"SELECT COUNT(*) FROM articles WHERE id IN ({marks})", ids).fetchone()[0]
+
+
 def article_tag_names(db: sqlite_utils.Database, article_id: int) -> list[str]:
     return [r[0] for r in db.execute(
         "SELECT t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = ? ORDER BY t.name COLLATE NOCASE",
