@@ -164,6 +164,11 @@ class StallProbe:
         self.timer.stop()
         return self.worst
 
+    def skip(self) -> None:
+        """The benchmark's own work (checking what the window did) ran since the last tick:
+        the next tick's gap is not the window's."""
+        self.last = None
+
 
 def wait_until(app, cond, timeout=60.0):
     end = time.perf_counter() + timeout
@@ -393,7 +398,8 @@ def tag_highlights(app, w, probe, n: int) -> dict:
             QTest.keyClick(w.table, Qt.Key_Down)
             wait_until(app, lambda: w.current_article is not None, timeout=30)
         aid = w.current_article.id
-        before = len(w.lib.passages.for_article(aid))
+        before = len(w.lib.passages.for_article(aid))  # (the benchmark's check: not timed)
+        probe.skip()
         shown = w.passages.model.rowCount()
         w.reader.setFocus()
         QTest.keyClick(w.reader, Qt.Key_Home, Qt.ControlModifier)
@@ -417,6 +423,7 @@ def tag_highlights(app, w, probe, n: int) -> dict:
         stalls.append(probe.worst)
         probe.worst = max(probe.worst, worst_before)
         assert len(w.lib.passages.for_article(aid)) > before
+        probe.skip()
     stall = probe.stop()
     return {"times": times, "stall": stall, "stalls": stalls, "cpu": cpu}
 
@@ -434,7 +441,8 @@ def print_tagging(tg: dict) -> None:
         print(f"  {label}: {len(r['times'])} highlights, per highlight p50 {pct(r['times'], .5):.0f} ms,"
               f" max {pct(r['times'], 1):.0f} ms; UI-thread CPU per highlight p50 {pct(r['cpu'], .5):.1f} ms,"
               f" max {pct(r['cpu'], 1):.1f} ms; longest stall per highlight p50 {pct(r['stalls'], .5):.0f} ms,"
-              f" p90 {pct(r['stalls'], .9):.0f} ms; over all (selection keys included) {r['stall'] * 1000:.0f} ms"
+              f" p90 {pct(r['stalls'], .9):.0f} ms; over all (selection keys included; the benchmark's own checks"
+              f" not) {r['stall'] * 1000:.0f} ms"
               f"   target < 50 ms: {'OK' if r['stall'] < 0.05 else 'MISSED'};"
               f" then idle (the index lane merging) {r['idle_stall'] * 1000:.0f} ms")
 

@@ -22,6 +22,9 @@ def _app_icon():
     return QIcon(str(icon)) if icon.exists() else QIcon()
 
 
+UI_SWITCH_INTERVAL = 0.001  # seconds (see make_app)
+
+
 def make_app(argv: list[str] | None = None):
     """The QApplication (created once), named so QSettings find their place."""
     from PySide6.QtWidgets import QApplication
@@ -31,6 +34,11 @@ def make_app(argv: list[str] | None = None):
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv if argv is not None else [sys.argv[0]])
+        # The window's worker threads (the index lane's Whoosh commits, searches) hold the
+        # GIL for up to the switch interval each time the UI thread asks for it, and every
+        # paint or key handler written in Python asks: 5 ms (Python's default) per callback
+        # added up to UI stalls of 50 ms while the index caught up after a highlight.
+        sys.setswitchinterval(UI_SWITCH_INTERVAL)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("Clipper")

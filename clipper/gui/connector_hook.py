@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLineEdit, QPushButton, QTabWidget,
                                QVBoxLayout, QWidget)
@@ -142,23 +142,19 @@ class PreferencesDialog(QDialog):
 
 
 class _WindowHook(QObject):
-    """Stops the service when the window closes (an event filter: no closeEvent edit)."""
+    """Stops the service when the window closes (its ``closing`` signal: not an event
+    filter, which ran Python for every event the window received)."""
 
     def __init__(self, window, service: ConnectorService):
         super().__init__(window)
         self.window = window
         self.service = service
-        window.installEventFilter(self)
+        window.closing.connect(service.stop)
         service.captured.connect(self.article_arrived)
         service.progressed.connect(self.progress)
         service.failed.connect(lambda msg: window.statusBar().showMessage(msg, 10_000))
         service.capture_failed.connect(
             lambda msg: window.statusBar().showMessage(f"Not saved from the browser: {elide(msg, 100)}", 10_000))
-
-    def eventFilter(self, obj, event):  # noqa: N802 - Qt override
-        if obj is self.window and event.type() == QEvent.Close:
-            self.service.stop()
-        return False
 
     def progress(self, done: int, total: int, label: str) -> None:
         if label and label != "done":

@@ -44,6 +44,7 @@ RECENT_DAYS = 7
 class MainWindow(QMainWindow):
     sample_requested = Signal()
     article_opened = Signal(int)
+    closing = Signal()  # the window is closing (its services stop)
 
     def __init__(self, lib, settings: QSettings | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -368,6 +369,7 @@ class MainWindow(QMainWindow):
         self.search_service.stop()
         self.sort_service.stop()
         self.ops.shutdown()  # the writes asked for are completed first
+        self.closing.emit()
         super().closeEvent(event)
 
     # ================================================================ views

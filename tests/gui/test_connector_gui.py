@@ -103,3 +103,21 @@ def test_capture_arrives_in_the_open_window_without_raising_it(make_window, fill
     with Library.open(lib.folder) as again:
         (p,) = [p for p in again.passages.for_article(aid)]
         assert p.quote == "supply boat" and p.tags == ["coast"]
+
+
+def test_closing_the_window_stops_listening(make_window, lib, qtbot):
+    import socket
+
+    w = make_window(lib)
+    w.connector.requested_port = 0
+    port = w.connector.start()
+    assert port
+    socket.create_connection(("127.0.0.1", port), timeout=5).close()  # listening
+    w.close()  # as the window's close button or File ▸ Close does
+    assert w.connector.port == 0
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    except OSError:
+        pass
+    else:
+        raise AssertionError("still listening after the window closed")
