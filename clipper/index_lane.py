@@ -264,8 +264,12 @@ class IndexLane:
     process holds the lane lock (a bulk import), that process replays our entries from
     the log; the thread then only watches the watermark."""
 
-    def __init__(self, folder: Path, *, open_db, open_index, on_applied=None, delay: float = 0.0):
+    def __init__(self, folder: Path, *, open_db, open_index, on_applied=None, delay: float = 0.0,
+                 process=None):
         self.folder = Path(folder)
+        # A clipper.index.lane_process.LaneProcess: short catch-ups run there (the desktop
+        # app: its UI thread never waits for this thread's Whoosh work to let go of the GIL).
+        self.process = process
         # Seconds a catch-up waits after being woken: the writer's caller runs first (the
         # desktop app redraws while the lane's pure-Python Whoosh work would hold the GIL),
         # and writes made meanwhile are applied together.
@@ -348,6 +352,8 @@ class IndexLane:
         if merge is not None:
             merge.cancel.set()
         self._thread.join(timeout=max(drain, 5.0))
+        if self.process is not None:
+            self.process.stop()
 
     # ---- the thread ------------------------------------------------------------------
     def _run(self) -> None:
@@ -468,8 +474,10 @@ class IndexLane:
         try:
             index.reload_state()
             index.refresh()
-            job = catch_up(db, index, cancel=self.cancel)
-            result = run_job(job, on_progress=self._progress)
+            result = self._catch_up_in_process(db, index)
+            if result is None:
+                job = catch_up(db, index, cancel=self.cancel)
+                result = run_job(job, on_progress=self._progress)
             self.progress = None
             if index.plans_merges:
                 # Start the due merge (built beside the index) before telling waiters, so
@@ -487,6 +495,25 @@ class IndexLane:
                 self._start_merge(index, merging.INLINE_DOCS)
         finally:
             lock.release()
+
+    def _catch_up_in_process(self, db, index) -> "CatchUp | None":
+        """A short catch-up in the lane process (``clipper.index.lane_process``), if this
+        lane has one; None: do it on this thread (no process, a long catch-up, a failure)."""
+        process = self.process
+        if process is None or index.needs_rebuild or index.applied_seq is None:
+            return None
+        if not 0 <= changelog.max_seq(db) - index.applied_seq <= LONG_CATCH_UP:
+            return None  # a long one reports progress and can be cancelled: here
+        from clipper.index.lane_process import LaneProcessError
+
+        try:
+            applied = process.catch_up()
+        except LaneProcessError as exc:
+            log.info("index process: %s; catching up here", exc)
+            return None
+        index.reload_state()
+        index.refresh()
+        return CatchUp(applied)
 
     def _progress(self, p: Progress) -> None:
         if p.total and p.total >= LONG_CATCH_UP:  # a rebuild or a long replay: shown

@@ -61,6 +61,7 @@ class Library:
         self._bulk: dict | None = None  # deferred_index's state while a bulk job runs
         self._lane = None  # the IndexLane thread, started by the first write
         self._index_lane_delay = 0.0  # see index_lane_delay
+        self._index_lane_process = False  # see index_lane_process
         self._lane_db = None
         self._lane_lock = None  # index_lane_lock() while held
         self._last_seq = 0  # the last change-log entry this Library wrote
@@ -262,8 +263,13 @@ class Library:
                 self._lane_db = dbmod.connect(self.db_path)
                 return self._lane_db
 
+            process = None
+            if self._index_lane_process:
+                from clipper.index.lane_process import LaneProcess
+
+                process = LaneProcess(self.folder)
             self._lane = IndexLane(
-                self.folder, open_db=open_db, delay=self._index_lane_delay,
+                self.folder, open_db=open_db, delay=self._index_lane_delay, process=process,
                 open_index=lambda: SearchIndex(self.index_path,
                                                text_loader=lambda ids: texts(self._lane_db, ids)))
         self._lane.notify(seq)
@@ -279,6 +285,20 @@ class Library:
         self._index_lane_delay = seconds
         if self._lane is not None:
             self._lane.delay = seconds
+
+    @property
+    def index_lane_process(self) -> bool:
+        """Does the index lane run its short catch-ups in a process of their own
+        (``clipper.index.lane_process``; the desktop app sets it)?"""
+        return self._index_lane_process
+
+    @index_lane_process.setter
+    def index_lane_process(self, on: bool) -> None:
+        self._index_lane_process = bool(on)
+        if self._lane is not None and on and self._lane.process is None:
+            from clipper.index.lane_process import LaneProcess
+
+            self._lane.process = LaneProcess(self.folder)
 
     @contextmanager
     def index_lane_lock(self, timeout: float | None = None) -> Iterator[None]:

@@ -338,6 +338,9 @@ class _WriteWorker(QObject):
             # The index lane (a thread of this process) starts its Whoosh work a moment after
             # each write, once the window has redrawn: it would otherwise hold the GIL then.
             self.lib.index_lane_delay = INDEX_LANE_DELAY
+            # Short catch-ups run in a process of their own (clipper.index.lane_process):
+            # their Whoosh work holds the GIL in long C calls the switch interval cannot cut.
+            self.lib.index_lane_process = True
         return self.lib
 
     @Slot()

@@ -39,14 +39,14 @@ class BackgroundIndexError(RuntimeError):
     """The indexing process failed or died; the index needs a repair from the database."""
 
 
-def _write_frame(stream, obj) -> None:
+def write_frame(stream, obj) -> None:
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(_FRAME.pack(len(data)))
     stream.write(data)
     stream.flush()
 
 
-def _read_frame(stream):
+def read_frame(stream):
     """The next object, or None at the end of the stream."""
     head = stream.read(_FRAME.size)
     if len(head) < _FRAME.size:
@@ -93,7 +93,7 @@ class BackgroundIndexer:
                 message = self._outbox.get()
                 if message is None:
                     break
-                _write_frame(stdin, message)
+                write_frame(stdin, message)
         except (OSError, ValueError):  # the child is gone; the waiting side reports it
             pass
         finally:
@@ -106,7 +106,7 @@ class BackgroundIndexer:
         stdout = self._proc.stdout
         try:
             while True:
-                answer = _read_frame(stdout)
+                answer = read_frame(stdout)
                 if answer is None:
                     break
                 self._answers.put(answer)
@@ -268,7 +268,7 @@ def serve(part_dir: str, writer_timeout: float, commit_every: int, stdin, stdout
 
     try:
         while True:
-            message = _read_frame(stdin)
+            message = read_frame(stdin)
             if message is None:  # the parent is gone or gave up: nothing is committed
                 raise SystemExit(0)
             kind = message[0]
@@ -278,15 +278,15 @@ def serve(part_dir: str, writer_timeout: float, commit_every: int, stdin, stdout
                 for fields in message[1]:
                     batch[2].add_document(**fields)
                     batch[3].append(fields["key"])
-                _write_frame(stdout, ("indexed", len(message[1])))
+                write_frame(stdout, ("indexed", len(message[1])))
                 if len(batch[3]) >= commit_every:
                     commit()
             elif kind == "commit":
                 commit()
-                _write_frame(stdout, ("committed", total))
+                write_frame(stdout, ("committed", total))
             elif kind == "finish":
                 commit()
-                _write_frame(stdout, ("finished", total))
+                write_frame(stdout, ("finished", total))
                 return
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, never raised there
         if batch is not None:
@@ -297,7 +297,7 @@ def serve(part_dir: str, writer_timeout: float, commit_every: int, stdin, stdout
             shutil.rmtree(batch[0], ignore_errors=True)
         if not isinstance(exc, SystemExit):
             try:
-                _write_frame(stdout, ("error", f"{type(exc).__name__}: {exc}"))
+                write_frame(stdout, ("error", f"{type(exc).__name__}: {exc}"))
             except OSError:
                 pass
 
