@@ -504,12 +504,8 @@ class IndexLane:
             return None
         if not 0 <= changelog.max_seq(db) - index.applied_seq <= LONG_CATCH_UP:
             return None  # a long one reports progress and can be cancelled: here
-        from clipper.index.lane_process import LaneProcessError
-
-        try:
-            applied = process.catch_up()
-        except LaneProcessError as exc:
-            log.info("index process: %s; catching up here", exc)
+        applied = process.catch_up()
+        if applied is None:  # failed (logged): this round is done here
             return None
         index.reload_state()
         index.refresh()

@@ -28,10 +28,6 @@ from clipper.index.background import read_frame, write_frame
 log = logging.getLogger(__name__)
 
 
-class LaneProcessError(RuntimeError):
-    pass
-
-
 class LaneProcess:
     """The parent's handle: ``catch_up()`` runs one catch-up in the child."""
 
@@ -48,9 +44,9 @@ class LaneProcess:
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                 env=env, close_fds=True)
 
-    def catch_up(self) -> int:
+    def catch_up(self) -> int | None:
         """Catch the index up in the child (the caller holds the lane lock); the sequence it
-        applied. Raises LaneProcessError (the child is then stopped)."""
+        applied, or None when it failed (logged; a dead child is started again next time)."""
         with self._lock:
             try:
                 if self._proc is None or self._proc.poll() is not None:
@@ -59,12 +55,15 @@ class LaneProcess:
                 answer = read_frame(self._proc.stdout)
             except (OSError, ValueError, EOFError) as exc:
                 self._stop_locked()
-                raise LaneProcessError(f"the index process failed: {exc}") from exc
+                log.info("index process failed: %s", exc)
+                return None
             if answer is None:
                 self._stop_locked()
-                raise LaneProcessError("the index process ended unexpectedly")
+                log.info("index process ended unexpectedly")
+                return None
             if answer[0] != "applied":
-                raise LaneProcessError(answer[1] if len(answer) > 1 else "the index process failed")
+                log.info("index process: %s", answer[1] if len(answer) > 1 else "failed")
+                return None
             return int(answer[1])
 
     @property
