@@ -473,12 +473,18 @@ class IndexLane:
             return
         try:
             index.reload_state()
-            index.refresh()
-            result = self._catch_up_in_process(db, index)
+            result = self._catch_up_in_process(db, index, lock)
             if result is None:
+                if not lock.acquire(timeout=0.05):
+                    return  # someone took the lane meanwhile: the next round follows it
+                index.reload_state()
+                index.refresh()
                 job = catch_up(db, index, cancel=self.cancel)
                 result = run_job(job, on_progress=self._progress)
             self.progress = None
+            if not lock.acquire(timeout=1.0):  # merges and the checkpoint want it too
+                self._set_applied(result.applied)
+                return
             if index.plans_merges:
                 # Start the due merge (built beside the index) before telling waiters, so
                 # a Library closed right after its write still lets it finish.
@@ -496,16 +502,18 @@ class IndexLane:
         finally:
             lock.release()
 
-    def _catch_up_in_process(self, db, index) -> "CatchUp | None":
+    def _catch_up_in_process(self, db, index, lock: LaneLock) -> "CatchUp | None":
         """A short catch-up in the lane process (``clipper.index.lane_process``), if this
-        lane has one; None: do it on this thread (no process, a long catch-up, a failure)."""
+        lane has one; None: do it on this thread (no process, a long catch-up, a failure).
+        The child takes the lane lock itself: it is let go here meanwhile."""
         process = self.process
         if process is None or index.needs_rebuild or index.applied_seq is None:
             return None
         if not 0 <= changelog.max_seq(db) - index.applied_seq <= LONG_CATCH_UP:
             return None  # a long one reports progress and can be cancelled: here
+        lock.release()
         applied = process.catch_up()
-        if applied is None:  # failed (logged): this round is done here
+        if applied is None:  # busy elsewhere, long after all, or failed (logged): here
             return None
         index.reload_state()
         index.refresh()

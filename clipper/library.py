@@ -433,7 +433,10 @@ class Library:
                 # is never queued behind them): clipper.index.settle.
                 from clipper.index import settle
 
-                settle.start(self.folder)
+                try:
+                    settle.start(self.folder)
+                except OSError as exc:  # an optimisation: the next bulk job tries again
+                    log.info("index settler not started: %s", exc)
             if not bulk["owner"]:
                 self._notify_lane(self._last_seq)
                 if not self._lane.wait(self._last_seq, BULK_FOLLOW_WAIT):
@@ -463,13 +466,17 @@ class Library:
         touched = changelog.touched(self.db, bulk["seen"], top)
         rest = touched
         if bulk["background"]:
-            created = touched.created_articles
+            # Articles created and also changed in this range (someone tagged or highlighted
+            # one the import just stored) are written here: sent to the child, the change
+            # would be out of search until the child's next commit, and the index could not
+            # say which entries it holds ahead of its watermark.
+            created = touched.created_articles - touched.changed_articles
             if created and (bulk["child"] is not None or len(created) >= BACKGROUND_BATCH):
                 if self._send_to_background(sorted(created)):
                     rest = changelog.Touched(touched.first, touched.last,
                                              articles=touched.articles - created,
                                              passages=touched.passages)
-                    bulk["holes"].extend(touched.created_seqs)
+                    bulk["holes"].extend(touched.created_seqs)  # (a superset: harmless)
                     bulk["queued"].update(created)
             if bulk["child"] is not None and rest.articles and not self._write_beside_child(rest.articles):
                 # An article this job sent the child (created, then edited in one import),
@@ -495,8 +502,9 @@ class Library:
             bulk["holes"], bulk["queued"] = [], set()
         else:
             bulk["sent_upto"] = top  # applied once the child commits it
-            if len(rest):  # someone's edits, applied ahead of the child's articles
-                self.index.set_applied(self.index.applied_seq or 0, ahead=top,
+            if len(rest) and self.index.applied_seq is not None:  # someone's edits, applied
+                # ahead of the child's articles
+                self.index.set_applied(self.index.applied_seq, ahead=top,
                                        holes=index_state.ranges(bulk["holes"]))
 
     def _write_beside_child(self, ids: set[int]) -> bool:

@@ -362,6 +362,7 @@ class MainWindow(QMainWindow):
             self.sidebar.set_saved(saved)
 
     def closeEvent(self, event):  # noqa: N802
+        self.closing.emit()  # (the browser connector stops listening first)
         self.library_actions.cancel_running()
         self.watch.stop()
         self.save_settings()
@@ -369,7 +370,6 @@ class MainWindow(QMainWindow):
         self.search_service.stop()
         self.sort_service.stop()
         self.ops.shutdown()  # the writes asked for are completed first
-        self.closing.emit()
         super().closeEvent(event)
 
     # ================================================================ views

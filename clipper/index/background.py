@@ -229,6 +229,11 @@ def serve(part_dir: str, writer_timeout: float, commit_every: int, stdin, stdout
 
     ix = engine.open_dir(part_dir)
     index_folder = Path(part_dir).parent
+    # The parent holds the lane lock for as long as it lives: while it does, nobody else
+    # replays the log into the index. Once it is gone (killed), another process may have
+    # replayed newer versions of these articles: a batch swapped in then would put older
+    # ones back, so every swap first checks, under the write lock, that it is still there.
+    parent = os.getppid()
     numbers = itertools.count()
     batch = None  # (scratch folder, scratch index, writer, keys)
     total = 0
@@ -260,7 +265,8 @@ def serve(part_dir: str, writer_timeout: float, commit_every: int, stdin, stdout
             if len(built) != 1:
                 raise RuntimeError(f"the batch wrote {len(built)} segments")
             plan = side_merge.MergePlan("articles", [], ix.schema, scratch, merged=built[0])
-            if not side_merge.swap(plan, _Part(ix), timeout=writer_timeout, replacing=keys):
+            if not side_merge.swap(plan, _Part(ix), timeout=writer_timeout, replacing=keys,
+                                   still_wanted=lambda: os.getppid() == parent):
                 raise RuntimeError("the batch could not be put into the index")
         finally:
             shutil.rmtree(scratch, ignore_errors=True)

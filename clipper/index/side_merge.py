@@ -168,11 +168,13 @@ def _child_main(job_path: str) -> int:
     return 0
 
 
-def swap(p: MergePlan, part, *, timeout: float, replacing: list[str] = ()) -> bool:
+def swap(p: MergePlan, part, *, timeout: float, replacing: list[str] = (), still_wanted=None) -> bool:
     """Put the merged segment of ``p`` in place of its sources in ``part`` (a commit of a
     table of contents only). False when the build failed or a source is gone. With
     ``replacing`` (a batch of new documents built beside the index: no sources), the
-    documents of the index with those keys are deleted in the same commit."""
+    documents of the index with those keys are deleted in the same commit. ``still_wanted``
+    is asked once the write lock is held: False drops the build (its process has lost the
+    right to write: see ``clipper.index.background``)."""
     if p.merged is None and not p.empty:
         discard(p)
         return False
@@ -213,6 +215,9 @@ def swap(p: MergePlan, part, *, timeout: float, replacing: list[str] = ()) -> bo
         discard(p)
         return False
     try:
+        if still_wanted is not None and not still_wanted():
+            w.cancel()
+            return False
         for key in replacing:
             w.delete_by_term("key", key)
         w.commit(mergetype=mergetype)

@@ -54,8 +54,8 @@ def count_existing(db: sqlite_utils.Database, article_ids: Iterable[int]) -> int
     ids = sorted(set(article_ids))
     if not ids:
         return 0
-    marks = ",".join("?" * len(ids))
-    return db.execute(f"SELECT COUNT(*) FROM articles WHERE id IN ({marks})", ids).fetchone()[0]
+    return db.execute("SELECT COUNT(*) FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+                      [json.dumps(ids)]).fetchone()[0]
 
 
 def article_tag_names(db: sqlite_utils.Database, article_id: int) -> list[str]:

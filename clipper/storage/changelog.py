@@ -32,6 +32,7 @@ class Touched:
     created_articles: set[int] = field(default_factory=set)  # created in the range
     passages: set[int] = field(default_factory=set)
     created_seqs: list[int] = field(default_factory=list)  # the entries that created them
+    changed_articles: set[int] = field(default_factory=set)  # updated or deleted in the range
 
     def __len__(self) -> int:
         return len(self.articles) + len(self.passages)
@@ -83,6 +84,8 @@ def touched(db: sqlite_utils.Database, after: int, upto: int | None = None,
             if op == CREATE:
                 out.created_articles.add(ref)
                 out.created_seqs.append(seq)
+            else:
+                out.changed_articles.add(ref)
         else:
             out.passages.add(ref)
     return out

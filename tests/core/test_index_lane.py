@@ -314,6 +314,37 @@ def test_edits_during_a_bulk_import_are_written_beside_its_background_indexer(
         _search_equals_database(lib)
 
 
+def test_an_article_an_import_just_stored_and_someone_tagged_is_found_by_their_search(lib_dir, monkeypatch):
+    """Created by the import and tagged by the user before the import's next flush: the
+    article is written by the importing process (not left to the background indexer's next
+    commit), so the user's search that follows finds it by its tag."""
+    from clipper import library as library_mod
+
+    monkeypatch.setattr(library_mod, "BACKGROUND_BATCH", 2)
+    with Library.open(lib_dir) as user:
+        _add(user)
+        user.wait_for_index()
+        importer = Library.open(lib_dir)
+        try:
+            with importer.deferred_index(background=True, expected=100):
+                first = importer.articles.add(parse_text(
+                    "Ferry report one\n\nThe ferry crews counted boats at dawn.\n", source="f1")).id
+                importer.flush_index()  # the child holds it now, uncommitted
+                fresh = importer.articles.add(parse_text(
+                    "Ferry report two\n\nThe ferry crews counted gulls at noon.\n", source="f2")).id
+                user.articles.add_tags(fresh, ["quayside"])  # before the importer's next flush
+                importer.flush_index()
+                assert user.wait_for_index(timeout=10)
+                assert [h.id for h in user.search("tag:quayside").hits] == [fresh]
+                assert user.search("gulls").total == 1
+                assert user.search("boats").total == 0  # still with the child: not claimed
+        finally:
+            importer.close()
+        user.wait_for_index(timeout=10)
+        assert user.search("boats").total == 1 and first
+        _search_equals_database(user)
+
+
 def test_the_index_state_says_what_is_held_ahead_of_the_watermark(lib_dir, tmp_path):
     from clipper.index import state
 

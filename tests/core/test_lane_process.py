@@ -87,3 +87,24 @@ def test_closing_stops_the_child(lib_dir):
     with Library.open(lib_dir) as again:  # and everything it did is there
         assert again.search("zqf1x").total == 1
         assert maintenance.drift(again).total == 0
+
+
+def test_the_child_takes_the_lane_lock_itself(app_lib):
+    """While another process holds the lane (here: this test), the child does nothing; the
+    write is applied once the lane is free, by whoever gets it."""
+    from clipper.index_lane import LaneLock
+
+    lib, aid = app_lib
+    lib.passages.add(aid, quote="kelp harbour", note="first zqg1x")
+    assert lib.search("zqg1x").total == 1
+    lock = LaneLock(lib.folder)
+    assert lock.acquire(5)
+    try:
+        assert lib._lane.process.catch_up() is None  # "busy"
+        lib.passages.add(aid, quote="kelp harbour", note="held zqg2x")
+        assert not lib.wait_for_index(timeout=0.5)
+    finally:
+        lock.release()
+    assert lib.wait_for_index(timeout=10)
+    assert lib.search("zqg2x").total == 1
+    assert maintenance.drift(lib).total == 0

@@ -203,3 +203,17 @@ def test_a_merge_that_cannot_be_planned_never_fails_a_write(lib, monkeypatch):
         lib.articles.add(art)
         assert lib.search(f"zqw{i}x").total == 1
     assert not lib.index_warning and lib._lane.error is None
+
+
+def test_a_build_no_longer_wanted_under_the_write_lock_changes_nothing(tmp_path):
+    """The background indexer's batches are swapped in only while its parent (the holder
+    of the lane lock) lives: the check runs under the write lock, and a "no" drops it."""
+    index = _single_doc_segments(tmp_path, 9)
+    plan = index.plan_merge(merging.INLINE_DOCS)
+    index.build_merge(plan)
+    sizes = index.segment_sizes()
+    assert not side_merge.swap(plan, index._part_named(plan.part), timeout=1.0, still_wanted=lambda: False)
+    assert index.segment_sizes() == sizes
+    assert _found(index) == list(range(1, 10))
+    assert not plan.scratch.exists()
+    index.close()
