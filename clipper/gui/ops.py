@@ -279,7 +279,6 @@ class LibraryOps(QObject):
         super().__init__(parent)
         self.lib = lib  # the window's Library: reads on the UI thread
         lib.index_lane_delay = INDEX_LANE_DELAY  # its index lane (if any) lets the window redraw first too
-        lib.index_lane_process = True  # ... and catches up in a process of its own
         self.undo_stack = QUndoStack(self)
         self.lane = WriteLane(lib.folder, self)
         self._deferred: list[str] = []  # "undo"/"redo" asked for while ops were running

@@ -146,8 +146,7 @@ class SearchIndex(IndexWriting, IndexSearching, IndexUpkeep, HitBuilding):
 
     def reload_state(self) -> None:
         """Re-read the watermark (another process or thread may have moved it)."""
-        self._applied = state.applied_seq(self.path)
-        self._ahead = state.applied_ahead(self.path) if self._applied is not None else None
+        self._applied, self._ahead = state.applied_state(self.path)
 
     def forget_applied(self) -> None:
         """The watermark cannot be trusted: the next catch-up compares every document."""

@@ -37,9 +37,21 @@ def applied_seq(folder: Path) -> int | None:
     return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
 
 
+def applied_state(folder: Path) -> tuple[int | None, tuple[int, list[tuple[int, int]]] | None]:
+    """(watermark, ahead) from one read of ``lane.json``."""
+    data = read_json(Path(folder) / STATE_FILE)
+    seq = data.get("applied_seq")
+    if not isinstance(seq, int) or isinstance(seq, bool):
+        return None, None
+    return seq, _ahead(data.get("ahead"))
+
+
 def applied_ahead(folder: Path) -> tuple[int, list[tuple[int, int]]] | None:
     """(upto, holes) of ``lane.json``'s ``ahead``, or None."""
-    ahead = read_json(Path(folder) / STATE_FILE).get("ahead")
+    return _ahead(read_json(Path(folder) / STATE_FILE).get("ahead"))
+
+
+def _ahead(ahead) -> tuple[int, list[tuple[int, int]]] | None:
     try:
         upto = int(ahead["upto"])
         holes = [(int(lo), int(hi)) for lo, hi in ahead["holes"]]
