@@ -42,8 +42,9 @@ log = logging.getLogger(__name__)
 
 INDEX_FLUSH_EVERY = 500  # deferred changes indexed in one go (bulk imports without a background indexer)
 BACKGROUND_BATCH = 50  # new articles handed to the background indexer at a time
-BACKGROUND_LAG = 300  # storing waits when the background indexer is this many articles behind
-# (an edit of an article during an import waits for the indexer to commit what it was sent)
+BACKGROUND_LAG = 3000  # storing waits when the background indexer is this many articles behind
+# (storing goes on while the indexer commits a batch, ~5 s for 2,000 articles: waiting, the
+# import would not apply anyone's edits meanwhile; edits never wait for the indexer's queue)
 WRITER_CHECKPOINT_PAGES = 8000  # ~32 MB of WAL
 INDEX_LOCK_WAIT = 10.0  # seconds a repair or bulk job waits for the lane lock
 OPEN_REPAIR_WAIT = 2.0  # seconds opening waits for it before searching what is indexed
