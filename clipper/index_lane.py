@@ -54,6 +54,9 @@ MERGE_AT_CLOSE = 5.0  # seconds closing waits for a merge being built to go in
 LONG_CATCH_UP = 500  # documents from which a catch-up reports its progress (the app shows it)
 RETRY_AFTER = 5.0  # seconds before a failed catch-up is tried again (a new write: at once)
 QUIET_RETRIES = 2  # a failed round is tried again this many times before waiters are told
+FOLLOW_POLL = 0.01  # seconds between looks at the watermark while another process is the lane
+# (at 0.05 s, plus as long again trying the lock, a write made during an import was seen by
+# its search ~100 ms after the importer had applied it)
 
 
 class LaneLock:
@@ -456,9 +459,9 @@ class IndexLane:
             self._on_applied(seq)
 
     def _catch_up_round(self, db, index, lock: LaneLock) -> None:
-        if not lock.acquire(timeout=0.05):
+        if not lock.acquire(timeout=FOLLOW_POLL):
             # Someone else writes the index (a bulk import replays the log as it goes):
-            # follow its watermark.
+            # follow its watermark (a flock try and a small file read per poll).
             index.reload_state()
             seen, ahead = index.applied_seq, index.applied_ahead
             if ahead != self._ahead:  # someone's edits applied ahead of the import's articles
@@ -469,7 +472,7 @@ class IndexLane:
             if seen is not None and seen > self._applied:
                 index.refresh()
                 self._set_applied(seen)
-            time.sleep(0.05)
+            time.sleep(FOLLOW_POLL)
             return
         try:
             index.reload_state()
