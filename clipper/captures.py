@@ -46,10 +46,14 @@ class Original:
     charset: str | None = None
     entry: int | None = None  # 1-based entry/row number inside a feed or an export
     captured_at: str = ""
+    digest: str = ""  # sha256 of ``data``, reckoned once: every entry of a feed shares it
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        # (Reckoned per entry, it hashed a 114 MB feed 100,000 times: 15 entries/s.)
+        if not self.digest:
+            self.digest = hashlib.sha256(self.data).hexdigest()
+        return self.digest
 
 
 def original_from(data: bytes, *, origin: str, kind: str | None, source: str, final_url: str = "",
@@ -58,7 +62,7 @@ def original_from(data: bytes, *, origin: str, kind: str | None, source: str, fi
 
     kept = {k: v for k, v in (headers or {}).items() if k.lower() in KEPT_HEADERS}
     return Original(data=data, origin=origin, kind=kind or "", source=source, final_url=final_url, status=status,
-                    headers=kept, charset=charset, captured_at=utcnow())
+                    headers=kept, charset=charset, captured_at=utcnow(), digest=hashlib.sha256(data).hexdigest())
 
 
 def attach(items: list, original: Original) -> list:

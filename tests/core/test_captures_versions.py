@@ -437,6 +437,35 @@ def test_version_commands_report_bad_ids_in_one_line(run_cli, cli_json, write):
     assert (single["from"], single["to"]) == (1, 1) and {r["op"] for r in single["body"]} == {"equal"}
 
 
+def test_a_feed_is_hashed_once_not_once_per_entry(lib, tmp_path, monkeypatch):
+    """Every entry of a feed keeps the same original (the whole file): its digest is reckoned
+    once. Per entry, a 114 MB feed of 100,000 items imported at 15 entries/s."""
+    from clipper import captures, importing
+    from clipper.jobs import run_job
+
+    items = "".join(
+        f"<item><title>Quay notice {i}</title><link>https://valley.example/q{i}</link><guid>q{i}</guid>"
+        f"<description>The harbour master posted notice {i} about berths on the east quay.</description></item>"
+        for i in range(40))
+    feed = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Valley Post</title>{items}</channel></rss>'
+    path = tmp_path / "quay.xml"
+    path.write_text(feed, encoding="utf-8")
+    size = len(feed.encode())
+    real = captures.hashlib.sha256
+    whole_file = []
+
+    def counting(data=b"", *args, **kwargs):
+        if len(data) == size:
+            whole_file.append(1)
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(captures.hashlib, "sha256", counting)
+    report = run_job(importing.import_sources(lib, [str(path)]))
+    assert len(report.imported) == 40
+    assert len(whole_file) == 1
+    digests = {c["sha256"] for aid in (e["id"] for e in report.imported) for c in captures.list_for(lib, aid)}
+    assert digests == {real(feed.encode()).hexdigest()}
+
 def test_refresh_refuses_a_url_that_became_a_feed(cli_json, run_cli):
     with LocalServer() as server:
         server.body("/page", PAGE_V1.encode())
