@@ -264,13 +264,9 @@ class Library:
                 self._lane_db = dbmod.connect(self.db_path)
                 return self._lane_db
 
-            process = None
-            if self._index_lane_process:
-                from clipper.index.lane_process import LaneProcess
-
-                process = LaneProcess(self.folder)
             self._lane = IndexLane(
-                self.folder, open_db=open_db, delay=self._index_lane_delay, process=process,
+                self.folder, open_db=open_db, delay=self._index_lane_delay,
+                process=self._new_lane_process() if self._index_lane_process else None,
                 open_index=lambda: SearchIndex(self.index_path,
                                                text_loader=lambda ids: texts(self._lane_db, ids)))
         self._lane.notify(seq)
@@ -297,9 +293,12 @@ class Library:
     def index_lane_process(self, on: bool) -> None:
         self._index_lane_process = bool(on)
         if self._lane is not None and on and self._lane.process is None:
-            from clipper.index.lane_process import LaneProcess
+            self._lane.process = self._new_lane_process()
 
-            self._lane.process = LaneProcess(self.folder)
+    def _new_lane_process(self):
+        from clipper.index.lane_process import LaneProcess
+
+        return LaneProcess(self.folder)
 
     @contextmanager
     def index_lane_lock(self, timeout: float | None = None) -> Iterator[None]:
@@ -500,7 +499,7 @@ class Library:
         if bulk["child"] is None or bulk["child"].sent == bulk["child"].committed:
             self.index.set_applied(top)
             bulk["sent_upto"] = None
-            bulk["holes"], bulk["queued"] = [], set()
+            self._forget_sent()
         else:
             bulk["sent_upto"] = top  # applied once the child commits it
             if len(rest) and self.index.applied_seq is not None:  # someone's edits, applied
@@ -565,10 +564,15 @@ class Library:
             return
         self._child_committed()
 
+    def _forget_sent(self) -> None:
+        """Nothing sent to the background indexer is uncommitted any more: no article is
+        held there (``queued``), no log entry kept out of what the index holds (``holes``)."""
+        self._bulk["holes"], self._bulk["queued"] = [], set()
+
     def _child_committed(self) -> None:
         bulk = self._bulk
         self.index.refresh()
-        bulk["holes"], bulk["queued"] = [], set()  # the child committed all it was sent
+        self._forget_sent()  # the child committed all it was sent
         if bulk["sent_upto"] is not None:
             self.index.set_applied(bulk["sent_upto"])
             bulk["sent_upto"] = None
@@ -582,7 +586,7 @@ class Library:
         bulk["seen"] = self.index.applied_seq or 0  # replay what the child had not committed
         if child is not None:
             child.abort()
-        bulk["holes"], bulk["queued"] = [], set()
+        self._forget_sent()
         log.warning("background indexer failed (%s: %s); indexing here", type(exc).__name__, exc)
 
     def _finish_background(self) -> None:

@@ -120,12 +120,9 @@ class BackgroundIndexer:
         if not docs:
             return
         self._check()
-        self._put(("add", docs))
+        self._outbox.put(("add", docs))
         self.sent += len(docs)
         self._drain(block=False)
-
-    def _put(self, message) -> None:
-        self._outbox.put(message)
 
     def wait_until_behind(self, at_most: int) -> None:
         """Block until no more than ``at_most`` sent documents are still to be indexed
@@ -137,7 +134,7 @@ class BackgroundIndexer:
         """Commit what was sent and wait for it (it merges nothing: the settler merges
         after the bulk job, ``clipper.index.settle``)."""
         self._check()
-        self._put(("commit",))
+        self._outbox.put(("commit",))
         self._wait_for("committed")
 
     def finish(self) -> None:
@@ -146,7 +143,7 @@ class BackgroundIndexer:
             return
         try:
             self._check()
-            self._put(("finish",))
+            self._outbox.put(("finish",))
             self._wait_for("finished")
         finally:
             self._stop()
@@ -238,13 +235,6 @@ def serve(part_dir: str, writer_timeout: float, commit_every: int, stdin, stdout
     batch = None  # (scratch folder, scratch index, writer, keys)
     total = 0
 
-    class _Part:
-        def __init__(self, ix):
-            self.ix = ix
-
-        def refresh(self):
-            pass
-
     def start_batch():
         from whoosh.filedb.filestore import FileStorage
 
@@ -261,11 +251,9 @@ def serve(part_dir: str, writer_timeout: float, commit_every: int, stdin, stdout
         batch = None
         try:
             writer.commit(mergetype=no_merge)
-            built = engine.segments(scratch_ix)
-            if len(built) != 1:
-                raise RuntimeError(f"the batch wrote {len(built)} segments")
-            plan = side_merge.MergePlan("articles", [], ix.schema, scratch, merged=built[0])
-            if not side_merge.swap(plan, _Part(ix), timeout=writer_timeout, replacing=keys,
+            plan = side_merge.MergePlan("articles", [], ix.schema, scratch,
+                                        merged=side_merge.only_segment(scratch_ix))
+            if not side_merge.swap(plan, ix, timeout=writer_timeout, replacing=keys,
                                    still_wanted=lambda: os.getppid() == parent):
                 raise RuntimeError("the batch could not be put into the index")
         finally:

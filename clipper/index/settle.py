@@ -99,16 +99,6 @@ def wait(folder: Path, timeout: float) -> bool:
     return True
 
 
-class _Part:
-    """What ``side_merge.swap`` needs of a part: its Whoosh index (no searcher here)."""
-
-    def __init__(self, ix):
-        self.ix = ix
-
-    def refresh(self) -> None:
-        pass
-
-
 def run(folder: Path, max_merges: int = MAX_MERGES, *, lock_fd: int | None = None) -> int:
     """Run the due merges of the library in ``folder``; the number swapped in. ``lock_fd``:
     the settle lock, already held (``start`` hands it over)."""
@@ -145,7 +135,7 @@ def run(folder: Path, max_merges: int = MAX_MERGES, *, lock_fd: int | None = Non
                     side_merge.discard(p)
                     return swapped
                 try:
-                    if side_merge.swap(p, _Part(ix), timeout=5.0):
+                    if side_merge.swap(p, ix, timeout=5.0):
                         swapped += 1
                 finally:
                     lane.release()

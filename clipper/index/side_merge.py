@@ -98,10 +98,7 @@ def build(p: MergePlan, ix, *, here: bool = False) -> None:
             write_merged(ix.storage, p.schema, ix.indexname, p.sources, p.scratch)
         else:
             _build_in_child(p, ix)
-        built = engine.segments(FileStorage(os.fspath(p.scratch)).open_index(indexname=ix.indexname))
-        if len(built) != 1:
-            raise RuntimeError(f"the merge wrote {len(built)} segments")
-        p.merged = built[0]
+        p.merged = only_segment(FileStorage(os.fspath(p.scratch)).open_index(indexname=ix.indexname))
     except MergeCancelled:
         p.error = "cancelled"
     except Exception as exc:  # noqa: BLE001 - a failed merge is dropped; the index is unchanged
@@ -111,6 +108,14 @@ def build(p: MergePlan, ix, *, here: bool = False) -> None:
         if p.error is not None:
             discard(p)
         p.done.set()
+
+
+def only_segment(scratch_ix):
+    """The one segment a build wrote into its scratch index."""
+    built = engine.segments(scratch_ix)
+    if len(built) != 1:
+        raise RuntimeError(f"the build wrote {len(built)} segments")
+    return built[0]
 
 
 def write_merged(storage, schema, indexname: str, sources: list, scratch: Path) -> None:
@@ -168,9 +173,9 @@ def _child_main(job_path: str) -> int:
     return 0
 
 
-def swap(p: MergePlan, part, *, timeout: float, replacing: list[str] = (), still_wanted=None) -> bool:
-    """Put the merged segment of ``p`` in place of its sources in ``part`` (a commit of a
-    table of contents only). False when the build failed or a source is gone. With
+def swap(p: MergePlan, ix, *, timeout: float, replacing: list[str] = (), still_wanted=None) -> bool:
+    """Put the merged segment of ``p`` in place of its sources in ``ix`` (one part of the
+    index; a commit of a table of contents only). False when the build failed or a source is gone. With
     ``replacing`` (a batch of new documents built beside the index: no sources), the
     documents of the index with those keys are deleted in the same commit. ``still_wanted``
     is asked once the write lock is held: False drops the build (its process has lost the
@@ -179,7 +184,7 @@ def swap(p: MergePlan, part, *, timeout: float, replacing: list[str] = (), still
         discard(p)
         return False
     if replacing:
-        reader = part.ix.reader()
+        reader = ix.reader()
         try:
             replacing = [k for k in replacing if ("key", k) in reader]
         finally:
@@ -210,7 +215,7 @@ def swap(p: MergePlan, part, *, timeout: float, replacing: list[str] = (), still
         return [s for s in segments if s.segment_id() not in sources] + [merged]
 
     try:
-        w = engine.writer(part.ix, timeout=timeout)
+        w = engine.writer(ix, timeout=timeout)
     except Exception:  # noqa: BLE001 - the lock is held elsewhere: drop this build
         discard(p)
         return False
@@ -227,7 +232,6 @@ def swap(p: MergePlan, part, *, timeout: float, replacing: list[str] = (), still
         raise
     finally:
         discard(p)
-    part.refresh()
     return outcome["swapped"]
 
 

@@ -33,8 +33,7 @@ def read_json(path: Path) -> dict:
 
 
 def applied_seq(folder: Path) -> int | None:
-    seq = read_json(Path(folder) / STATE_FILE).get("applied_seq")
-    return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+    return applied_state(folder)[0]
 
 
 def applied_state(folder: Path) -> tuple[int | None, tuple[int, list[tuple[int, int]]] | None]:
@@ -44,11 +43,6 @@ def applied_state(folder: Path) -> tuple[int | None, tuple[int, list[tuple[int, 
     if not isinstance(seq, int) or isinstance(seq, bool):
         return None, None
     return seq, _ahead(data.get("ahead"))
-
-
-def applied_ahead(folder: Path) -> tuple[int, list[tuple[int, int]]] | None:
-    """(upto, holes) of ``lane.json``'s ``ahead``, or None."""
-    return _ahead(read_json(Path(folder) / STATE_FILE).get("ahead"))
 
 
 def _ahead(ahead) -> tuple[int, list[tuple[int, int]]] | None:

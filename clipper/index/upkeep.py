@@ -63,7 +63,10 @@ class IndexUpkeep:
 
     def swap_merge(self, p: side_merge.MergePlan) -> bool:
         self._require_open()
-        return side_merge.swap(p, self._part_named(p.part), timeout=min(self.writer_timeout, 1.0))
+        part = self._part_named(p.part)
+        swapped = side_merge.swap(p, part.ix, timeout=min(self.writer_timeout, 1.0))
+        part.refresh()
+        return swapped
 
     def _part_named(self, name: str) -> Part:
         return self._articles if name == "articles" else self._passages

@@ -212,7 +212,7 @@ def test_a_build_no_longer_wanted_under_the_write_lock_changes_nothing(tmp_path)
     plan = index.plan_merge(merging.INLINE_DOCS)
     index.build_merge(plan)
     sizes = index.segment_sizes()
-    assert not side_merge.swap(plan, index._part_named(plan.part), timeout=1.0, still_wanted=lambda: False)
+    assert not side_merge.swap(plan, index._part_named(plan.part).ix, timeout=1.0, still_wanted=lambda: False)
     assert index.segment_sizes() == sizes
     assert _found(index) == list(range(1, 10))
     assert not plan.scratch.exists()
