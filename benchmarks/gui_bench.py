@@ -212,7 +212,7 @@ def typing_and_import(folder: Path, tmp: Path) -> dict:
     from PySide6.QtCore import QSettings, Qt
     from PySide6.QtTest import QTest
 
-    from clipper.gui.app import make_app
+    from clipper.gui.app import freeze_startup_objects, make_app
     from clipper.gui.main_window import MainWindow
     from clipper.library import Library
 
@@ -224,6 +224,7 @@ def typing_and_import(folder: Path, tmp: Path) -> dict:
     wait_until(app, lambda: w.isVisible())
     for _ in range(20):
         app.processEvents()
+    freeze_startup_objects()  # as clipper.gui.app.run does once the window is up
     probe = StallProbe()
     latencies = []
     shown = {"n": 0}
@@ -327,7 +328,7 @@ def tagging_child(folder: str, mode: str, n: int, skip: int, idle: float = 5.0) 
     from PySide6.QtCore import QSettings, Qt
     from PySide6.QtTest import QTest
 
-    from clipper.gui.app import make_app
+    from clipper.gui.app import freeze_startup_objects, make_app
     from clipper.gui.main_window import MainWindow
     from clipper.library import Library
 
@@ -339,6 +340,7 @@ def tagging_child(folder: str, mode: str, n: int, skip: int, idle: float = 5.0) 
     for _ in range(50):
         app.processEvents()
         time.sleep(0.01)
+    freeze_startup_objects()  # as clipper.gui.app.run does once the window is up
     w.table.setFocus()
     for _ in range(skip):  # articles no earlier run has highlighted
         QTest.keyClick(w.table, Qt.Key_Down)

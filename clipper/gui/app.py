@@ -50,6 +50,18 @@ def make_app(argv: list[str] | None = None):
     return app
 
 
+def freeze_startup_objects() -> None:
+    """Take what the start built (modules, Qt wrappers, the first page of the library) out of
+    the garbage collector's view. A full collection walks every tracked object while holding
+    the GIL; at 50,000 articles the window's ~64,000 objects took 36 ms of it, paid on the UI
+    thread at an unforeseen moment. Frozen objects are still freed when nothing refers to them;
+    only cycles among them are kept."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 class AppController:
     """Owns the open windows and the throwaway sample folders (deleted on exit)."""
 
@@ -126,6 +138,7 @@ def run(library=None, sample: bool = False) -> int:
         tell(None, "Clipper", f"Cannot open the library: {exc}")
         print(f"clipper: error: {exc}", file=sys.stderr)
         return 3
+    freeze_startup_objects()
     try:
         return app.exec()
     finally:
