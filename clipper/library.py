@@ -392,6 +392,14 @@ class Library:
         if self._bulk is not None:
             yield
             return
+        from clipper.index import settle
+
+        with settle.bulk_job(self.folder):  # the settler gives way meanwhile
+            with self._deferred_index(background, expected):
+                yield
+
+    @contextmanager
+    def _deferred_index(self, background: bool, expected: int) -> Iterator[None]:
         from clipper.index_lane import LaneLock
 
         lock = LaneLock(self.folder)

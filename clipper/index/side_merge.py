@@ -12,7 +12,8 @@ merge takes three steps, and only the last, which is short, holds the lock:
 2. ``build`` writes the snapshot's live documents, in order, into one new segment of a
    scratch index beside the index (``index/.merge-PID-N-PART``), in a child process (so the
    merge runs on another core and never holds this process's GIL; a thread waits for it). A
-   segment's files never change once written, so this reads them while commits go on.
+   segment's files never change once written, so this reads them while commits go on. The
+   child can be paused (``MergePlan.paused``: the settler stops it while a bulk job runs).
 3. ``swap`` (the index lane, under the write lock: a commit of a new table of contents,
    no documents) checks that every source segment is still in the index; the documents
    deleted from them since the snapshot are deleted from the merged segment too (the
@@ -32,9 +33,11 @@ import logging
 import os
 import pickle
 import shutil
+import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +48,7 @@ log = logging.getLogger(__name__)
 SCRATCH_PREFIX = ".merge-"  # + PID-N: leftovers.py removes those of dead processes
 JOB_FILE = "job.pickle"  # in the scratch folder: what the child process merges
 ERR_FILE = "child.err"
+CAN_PAUSE = hasattr(signal, "SIGSTOP")  # POSIX: a build's child can be stopped and continued
 _numbers = itertools.count()
 
 
@@ -63,6 +67,8 @@ class MergePlan:
     error: str | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
+    # Asked while the child builds: True stops it (SIGSTOP) until it turns False again.
+    paused: Callable[[], bool] | None = None
 
 
 def plan(name: str, ix, schema, index_folder: Path, max_docs: int) -> MergePlan | None:
@@ -78,15 +84,14 @@ def plan(name: str, ix, schema, index_folder: Path, max_docs: int) -> MergePlan 
     return MergePlan(name, chosen, schema, scratch)
 
 
-def build(p: MergePlan, ix, *, here: bool = False) -> None:
+def build(p: MergePlan, ix) -> None:
     """Write the merged segment of ``p`` into its scratch folder (sets ``p.merged`` or
     ``p.error``, then ``p.done``). Never raises.
 
     The documents are rewritten by a child process (``python -m clipper.index.side_merge
     JOB``), so the merge uses the other core and never competes with this process's
     threads (the caller's writes, the app's UI thread) for the GIL; this thread only waits
-    for it. Cancelling kills the child. With ``here`` (a process that does nothing else:
-    ``clipper.index.settle``) they are rewritten in this process."""
+    for it. Cancelling kills the child; ``p.paused`` stops and continues it."""
     from whoosh.filedb.filestore import FileStorage
 
     try:
@@ -94,10 +99,7 @@ def build(p: MergePlan, ix, *, here: bool = False) -> None:
             p.empty = True
             return
         p.scratch.mkdir(parents=True)
-        if here:
-            write_merged(ix.storage, p.schema, ix.indexname, p.sources, p.scratch)
-        else:
-            _build_in_child(p, ix)
+        _build_in_child(p, ix)
         p.merged = only_segment(FileStorage(os.fspath(p.scratch)).open_index(indexname=ix.indexname))
     except MergeCancelled:
         p.error = "cancelled"
@@ -151,15 +153,23 @@ def _build_in_child(p: MergePlan, ix) -> None:
         proc = subprocess.Popen([sys.executable, "-m", "clipper.index.side_merge", os.fspath(job)],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                                 env=env, close_fds=True)
-    while True:
-        try:
-            code = proc.wait(timeout=0.1)
-            break
-        except subprocess.TimeoutExpired:
-            if p.cancel.is_set():
-                proc.kill()
-                proc.wait()
-                raise MergeCancelled from None
+    stopped = False
+    try:
+        while True:
+            if p.paused is not None and CAN_PAUSE and p.paused() != stopped:
+                stopped = not stopped
+                proc.send_signal(signal.SIGSTOP if stopped else signal.SIGCONT)
+            try:
+                code = proc.wait(timeout=0.1)
+                break
+            except subprocess.TimeoutExpired:
+                if p.cancel.is_set():
+                    proc.kill()
+                    proc.wait()
+                    raise MergeCancelled from None
+    finally:
+        if stopped and proc.returncode is None:
+            proc.send_signal(signal.SIGCONT)  # never leave a stopped child behind (it was killed, or this raised)
     if code != 0:
         lines = (p.scratch / ERR_FILE).read_text("utf-8", "replace").strip().splitlines()
         raise RuntimeError(f"the merge process ended with {code}: {lines[-1] if lines else 'no message'}")

@@ -174,3 +174,63 @@ def test_one_settler_at_a_time(lib_dir):
     assert settle.wait(lib_dir, 60)
     assert _article_segments(lib_dir) < n
     _search_equals_database(lib_dir, n)
+
+
+def test_the_settler_gives_way_while_a_bulk_job_runs(lib_dir):
+    n = merging.FACTOR + 1
+    _segments_without_merging(lib_dir, n)
+    with Library.open(lib_dir) as lib:
+        assert not settle.bulk_job_running(lib_dir)
+        with lib.deferred_index():  # a bulk job (an import's) of this library
+            assert settle.bulk_job_running(lib_dir)
+            proc = _spawn(lib_dir)
+            time.sleep(2.0)  # a settler alone plans and starts a build in well under a second
+            assert proc.poll() is None and settle.running(lib_dir)
+            assert not _scratch(lib_dir)  # it plans nothing meanwhile
+            assert _article_segments(lib_dir) == n
+        assert not settle.bulk_job_running(lib_dir)
+    assert proc.wait(60) == 0  # the job ended: the settler did its merges
+    assert _article_segments(lib_dir) < n
+    _search_equals_database(lib_dir, n)
+
+
+def _process_state(pid: int) -> str:
+    """The state letter of ``/proc/PID/stat`` ("T": stopped)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_a_build_is_stopped_while_a_bulk_job_runs_and_goes_on_after(lib_dir):
+    import threading
+
+    from clipper.index import side_merge
+
+    n = merging.FACTOR + 1
+    _segments_without_merging(lib_dir, n)
+    ix = engine.open_dir(str(lib_dir / "index" / "articles"))
+    try:
+        p = side_merge.plan("articles", ix, ix.schema, lib_dir / "index", merging.MAX_MERGED)
+        assert p is not None
+        bulk = threading.Event()
+        bulk.set()  # a bulk job is at work from the start
+        p.paused = bulk.is_set
+        builder = threading.Thread(target=side_merge.build, args=(p, ix))
+        builder.start()
+
+        def child() -> int | None:
+            out = subprocess.run(["pgrep", "-f", f"clipper.index.side_merge {p.scratch}"],
+                                 capture_output=True, text=True)
+            return int(out.stdout.split()[0]) if out.stdout.strip() else None
+
+        _wait_for(lambda: child() is not None)
+        pid = child()
+        _wait_for(lambda: _process_state(pid) == "T", timeout=5)  # stopped...
+        time.sleep(1.0)
+        assert _process_state(pid) == "T" and not p.done.is_set()  # ...and stays so
+        bulk.clear()  # the job ended
+        builder.join(60)
+        assert p.done.is_set() and p.error is None and p.merged is not None
+        assert p.merged.doc_count() == sum(s.doc_count() for s in p.sources) > 1  # as if never stopped
+    finally:
+        side_merge.discard(p)
+        ix.close()
