@@ -166,7 +166,16 @@ def _exact_occurrences(text: str, quote: str, limit: int | None = None) -> list[
     return hits
 
 
-def _preview(quote: str, width: int = 40) -> str:
+class QuoteNotFound(InputError):
+    """The quote is not in the text (``find_quote``)."""
+
+
+def occurs(text: str, quote: str) -> bool:
+    """Is ``quote`` in ``text``, exactly or as ``find_quote`` accepts it loosely?"""
+    return bool(quote.strip()) and (quote in text or _loose_pattern(quote.strip()).search(text) is not None)
+
+
+def preview(quote: str, width: int = 40) -> str:
     flat = " ".join(quote.split())
     return flat if len(flat) <= width else flat[: width - 1] + "\u2026"
 
@@ -190,18 +199,18 @@ def find_quote(text: str, quote: str, occurrence: int | None = None) -> tuple[in
     if not spans:
         spans = [m.span() for m in _loose_pattern(quote.strip()).finditer(text)]
     if not spans:
-        raise InputError(f'quote not found in article: "{_preview(quote)}"')
+        raise QuoteNotFound(f'quote not found in article: "{preview(quote)}"')
     if occurrence is None:
         if len(spans) > 1:
             raise InputError(
-                f'quote "{_preview(quote)}" occurs {len(spans)} times in the article; '
+                f'quote "{preview(quote)}" occurs {len(spans)} times in the article; '
                 f"pass --occurrence N (1 to {len(spans)}) to choose one"
             )
         return spans[0]
     if occurrence > len(spans):
         times = "once" if len(spans) == 1 else f"{len(spans)} times"
         raise InputError(
-            f'--occurrence {occurrence} is out of range: quote "{_preview(quote)}" '
+            f'--occurrence {occurrence} is out of range: quote "{preview(quote)}" '
             f"occurs {times} in the article"
         )
     return spans[occurrence - 1]

@@ -51,7 +51,10 @@ class Passages:
             if quote is not None:
                 if start is not None or end is not None:
                     raise InputError("give either a quote or start/end offsets, not both")
-                start, end = anchoring.find_quote(article.text, quote, occurrence)
+                try:
+                    start, end = anchoring.find_quote(article.text, quote, occurrence)
+                except anchoring.QuoteNotFound as exc:
+                    raise InputError(_outside_the_body(article, quote) or str(exc)) from None
             elif start is None or end is None:
                 raise InputError("give a quote, or both start and end offsets")
             sel = anchoring.make_selector(article.text, start, end)
@@ -163,3 +166,13 @@ class Passages:
             changes.articles.add(passage.article_id)
             changes.passages.add(pid)
         return self.get(pid)
+
+
+def _outside_the_body(article, quote: str) -> str | None:
+    """Why a quote not found in the body text cannot be highlighted, if it is the headline's
+    or the standfirst's words (shown above the body, never part of it)."""
+    for where, text in (("headline", article.title), ("standfirst", article.dek)):
+        if text and anchoring.occurs(text, quote):
+            return (f"quote is in the article's {where}, not its body text; only the body can be "
+                    f'highlighted: "{anchoring.preview(quote)}"')
+    return None

@@ -329,3 +329,20 @@ def test_updated_reimport_adds_the_new_tags(lib):
     assert again.status == "updated" and again.id == first.id
     assert lib.articles.get(first.id).tags == ["fees", "ports"]
     assert lib.search("tag:fees").total == 1
+
+
+def test_a_quote_from_the_headline_or_standfirst_says_only_the_body_can_be_highlighted(lib, lib_dir):
+    draft = parse_text("Tide gauge rebuilt at the old pier\n\nVolunteers finished the gauge on Sunday.\n",
+                       source="tide.txt")
+    draft.dek = "The gauge had been dark since the storm of 2019."
+    aid = lib.articles.add(draft).id
+    before = row_counts(lib_dir / "library.db")
+    for quote, where in (("dark since the storm", "standfirst"), ("Tide gauge rebuilt", "headline")):
+        with pytest.raises(InputError) as info:
+            lib.passages.add(aid, quote=quote)
+        message = str(info.value)
+        assert f"in the article's {where}" in message and "only the body can be highlighted" in message
+    with pytest.raises(InputError, match="quote not found in article"):  # in none of them
+        lib.passages.add(aid, quote="a harbour crane")
+    assert row_counts(lib_dir / "library.db") == before
+    assert lib.passages.add(aid, quote="finished the gauge").quote == "finished the gauge"
