@@ -436,7 +436,7 @@ class Library:
             finally:
                 self._bulk = None
                 lock.release()
-            if bulk["owner"] and self.index.plans_merges:
+            if bulk["owner"] and self.index.plans_merges and self._merges_due():
                 # The big merges go on in a detached process (the job returns now; an edit
                 # is never queued behind them): clipper.index.settle.
                 from clipper.index import settle
@@ -449,6 +449,13 @@ class Library:
                 self._notify_lane(self._last_seq)
                 if not self._lane.wait(self._last_seq, BULK_FOLLOW_WAIT):
                     self.index_warning = "the search index is catching up (another Clipper process is indexing)"
+
+    def _merges_due(self) -> bool:
+        try:
+            return self.index.merges_due()
+        except (OSError, ValueError, EOFError) as exc:  # a commit elsewhere replaced the table of contents
+            log.info("could not tell whether merges are due: %s", exc)
+            return True  # the settler looks again
 
     def maybe_flush_index(self) -> None:
         """Inside ``deferred_index``: index what the log holds once it makes a batch."""

@@ -49,6 +49,11 @@ class IndexUpkeep:
                 return p
         return None
 
+    def merges_due(self, max_docs: int = merging.MAX_MERGED) -> bool:
+        """Does the tiered policy want a merge of at most ``max_docs`` documents now?"""
+        self._require_open()
+        return any(merging.choose(engine.segments(part.ix), max_docs) for part in (self._articles, self._passages))
+
     @property
     def plans_merges(self) -> bool:
         """Are merges built beside the index (else: inside a commit, ``merge_step``)?

@@ -234,3 +234,17 @@ def test_a_build_is_stopped_while_a_bulk_job_runs_and_goes_on_after(lib_dir):
     finally:
         side_merge.discard(p)
         ix.close()
+
+
+def test_a_bulk_job_that_leaves_nothing_to_merge_starts_no_settler(lib_dir, tmp_path):
+    folder = tmp_path / "few"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"c{i}.txt").write_text(_text(i), encoding="utf-8")
+    with Library.open(lib_dir) as lib:
+        run_job(importing.import_sources(lib, [str(folder)]))
+        assert not settle.running(lib_dir)  # three articles: no merge due, no process started
+        assert not lib.index.merges_due()
+        run_job(importing.import_sources(lib, [str(folder)]))  # all duplicates: nothing new
+        assert not settle.running(lib_dir)
+    _search_equals_database(lib_dir, 3)
