@@ -125,7 +125,7 @@ class Library:
             translated = dbmod.translate_error(exc) if isinstance(exc, sqlite3.Error) else None
             raise (translated or LibraryError(f"cannot open the library: {exc}")) from None
         # Commits of writes stay short: the index lane folds the WAL in after its rounds
-        # (clipper.index_lane._checkpoint); a writer checkpoints only past this size.
+        # (clipper.index_lane.checkpoint); a writer checkpoints only past this size.
         dbmod.checkpoint_only_past(db, WRITER_CHECKPOINT_PAGES)
         lib = cls(folder, db)
         leftovers.clean_library(folder)  # what killed processes left behind (clipper.leftovers)
@@ -257,7 +257,7 @@ class Library:
     def _notify_lane(self, seq: int | None = None) -> None:
         if self._lane is None:
             from clipper.index import SearchIndex
-            from clipper.index_lane import IndexLane
+            from clipper.index_lane_thread import IndexLane
             from clipper.storage.texts import texts
 
             def open_db():
