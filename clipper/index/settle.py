@@ -18,6 +18,8 @@ swapped in by a short commit under the lane lock, until none is due.
   starts it again.
 - If the sources of a build are gone when it is ready (an app's index lane merged some of
   them, a rebuild replaced the index), the build is dropped and the next one planned.
+- Its builds run only on an otherwise idle CPU (``SCHED_IDLE`` on Linux; the settler itself,
+  which swaps under the lane lock, is only niced, so it is never starved holding a lock).
 - It gives way to bulk jobs: each bulk job of the library holds ``index.bulk.lock`` shared
   for its duration (``bulk_job``); meanwhile the settler plans nothing and its build (a
   child process) is stopped, to go on where it was once the job ends. A niced process
@@ -176,6 +178,7 @@ def run(folder: Path, max_merges: int = MAX_MERGES, *, lock_fd: int | None = Non
             if p is None:
                 return swapped
             p.paused = lambda: bulk_job_running(folder)
+            p.idle_priority = True  # (this process, which swaps under the lane lock, is only niced)
             try:
                 side_merge.build(p, ix)  # in a child (stopped while a bulk job runs), this process waits
                 if p.error is not None:

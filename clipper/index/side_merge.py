@@ -69,6 +69,8 @@ class MergePlan:
     done: threading.Event = field(default_factory=threading.Event)
     # Asked while the child builds: True stops it (SIGSTOP) until it turns False again.
     paused: Callable[[], bool] | None = None
+    # The child runs only on an otherwise idle CPU (Linux SCHED_IDLE; elsewhere as it is).
+    idle_priority: bool = False
 
 
 def plan(name: str, ix, schema, index_folder: Path, max_docs: int) -> MergePlan | None:
@@ -145,7 +147,7 @@ def _build_in_child(p: MergePlan, ix) -> None:
     job = p.scratch / JOB_FILE
     with open(job, "wb") as fh:
         pickle.dump({"part": ix.storage.folder, "schema": p.schema, "indexname": ix.indexname,
-                     "sources": p.sources}, fh)
+                     "sources": p.sources, "idle_priority": p.idle_priority}, fh)
     env = dict(os.environ)
     package_root = str(Path(__file__).resolve().parents[2])  # this same clipper in the child
     env["PYTHONPATH"] = os.pathsep.join(x for x in (package_root, env.get("PYTHONPATH", "")) if x)
@@ -175,9 +177,21 @@ def _build_in_child(p: MergePlan, ix) -> None:
         raise RuntimeError(f"the merge process ended with {code}: {lines[-1] if lines else 'no message'}")
 
 
+def run_when_idle() -> None:
+    """Let this process use the CPU only when nothing else wants it (Linux ``SCHED_IDLE``:
+    a nice value still left it a tenth of a busy core). For a process that holds no lock
+    others wait for: starved, it only finishes later."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError) as exc:  # not Linux, or not allowed: as it is
+        log.info("idle priority not set: %s", exc)
+
+
 def _child_main(job_path: str) -> int:
     with open(job_path, "rb") as fh:
         job = pickle.load(fh)  # noqa: S301 - written by our own parent process, just now
+    if job.get("idle_priority"):
+        run_when_idle()
     storage = engine.open_dir(job["part"]).storage
     write_merged(storage, job["schema"], job["indexname"], job["sources"], Path(job_path).parent)
     return 0

@@ -248,3 +248,28 @@ def test_a_bulk_job_that_leaves_nothing_to_merge_starts_no_settler(lib_dir, tmp_
         run_job(importing.import_sources(lib, [str(folder)]))  # all duplicates: nothing new
         assert not settle.running(lib_dir)
     _search_equals_database(lib_dir, 3)
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="Linux scheduling policy")
+def test_the_settlers_builds_run_only_on_an_idle_cpu(lib_dir, monkeypatch):
+    from clipper.index import side_merge
+
+    code = ("import os; from clipper.index.side_merge import run_when_idle; run_when_idle(); "
+            "print(os.sched_getscheduler(0))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert int(out.stdout) == os.SCHED_IDLE
+
+    n = merging.FACTOR + 1
+    _segments_without_merging(lib_dir, n)
+    seen = []
+    real_build = side_merge.build
+
+    def build(p, ix):
+        seen.append((p.idle_priority, p.paused()))
+        real_build(p, ix)
+
+    monkeypatch.setattr(side_merge, "build", build)
+    assert settle.run(lib_dir) >= 1
+    assert seen and all(idle and not paused for idle, paused in seen)
+    _search_equals_database(lib_dir, n)
