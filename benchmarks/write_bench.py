@@ -231,7 +231,11 @@ def main(argv=None) -> int:
                 took = build(size, folder, args.seed)
                 print(f"\n{size:,} articles: bulk import {took:.0f} s ({size / took:.0f} articles/s)")
             else:
-                print(f"\n{size:,} articles (kept library)")
+                import sqlite3
+
+                with sqlite3.connect(f"file:{folder / 'library.db'}?mode=ro", uri=True) as con:
+                    (now,) = con.execute("SELECT count(*) FROM articles").fetchone()
+                print(f"\n{size:,} articles (kept library, {now:,} articles now: earlier runs imported more)")
             with Library.open(folder) as lib:
                 lib.wait_for_index(timeout=600)
                 writer = Writer(lib, random.Random(args.seed))
