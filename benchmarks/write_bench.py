@@ -23,6 +23,7 @@ import argparse
 import os
 import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -69,7 +70,7 @@ def build(size: int, folder: Path, seed: int) -> float:
         ids = lib.articles.ids()[:1200]
         for i, aid in enumerate(ids):
             words = lib.articles.get(aid).text.split()
-            lib.passages.add(aid, quote=" ".join(words[5:9]), tags=[f"topic{i % 3}"])
+            lib.passages.add(aid, quote=" ".join(words[5:9]), occurrence=1, tags=[f"topic{i % 3}"])
         lib.wait_for_index(timeout=600)
     settle.wait(folder, 7200)  # the import's big merges (a detached process) are done
     return time.perf_counter() - started
@@ -231,10 +232,11 @@ def main(argv=None) -> int:
                 took = build(size, folder, args.seed)
                 print(f"\n{size:,} articles: bulk import {took:.0f} s ({size / took:.0f} articles/s)")
             else:
-                import sqlite3
-
-                with sqlite3.connect(f"file:{folder / 'library.db'}?mode=ro", uri=True) as con:
+                con = sqlite3.connect((folder / "library.db").resolve().as_uri() + "?mode=ro", uri=True)
+                try:
                     (now,) = con.execute("SELECT count(*) FROM articles").fetchone()
+                finally:
+                    con.close()
                 print(f"\n{size:,} articles (kept library, {now:,} articles now: earlier runs imported more)")
             with Library.open(folder) as lib:
                 lib.wait_for_index(timeout=600)

@@ -43,8 +43,9 @@ log = logging.getLogger(__name__)
 INDEX_FLUSH_EVERY = 500  # deferred changes indexed in one go (bulk imports without a background indexer)
 BACKGROUND_BATCH = 50  # new articles handed to the background indexer at a time
 BACKGROUND_LAG = 3000  # storing waits when the background indexer is this many articles behind
-# (storing goes on while the indexer commits a batch, ~5 s for 2,000 articles: waiting, the
-# import would not apply anyone's edits meanwhile; edits never wait for the indexer's queue)
+# (storing goes on while the indexer commits a batch, ~5 s for 2,000 articles; edits never wait
+# for the indexer's queue, and are applied while storing waits: LAG_EDIT_POLL)
+LAG_EDIT_POLL = 0.02  # seconds between looks for someone's edit while storing waits for the indexer
 WRITER_CHECKPOINT_PAGES = 8000  # ~32 MB of WAL
 INDEX_LOCK_WAIT = 10.0  # seconds a repair or bulk job waits for the lane lock
 OPEN_REPAIR_WAIT = 2.0  # seconds opening waits for it before searching what is indexed
@@ -469,6 +470,21 @@ class Library:
             # Someone's edit (another process, or the user beside the import): apply it now,
             # so their search sees it, whatever the batch.
             self.flush_index()
+        self._wait_for_background()
+
+    def _wait_for_background(self) -> None:
+        """Storing waits while the background indexer is ``BACKGROUND_LAG`` articles behind
+        (memory stays bounded), and applies someone's edits while it waits: a commit of a
+        big batch takes seconds, and an edit made meanwhile was held back that long."""
+        bulk = self._bulk
+        try:
+            while bulk["child"] is not None and not bulk.get("index_failed"):
+                if bulk["child"].wait_until_behind(BACKGROUND_LAG, timeout=LAG_EDIT_POLL):
+                    return
+                if changelog.pending_after(self.db, bulk["seen"])[1]:
+                    self.flush_index()
+        except Exception as exc:  # noqa: BLE001 - the database is fine; replayed from the log
+            self._background_failed(exc)
 
     def flush_index(self) -> None:
         """Inside ``deferred_index`` (as the lane): apply the log after what was applied."""
@@ -556,8 +572,7 @@ class Library:
                 if bulk["child"] is None:
                     return False
             bulk["child"].add(self.index.article_fields_for(docs.article_docs(self.db, ids)))
-            bulk["child"].wait_until_behind(BACKGROUND_LAG)
-            return True
+            return True  # (storing waits for the child in maybe_flush_index)
         except Exception as exc:  # noqa: BLE001 - the database is fine; replayed from the log
             self._background_failed(exc)
             return False

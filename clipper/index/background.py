@@ -28,6 +28,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 COMMIT_EVERY = 2000  # fewer, bigger segments: each commit writes every distinct word again
@@ -124,11 +125,25 @@ class BackgroundIndexer:
         self.sent += len(docs)
         self._drain(block=False)
 
-    def wait_until_behind(self, at_most: int) -> None:
+    def behind(self) -> int:
+        """Documents sent and not indexed yet (as far as answers arrived)."""
+        self._drain(block=False)
+        return self.sent - self.indexed
+
+    def wait_until_behind(self, at_most: int, timeout: float | None = None) -> bool:
         """Block until no more than ``at_most`` sent documents are still to be indexed
-        (keeps memory bounded when storing runs far ahead of indexing)."""
+        (keeps memory bounded when storing runs far ahead of indexing); False when
+        ``timeout`` seconds passed first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         while self.sent - self.indexed > at_most:
-            self._drain(block=True)
+            if deadline is None:
+                self._drain(block=True)
+                continue
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self._drain(block=True, timeout=left)
+        return True
 
     def commit(self) -> None:
         """Commit what was sent and wait for it (it merges nothing: the settler merges
@@ -172,14 +187,17 @@ class BackgroundIndexer:
                 f"the indexing process ended unexpectedly (exit code {self._proc.poll()})")
         return kind
 
-    def _drain(self, block: bool) -> str | None:
-        """Handle waiting answers; with ``block``, wait for at least one."""
+    def _drain(self, block: bool, timeout: float | None = None) -> str | None:
+        """Handle waiting answers; with ``block``, wait for at least one (at most
+        ``timeout`` seconds, if given)."""
         kind = None
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             try:
-                answer = self._answers.get(timeout=_POLL) if block else self._answers.get_nowait()
+                wait = _POLL if deadline is None else max(0.0, min(_POLL, deadline - time.monotonic()))
+                answer = self._answers.get(timeout=wait) if block else self._answers.get_nowait()
             except queue.Empty:
-                if block:
+                if block and (deadline is None or time.monotonic() < deadline):
                     continue
                 return kind
             kind = self._handle(answer)

@@ -314,6 +314,57 @@ def test_edits_during_a_bulk_import_are_written_beside_its_background_indexer(
         _search_equals_database(lib)
 
 
+def test_edits_are_applied_while_the_import_waits_for_its_lagging_indexer(lib_dir, tmp_path, monkeypatch):
+    """Storing waits while the background indexer is far behind (a big batch's commit takes
+    seconds); someone's edit made meanwhile is applied by the waiting import, not held back
+    until the indexer catches up."""
+    from clipper import importing
+    from clipper import library as library_mod
+    from clipper.index.background import BackgroundIndexer
+    from clipper.jobs import run_job
+
+    monkeypatch.setattr(library_mod, "BACKGROUND_BATCH", 10)
+    monkeypatch.setattr(library_mod, "BACKGROUND_LAG", 5)
+    waiting, go = threading.Event(), threading.Event()
+    real_wait = BackgroundIndexer.wait_until_behind
+
+    def lagging(self, at_most, timeout=None):  # the indexer does not catch up until go
+        waiting.set()
+        if timeout is None:
+            go.wait()
+        elif not go.wait(timeout):
+            return False
+        return real_wait(self, at_most, timeout)
+
+    monkeypatch.setattr(BackgroundIndexer, "wait_until_behind", lagging)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(60):
+        (folder / f"{i:03d}.txt").write_text(
+            f"Ferry report {i}\n\nThe ferry crews counted {i} boats in the harbour on Monday.\n", "utf-8")
+    with Library.open(lib_dir) as lib:
+        aid = _add(lib)
+        lib.wait_for_index()
+        thread = threading.Thread(target=lambda: _import(lib_dir, folder, importing, run_job))
+        thread.start()
+        try:
+            assert waiting.wait(60)
+            for i in range(3):
+                lib.passages.add(aid, quote="two missiles", note=f"quillmarsh{i}")
+                started = time.monotonic()
+                assert lib.wait_for_index(timeout=10)
+                assert lib.search(f"quillmarsh{i}").total == 1
+                assert time.monotonic() - started < 3
+            assert thread.is_alive()  # the import still waits for its indexer
+        finally:
+            go.set()
+            thread.join(600)
+        assert not thread.is_alive()
+        lib.wait_for_index()
+        assert lib.search("ferry", limit=1).total == 60
+        _search_equals_database(lib)
+
+
 def test_an_article_an_import_just_stored_and_someone_tagged_is_found_by_their_search(lib_dir, monkeypatch):
     """Created by the import and tagged by the user before the import's next flush: the
     article is written by the importing process (not left to the background indexer's next
