@@ -107,8 +107,12 @@ def bulk_job(folder: Path) -> Iterator[None]:
     ``flock``: several may run; the kernel drops it if the process dies)."""
     fd = None
     if fcntl is not None:
+        path = Path(folder) / BULK_LOCK_NAME
         try:
-            fd = os.open(Path(folder) / BULK_LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            except PermissionError:  # made by another user: flock needs no write access
+                fd = os.open(path, os.O_RDONLY)
             fcntl.flock(fd, fcntl.LOCK_SH)
         except OSError as exc:  # a read-only folder: the settler just does not give way
             log.info("bulk job not marked: %s", exc)
@@ -134,9 +138,17 @@ def bulk_job_running(folder: Path) -> bool:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return True
+    except OSError as exc:  # a folder without locks (some network file systems): never waits
+        log.info("cannot tell whether a bulk job runs: %s", exc)
+        return False
     finally:
         os.close(fd)  # (also drops the lock this took, if it got it)
     return False
+
+
+def _wait_while_a_bulk_job_runs(folder: Path) -> None:
+    while bulk_job_running(folder):
+        time.sleep(BULK_POLL)
 
 
 def wait(folder: Path, timeout: float) -> bool:
@@ -166,8 +178,7 @@ def run(folder: Path, max_merges: int = MAX_MERGES, *, lock_fd: int | None = Non
         swapped = 0
         index_folder = folder / INDEX_DIR
         for _ in range(max_merges):
-            while bulk_job_running(folder):
-                time.sleep(BULK_POLL)
+            _wait_while_a_bulk_job_runs(folder)
             p = ix = None
             for name in PARTS:
                 ix = engine.open_dir(os.fspath(index_folder / name))
@@ -184,6 +195,7 @@ def run(folder: Path, max_merges: int = MAX_MERGES, *, lock_fd: int | None = Non
                 if p.error is not None:
                     log.warning("index settler: a merge failed: %s", p.error)
                     return swapped
+                _wait_while_a_bulk_job_runs(folder)  # (it holds the lane lock all along)
                 lane = LaneLock(folder)
                 if not lane.acquire(SWAP_WAIT):
                     side_merge.discard(p)

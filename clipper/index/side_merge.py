@@ -151,14 +151,19 @@ def _build_in_child(p: MergePlan, ix) -> None:
     env = dict(os.environ)
     package_root = str(Path(__file__).resolve().parents[2])  # this same clipper in the child
     env["PYTHONPATH"] = os.pathsep.join(x for x in (package_root, env.get("PYTHONPATH", "")) if x)
+    pausable = p.paused is not None and CAN_PAUSE
     with open(p.scratch / ERR_FILE, "wb") as err:
+        # A child that may be stopped gets a process group of its own: if this process dies
+        # while it is stopped, the group is orphaned and the kernel sends it SIGHUP and
+        # SIGCONT (POSIX), which ends it, instead of leaving it stopped for good.
         proc = subprocess.Popen([sys.executable, "-m", "clipper.index.side_merge", os.fspath(job)],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                                env=env, close_fds=True)
+                                env=env, close_fds=True, **({"process_group": 0} if pausable else {}))
     stopped = False
+    ended = False
     try:
         while True:
-            if p.paused is not None and CAN_PAUSE and p.paused() != stopped:
+            if pausable and p.paused() != stopped:
                 stopped = not stopped
                 proc.send_signal(signal.SIGSTOP if stopped else signal.SIGCONT)
             try:
@@ -169,9 +174,11 @@ def _build_in_child(p: MergePlan, ix) -> None:
                     proc.kill()
                     proc.wait()
                     raise MergeCancelled from None
+        ended = True
     finally:
-        if stopped and proc.returncode is None:
-            proc.send_signal(signal.SIGCONT)  # never leave a stopped child behind (it was killed, or this raised)
+        if not ended and proc.returncode is None:  # this raised: no child goes on unwatched
+            proc.kill()
+            proc.wait()
     if code != 0:
         lines = (p.scratch / ERR_FILE).read_text("utf-8", "replace").strip().splitlines()
         raise RuntimeError(f"the merge process ended with {code}: {lines[-1] if lines else 'no message'}")

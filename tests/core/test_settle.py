@@ -184,7 +184,8 @@ def test_the_settler_gives_way_while_a_bulk_job_runs(lib_dir):
         with lib.deferred_index():  # a bulk job (an import's) of this library
             assert settle.bulk_job_running(lib_dir)
             proc = _spawn(lib_dir)
-            time.sleep(2.0)  # a settler alone plans and starts a build in well under a second
+            _wait_for(lambda: settle.running(lib_dir))
+            time.sleep(1.5)  # a settler alone plans and starts a build in well under a second
             assert proc.poll() is None and settle.running(lib_dir)
             assert not _scratch(lib_dir)  # it plans nothing meanwhile
             assert _article_segments(lib_dir) == n
@@ -214,7 +215,7 @@ def test_a_build_is_stopped_while_a_bulk_job_runs_and_goes_on_after(lib_dir):
         bulk = threading.Event()
         bulk.set()  # a bulk job is at work from the start
         p.paused = bulk.is_set
-        builder = threading.Thread(target=side_merge.build, args=(p, ix))
+        builder = threading.Thread(target=side_merge.build, args=(p, ix), daemon=True)
         builder.start()
 
         def child() -> int | None:
@@ -232,8 +233,46 @@ def test_a_build_is_stopped_while_a_bulk_job_runs_and_goes_on_after(lib_dir):
         assert p.done.is_set() and p.error is None and p.merged is not None
         assert p.merged.doc_count() == sum(s.doc_count() for s in p.sources) > 1  # as if never stopped
     finally:
+        bulk.clear()
+        p.cancel.set()
+        builder.join(30)
         side_merge.discard(p)
         ix.close()
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return _process_state(pid) == "Z"  # ended (not yet reaped by its new parent)
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_a_stopped_build_ends_when_its_settler_is_killed(lib_dir):
+    n = merging.FACTOR + 1
+    _segments_without_merging(lib_dir, n)
+    code = ("import sys; from pathlib import Path; from clipper.index import engine, merging, side_merge\n"
+            "folder = Path(sys.argv[1]) / 'index'\n"
+            "ix = engine.open_dir(str(folder / 'articles'))\n"
+            "p = side_merge.plan('articles', ix, ix.schema, folder, merging.MAX_MERGED)\n"
+            "p.paused = lambda: True  # a bulk job runs all along\n"
+            "side_merge.build(p, ix)\n")
+    settler = subprocess.Popen([sys.executable, "-c", code, str(lib_dir)], env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    try:
+        def child() -> int | None:
+            out = subprocess.run(["pgrep", "-f", f"clipper.index.side_merge {lib_dir}"], capture_output=True, text=True)
+            return int(out.stdout.split()[0]) if out.stdout.strip() else None
+
+        _wait_for(lambda: child() is not None)
+        pid = child()
+        _wait_for(lambda: _process_state(pid) == "T", timeout=5)
+    finally:
+        settler.kill()  # SIGKILL: no cleanup of its own runs
+        settler.wait()
+    _wait_for(lambda: _gone(pid), timeout=10)  # not left stopped for good
+    assert _article_segments(lib_dir) == n  # the index as it was; the scratch goes at the next open
+    assert not _scratch(lib_dir)
+    _search_equals_database(lib_dir, n)
 
 
 def test_a_bulk_job_that_leaves_nothing_to_merge_starts_no_settler(lib_dir, tmp_path):

@@ -126,7 +126,8 @@ def make_window(qtbot, settings):
     # before them); a full garbage collection walking them took 300-600 ms on the UI thread,
     # which the stall probes then blamed on the window (a CI run failed on it). The app
     # itself freezes what its start made (clipper.gui.app.freeze_startup_objects); here that
-    # is everything the tests before made. (No collection first: 0.4 s a test.)
+    # is everything the tests before made. (No collection first: 0.4 s a test. What this
+    # keeps from being collected is let go at the end of the GUI tests: release_frozen.)
     gc.freeze()
 
     def make(library):
@@ -142,4 +143,13 @@ def make_window(qtbot, settings):
     yield make
     for w in windows:
         w.close()
+
+
+@pytest.fixture(scope="package", autouse=True)
+def release_frozen():
+    """After the GUI tests: collect the garbage their windows' fixture kept frozen, then
+    freeze again (as tests/conftest.py does after collection)."""
+    yield
     gc.unfreeze()
+    gc.collect()
+    gc.freeze()
