@@ -447,24 +447,6 @@ def _import(lib_dir, folder, importing, run_job) -> None:
 
 
 @pytest.mark.skipif(not engine.FAST, reason="Whoosh's stock paths use its own merge rule")
-def test_edits_applied_during_a_long_import_do_not_pile_up_segments(lib_dir):
-    """Each edit someone makes during an import is written by the importing process in a
-    commit of its own; those commits merge small tiers, so the segments stay few however
-    long the import runs (nothing merged them until it ended: a search read them all)."""
-    with Library.open(lib_dir) as importer, Library.open(lib_dir) as editor:
-        aid = _add(editor)
-        editor.wait_for_index()
-        with importer.deferred_index():
-            for i in range(60):
-                editor.passages.update(editor.passages.add(aid, quote="two missiles").id, note=f"rookfell{i}")
-                importer.maybe_flush_index()  # as the import's loop does after each article
-                assert editor.search(f"rookfell{i}").total == 1
-            articles, passages = importer.index.segment_sizes()
-            assert len(passages) <= 2 * merging.FACTOR and len(articles) <= 2 * merging.FACTOR
-        _search_equals_database(editor)
-
-
-@pytest.mark.skipif(not engine.FAST, reason="Whoosh's stock paths use its own merge rule")
 def test_tiered_merges_converge_over_a_thousand_single_document_commits(tmp_path, monkeypatch):
     rewritten = []
     real_merge = merging._merge
