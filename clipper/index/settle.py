@@ -84,6 +84,23 @@ def start(folder: Path) -> bool:
         os.close(fd)  # the child holds the lock now (same open file), or nobody does
 
 
+def merges_due(folder: Path) -> bool:
+    """Would a settler find a merge to do in the library in ``folder`` (read from the
+    index's latest table of contents, without opening a search index)?"""
+    from clipper.paths import INDEX_DIR
+
+    if not engine.FAST or os.environ.get("CLIPPER_MERGE_IN_COMMITS") == "1":
+        return False
+    for name in PARTS:
+        ix = engine.open_dir(os.fspath(Path(folder) / INDEX_DIR / name))
+        try:
+            if merging.choose(engine.segments(ix), merging.MAX_MERGED):
+                return True
+        finally:
+            ix.close()
+    return False
+
+
 def running(folder: Path) -> bool:
     """Is a settler at work on the library in ``folder``?"""
     if fcntl is None:

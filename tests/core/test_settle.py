@@ -312,3 +312,19 @@ def test_the_settlers_builds_run_only_on_an_idle_cpu(lib_dir, monkeypatch):
     assert settle.run(lib_dir) >= 1
     assert seen and all(idle and not paused for idle, paused in seen)
     _search_equals_database(lib_dir, n)
+
+
+def test_a_library_that_wrote_leaves_due_merges_to_a_settler_when_it_closes(lib_dir):
+    """A settler killed before it finished (or many short commands) left merges due until the
+    next bulk job; closing a Library that wrote starts one."""
+    n = 2 * merging.FACTOR + 1
+    _segments_without_merging(lib_dir, n)
+    with Library.open(lib_dir) as lib:  # opened and read only: nothing starts
+        assert lib.search("kelp").total == n
+    assert not settle.running(lib_dir)
+    assert _article_segments(lib_dir) == n
+    with Library.open(lib_dir) as lib:
+        lib.articles.add(parse_text(_text(n), source="late.txt"))
+    assert settle.wait(lib_dir, 60)
+    assert _article_segments(lib_dir) <= merging.FACTOR
+    _search_equals_database(lib_dir, n + 1)
