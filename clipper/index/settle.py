@@ -103,18 +103,27 @@ def merges_due(folder: Path) -> bool:
 
 def running(folder: Path) -> bool:
     """Is a settler at work on the library in ``folder``?"""
+    return _held_elsewhere(Path(folder) / LOCK_NAME)
+
+
+def _held_elsewhere(path: Path) -> bool:
+    """Does some process hold an ``flock`` on ``path``? (Taking it exclusively for an
+    instant fails then; a missing file or a folder without locks: False.)"""
     if fcntl is None:
         return False
     try:
-        fd = os.open(Path(folder) / LOCK_NAME, os.O_RDONLY)
-    except FileNotFoundError:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
         return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return True
+    except OSError as exc:  # some network file systems have no locks: nobody is waited for
+        log.info("cannot tell whether %s is held: %s", path.name, exc)
+        return False
     finally:
-        os.close(fd)
+        os.close(fd)  # (also drops the lock this took, if it got it)
     return False
 
 
@@ -145,22 +154,7 @@ def bulk_job(folder: Path) -> Iterator[None]:
 
 def bulk_job_running(folder: Path) -> bool:
     """Is a bulk job of the library in ``folder`` at work?"""
-    if fcntl is None:
-        return False
-    try:
-        fd = os.open(Path(folder) / BULK_LOCK_NAME, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    except OSError as exc:  # a folder without locks (some network file systems): never waits
-        log.info("cannot tell whether a bulk job runs: %s", exc)
-        return False
-    finally:
-        os.close(fd)  # (also drops the lock this took, if it got it)
-    return False
+    return _held_elsewhere(Path(folder) / BULK_LOCK_NAME)
 
 
 def _wait_while_a_bulk_job_runs(folder: Path) -> None:

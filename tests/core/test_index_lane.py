@@ -256,6 +256,22 @@ def test_search_sees_writes_made_during_a_bulk_import_by_another_library(lib_dir
         _search_equals_database(lib)
 
 
+def _ferry_reports(folder, n: int) -> None:
+    for i in range(n):
+        (folder / f"{i:03d}.txt").write_text(
+            f"Ferry report {i}\n\nThe ferry crews counted {i} boats in the harbour on Monday.\n", "utf-8")
+
+
+def _three_edits_are_seen(lib, aid: int, word: str, *, within: float) -> None:
+    """Three highlights with notes, each found by a search within ``within`` seconds."""
+    for i in range(3):
+        lib.passages.add(aid, quote="two missiles", note=f"{word}{i}")
+        started = time.monotonic()
+        assert lib.wait_for_index(timeout=10)
+        assert lib.search(f"{word}{i}").total == 1
+        assert time.monotonic() - started < within
+
+
 def test_edits_during_a_bulk_import_are_written_beside_its_background_indexer(
         lib_dir, tmp_path, monkeypatch):
     """Someone's edit during an import is written at once by the importing process, beside
@@ -274,9 +290,7 @@ def test_edits_during_a_bulk_import_are_written_beside_its_background_indexer(
     monkeypatch.setattr(library_mod, "BACKGROUND_BATCH", 10)
     folder = tmp_path / "in"
     folder.mkdir()
-    for i in range(80):
-        (folder / f"{i:03d}.txt").write_text(
-            f"Ferry report {i}\n\nThe ferry crews counted {i} boats in the harbour on Monday.\n", "utf-8")
+    _ferry_reports(folder, 80)
     real_flush = Library.maybe_flush_index
     stalled, go = threading.Event(), threading.Event()
 
@@ -296,12 +310,7 @@ def test_edits_during_a_bulk_import_are_written_beside_its_background_indexer(
         thread.start()
         try:
             assert stalled.wait(60)
-            for i in range(3):
-                lib.passages.add(aid, quote="two missiles", note=f"grindleworth{i}")
-                started = time.monotonic()
-                assert lib.wait_for_index(timeout=10)
-                assert lib.search(f"grindleworth{i}").total == 1
-                assert time.monotonic() - started < 5
+            _three_edits_are_seen(lib, aid, "grindleworth", within=5)
             assert full_commits == []  # no edit waited for the indexer's batch
             assert thread.is_alive()  # the import is still at work
         finally:
@@ -339,9 +348,7 @@ def test_edits_are_applied_while_the_import_waits_for_its_lagging_indexer(lib_di
     monkeypatch.setattr(BackgroundIndexer, "wait_until_behind", lagging)
     folder = tmp_path / "in"
     folder.mkdir()
-    for i in range(60):
-        (folder / f"{i:03d}.txt").write_text(
-            f"Ferry report {i}\n\nThe ferry crews counted {i} boats in the harbour on Monday.\n", "utf-8")
+    _ferry_reports(folder, 60)
     with Library.open(lib_dir) as lib:
         aid = _add(lib)
         lib.wait_for_index()
@@ -349,12 +356,7 @@ def test_edits_are_applied_while_the_import_waits_for_its_lagging_indexer(lib_di
         thread.start()
         try:
             assert waiting.wait(60)
-            for i in range(3):
-                lib.passages.add(aid, quote="two missiles", note=f"quillmarsh{i}")
-                started = time.monotonic()
-                assert lib.wait_for_index(timeout=10)
-                assert lib.search(f"quillmarsh{i}").total == 1
-                assert time.monotonic() - started < 3
+            _three_edits_are_seen(lib, aid, "quillmarsh", within=3)
             assert thread.is_alive()  # the import still waits for its indexer
         finally:
             go.set()
