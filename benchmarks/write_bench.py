@@ -79,9 +79,11 @@ def build(size: int, folder: Path, seed: int) -> float:
 class Writer:
     """Makes the mixed writes and checks each one with a search."""
 
-    def __init__(self, lib: Library, rng: random.Random):
+    def __init__(self, lib: Library, rng: random.Random, trace=None):
         self.lib = lib
         self.rng = rng
+        self.trace = trace  # a file: one line per write (time, phase, kind, call ms, seen ms)
+        self.phase = "idle"
         self.ids = lib.articles.ids()
         self.n = 0
         names = [t.name for t in lib.tags.all()]
@@ -149,6 +151,10 @@ class Writer:
             seen.append(took + time.perf_counter() - started)
             seen_by[kind].append(seen[-1])
             missed += result.total == 0
+            if self.trace is not None:
+                self.trace.write(f"{time.time():.3f} {self.phase} {kind} {took * 1000:.1f} {seen[-1] * 1000:.1f}"
+                                 f" {int(result.total == 0)}\n")
+                self.trace.flush()
         return {"calls": calls, "seen": seen, "seen_by": seen_by, "missed": missed}
 
 
@@ -173,10 +179,12 @@ def alternating(writer: Writer, writes: int, block: int = 20) -> tuple[dict, dic
         n = min(block, writes - done)
         side = merge(side, writer.run(n))
         os.environ["CLIPPER_MERGE_IN_COMMITS"] = "1"
+        phase, writer.phase = writer.phase, writer.phase + "-inside"
         try:
             inside = merge(inside, writer.run(n))
         finally:
             del os.environ["CLIPPER_MERGE_IN_COMMITS"]
+            writer.phase = phase
         done += n
     return side, inside
 
@@ -227,9 +235,12 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--keep", type=Path, help="keep the libraries here and reuse them")
     ap.add_argument("--skip-idle", action="store_true", help="only the writes during another process's import")
+    ap.add_argument("--trace", type=Path, help="write one line per write here (epoch, phase, kind, call ms, "
+                                               "seen ms, missed)")
     args = ap.parse_args(argv)
     root = args.keep or Path(tempfile.mkdtemp(prefix="clipper-write-bench-"))
     root.mkdir(parents=True, exist_ok=True)
+    trace = open(args.trace, "a", encoding="utf-8") if args.trace else None
     try:
         for size in args.sizes:
             folder = root / f"lib-{size}"
@@ -245,7 +256,8 @@ def main(argv=None) -> int:
                 print(f"\n{size:,} articles (kept library, {now:,} articles now: earlier runs imported more)")
             with Library.open(folder) as lib:
                 lib.wait_for_index(timeout=600)
-                writer = Writer(lib, random.Random(args.seed))
+                writer = Writer(lib, random.Random(args.seed), trace)
+                writer.phase = f"idle-{size}"
                 if not args.skip_idle:
                     base = writer.run(min(args.writes, 50), baseline=True)
                     result, inside = alternating(writer, args.writes)
@@ -256,6 +268,7 @@ def main(argv=None) -> int:
                 if args.concurrent:
                     proc = concurrent_import(folder, args.concurrent, args.seed)
                     time.sleep(3)  # the import is storing and indexing
+                    writer.phase = f"import-{size}"
                     result = writer.run(args.writes)
                     running = proc.poll() is None
                     report(f"{size:,} articles, {args.writes} writes while another process imports "
@@ -263,6 +276,8 @@ def main(argv=None) -> int:
                     proc.wait()
         return 0
     finally:
+        if trace is not None:
+            trace.close()
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
 
