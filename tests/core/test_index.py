@@ -270,6 +270,30 @@ def test_suggestion(ix):
     assert ix.search("mayor").suggestion is None
 
 
+def test_suggestion_reads_every_segment(tmp_path):
+    """Did-you-mean reads each segment's lexicon (the small segments edits leave during an
+    import): a word only one segment of many holds is suggested, one only a deleted
+    document held is not."""
+    index = SearchIndex(tmp_path / "index", writer_timeout=0.5)
+    try:
+        index.defer_merges = True  # one segment per commit
+        for i in range(12):
+            index.update(articles=[HARBOUR if i == 7 else ArticleDoc(
+                id=100 + i, title=f"Orchard growers count frost damage {i}", text="The mayor met growers.",
+                stamp=f"g{i}")])
+        index.update(articles=[ArticleDoc(id=300, title="Lighthouse keepers", text="Keepers painted it.",
+                                          stamp="k")])
+        index.update(delete_articles=[300])
+        assert len(index.segment_sizes()[0]) >= 12
+        assert index.search("breakwatters").suggestion == "breakwaters"
+        assert index.suggest("title:harbor AND enginers") == "title:harbour AND engineers"
+        assert index.suggest("lighthouse") is None  # (only in a deleted document)
+        assert index.suggest("lighthuose") is None
+        assert index.suggest("growrs") == "growers"
+    finally:
+        index.close()
+
+
 def test_suggestion_skips_deleted_words(ix):
     ix.update(delete_articles=[1])
     assert ix.suggest("breakwatters") is None
