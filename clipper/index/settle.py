@@ -33,6 +33,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,13 +73,16 @@ def start(folder: Path) -> bool:
         package_root = str(Path(__file__).resolve().parents[2])  # this same clipper
         env["PYTHONPATH"] = os.pathsep.join(x for x in (package_root, env.get("PYTHONPATH", "")) if x)
         try:
-            subprocess.Popen([sys.executable, "-m", "clipper.index.settle", os.fspath(folder), str(fd)],
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, env=env, close_fds=True, pass_fds=(fd,),
-                             start_new_session=True)
+            proc = subprocess.Popen([sys.executable, "-m", "clipper.index.settle", os.fspath(folder), str(fd)],
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, env=env, close_fds=True, pass_fds=(fd,),
+                                    start_new_session=True)
         except OSError as exc:
             log.info("index settler not started: %s", exc)
             return False
+        # Reaped when it ends (an app that imports all day would otherwise keep one zombie
+        # process per import until the next subprocess it starts).
+        threading.Thread(target=proc.wait, name="clipper-settler-reaper", daemon=True).start()
         return True
     finally:
         os.close(fd)  # the child holds the lock now (same open file), or nobody does

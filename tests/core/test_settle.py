@@ -328,3 +328,22 @@ def test_a_library_that_wrote_leaves_due_merges_to_a_settler_when_it_closes(lib_
     assert settle.wait(lib_dir, 60)
     assert _article_segments(lib_dir) <= merging.FACTOR
     _search_equals_database(lib_dir, n + 1)
+
+
+def test_a_settler_that_ended_is_reaped(lib_dir, monkeypatch):
+    """The process that started a settler collects its exit (no zombie is left for each
+    import of an app that runs all day)."""
+    started = []
+    real_popen = subprocess.Popen
+
+    def recording(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(settle.subprocess, "Popen", recording)
+    with Library.open(lib_dir):
+        pass
+    assert settle.start(lib_dir)  # nothing is due: it ends at once
+    assert len(started) == 1
+    _wait_for(lambda: started[0].returncode is not None, timeout=30)
+    assert started[0].returncode == 0
