@@ -52,6 +52,22 @@ def choose(segments, max_docs: int) -> list:
     return []
 
 
+def choose_lowest_tier(segments, at_least: int, max_docs: int) -> list:
+    """Every segment of the lowest tier, smallest first, up to ``max_docs`` documents, once
+    there are ``at_least`` of them (empty: none is due). For the edits applied during a
+    bulk job (``clipper.index.small_merges``): one merge of many one-document segments."""
+    small = sorted((s for s in segments if tier(s.doc_count()) == 0), key=lambda s: s.doc_count_all())
+    if len(small) < at_least:
+        return []
+    chosen, total = [], 0
+    for seg in small:
+        if total + seg.doc_count_all() > max_docs:
+            break
+        chosen.append(seg)
+        total += seg.doc_count_all()
+    return chosen if len(chosen) >= 2 else []
+
+
 def _merge(writer, segments, max_docs: int):
     from whoosh.reading import SegmentReader
 

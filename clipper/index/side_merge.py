@@ -73,11 +73,12 @@ class MergePlan:
     idle_priority: bool = False
 
 
-def plan(name: str, ix, schema, index_folder: Path, max_docs: int) -> MergePlan | None:
+def plan(name: str, ix, schema, index_folder: Path, max_docs: int, choose=None) -> MergePlan | None:
     """The next due merge of ``ix`` (one part of the index) of at most ``max_docs``
-    documents, or None."""
+    documents, or None. ``choose(segments)``: another rule than the tiered policy's."""
     try:
-        chosen = merging.choose(engine.segments(ix), max_docs)
+        segments = engine.segments(ix)
+        chosen = choose(segments) if choose is not None else merging.choose(segments, max_docs)
     except (OSError, ValueError, EOFError):  # a commit elsewhere replaced the table of contents
         return None
     if not chosen:
@@ -92,8 +93,8 @@ def build(p: MergePlan, ix) -> None:
 
     The documents are rewritten by a child process (``python -m clipper.index.side_merge
     JOB``), so the merge uses the other core and never competes with this process's
-    threads (the caller's writes, the app's UI thread) for the GIL; this thread only waits
-    for it. Cancelling kills the child; ``p.paused`` stops and continues it."""
+    threads (the caller's writes, the app's UI thread, an import) for the GIL; this thread
+    only waits for it. Cancelling kills the child; ``p.paused`` stops and continues it."""
     from whoosh.filedb.filestore import FileStorage
 
     try:

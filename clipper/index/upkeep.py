@@ -39,12 +39,12 @@ class IndexUpkeep:
 
     # Merges built beside the index (clipper.index.side_merge): the index lane plans one,
     # builds it on another thread while it goes on applying writes, then swaps it in.
-    def plan_merge(self, max_docs: int) -> side_merge.MergePlan | None:
+    def plan_merge(self, max_docs: int, choose=None) -> side_merge.MergePlan | None:
         self._require_open()
         if not engine.FAST:
             return None
         for name, part in (("articles", self._articles), ("passages", self._passages)):
-            p = side_merge.plan(name, part.ix, part.schema, self.path, max_docs)
+            p = side_merge.plan(name, part.ix, part.schema, self.path, max_docs, choose)
             if p is not None:
                 return p
         return None

@@ -323,21 +323,18 @@ def test_edits_during_a_bulk_import_are_written_beside_its_background_indexer(
         _search_equals_database(lib)
 
 
-def test_edits_are_applied_while_the_import_waits_for_its_lagging_indexer(lib_dir, tmp_path, monkeypatch):
-    """Storing waits while the background indexer is far behind (a big batch's commit takes
-    seconds); someone's edit made meanwhile is applied by the waiting import, not held back
-    until the indexer catches up."""
-    from clipper import importing
+def _lagging_indexer(monkeypatch):
+    """The import's background indexer does not catch up until the second returned event
+    is set (the import waits, applying others' edits); the first is set once it waits."""
     from clipper import library as library_mod
     from clipper.index.background import BackgroundIndexer
-    from clipper.jobs import run_job
 
     monkeypatch.setattr(library_mod, "BACKGROUND_BATCH", 10)
     monkeypatch.setattr(library_mod, "BACKGROUND_LAG", 5)
     waiting, go = threading.Event(), threading.Event()
     real_wait = BackgroundIndexer.wait_until_behind
 
-    def lagging(self, at_most, timeout=None):  # the indexer does not catch up until go
+    def lagging(self, at_most, timeout=None):
         waiting.set()
         if timeout is None:
             go.wait()
@@ -346,6 +343,17 @@ def test_edits_are_applied_while_the_import_waits_for_its_lagging_indexer(lib_di
         return real_wait(self, at_most, timeout)
 
     monkeypatch.setattr(BackgroundIndexer, "wait_until_behind", lagging)
+    return waiting, go
+
+
+def test_edits_are_applied_while_the_import_waits_for_its_lagging_indexer(lib_dir, tmp_path, monkeypatch):
+    """Storing waits while the background indexer is far behind (a big batch's commit takes
+    seconds); someone's edit made meanwhile is applied by the waiting import, not held back
+    until the indexer catches up."""
+    from clipper import importing
+    from clipper.jobs import run_job
+
+    waiting, go = _lagging_indexer(monkeypatch)  # the indexer does not catch up until go
     folder = tmp_path / "in"
     folder.mkdir()
     _ferry_reports(folder, 60)
@@ -364,6 +372,96 @@ def test_edits_are_applied_while_the_import_waits_for_its_lagging_indexer(lib_di
         assert not thread.is_alive()
         lib.wait_for_index()
         assert lib.search("ferry", limit=1).total == 60
+        _search_equals_database(lib)
+
+
+def test_the_small_segments_of_edits_during_an_import_are_merged_as_it_goes(lib_dir, tmp_path, monkeypatch):
+    """The importing process applies each edit made meanwhile in a commit of its own (one
+    small segment in each part of the index); it merges them beside the index as it goes
+    (``clipper.index.small_merges``), so the edits made during a long import do not leave
+    a segment each for every later commit and search to read."""
+    from clipper import importing
+    from clipper.index import small_merges
+
+    monkeypatch.setattr(small_merges, "TEND_ABOVE", 8)
+    waiting, go = _lagging_indexer(monkeypatch)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _ferry_reports(folder, 60)
+    bound = small_merges.TEND_ABOVE + 3  # the lowest tier below the threshold, and the rest
+    with Library.open(lib_dir) as lib:
+        aid = _add(lib)
+        lib.wait_for_index()
+        thread = threading.Thread(target=lambda: _import(lib_dir, folder, importing, run_job))
+        thread.start()
+        try:
+            assert waiting.wait(60)
+            for i in range(40):
+                lib.passages.add(aid, quote="two missiles", note=f"marrowind{i}")
+                assert lib.wait_for_index(timeout=10)
+                assert lib.search(f"marrowind{i}").total == 1
+            deadline = time.monotonic() + 60  # the waiting import swaps merges in as they are built
+            while True:
+                counts = [len(sizes) for sizes in lib.index.segment_sizes()]
+                if max(counts) <= bound or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            assert max(counts) <= bound, counts  # (40 edits: 40 segments in each part without)
+            assert thread.is_alive()  # all while the import still waits for its indexer
+            assert all(lib.search(f"marrowind{i}").total == 1 for i in range(40))
+        finally:
+            go.set()
+            thread.join(600)
+        assert not thread.is_alive()
+        lib.wait_for_index()
+        assert lib.search("ferry", limit=1).total == 60
+        _search_equals_database(lib)
+
+
+def test_an_import_that_ends_while_a_small_merge_is_built_drops_it(lib_dir, tmp_path, monkeypatch):
+    """A merge of the small segments still being built when the import ends is cancelled
+    (the settler merges after the job): its process ends, its scratch folder goes, and
+    the index holds every change."""
+    from clipper import importing
+    from clipper.index import side_merge, small_merges
+
+    monkeypatch.setattr(small_merges, "TEND_ABOVE", 4)
+    waiting, go = _lagging_indexer(monkeypatch)
+    builds = []
+    real_build = side_merge.build
+
+    def never_finishing(p, ix):  # the build's child is stopped until it is cancelled
+        p.paused = lambda: True
+        builds.append(p)
+        real_build(p, ix)
+
+    monkeypatch.setattr(side_merge, "build", never_finishing)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _ferry_reports(folder, 30)
+    with Library.open(lib_dir) as lib:
+        aid = _add(lib)
+        lib.wait_for_index()
+        thread = threading.Thread(target=lambda: _import(lib_dir, folder, importing, run_job))
+        thread.start()
+        try:
+            assert waiting.wait(60)
+            for i in range(6):
+                lib.passages.add(aid, quote="two missiles", note=f"tolvane{i}")
+                assert lib.wait_for_index(timeout=10)
+            deadline = time.monotonic() + 30
+            while not (builds and builds[0].scratch.exists()):
+                assert time.monotonic() < deadline, "no merge was started"
+                time.sleep(0.05)
+        finally:
+            go.set()
+            thread.join(600)
+        assert not thread.is_alive()
+        assert builds[0].done.is_set() and builds[0].error == "cancelled"
+        assert not any(p.name.startswith(side_merge.SCRATCH_PREFIX) for p in (lib_dir / "index").iterdir())
+        lib.wait_for_index()
+        assert lib.search("ferry", limit=1).total == 30
+        assert all(lib.search(f"tolvane{i}").total == 1 for i in range(6))
         _search_equals_database(lib)
 
 
@@ -446,6 +544,31 @@ def _import(lib_dir, folder, importing, run_job) -> None:
 
 
 # ---------------------------------------------------------------- merging
+
+
+class _Segment:
+    def __init__(self, live: int, deleted: int = 0):
+        self.live, self.deleted = live, deleted
+
+    def doc_count(self):
+        return self.live
+
+    def doc_count_all(self):
+        return self.live + self.deleted
+
+
+def test_the_lowest_tier_is_chosen_all_at_once_past_a_threshold():
+    """During a bulk job the one-document segments of edits are merged many at a time, never
+    with the import's batches (``merging.choose_lowest_tier``)."""
+    batch = _Segment(2000)
+    ones = [_Segment(1) for _ in range(5)]
+    assert merging.choose_lowest_tier([batch, *ones], 6, 256) == []  # below the threshold
+    more = [*ones, _Segment(3, deleted=2), _Segment(1)]
+    chosen = merging.choose_lowest_tier([batch, *more], 6, 256)
+    assert batch not in chosen and len(chosen) == 7
+    assert [s.doc_count_all() for s in chosen] == sorted(s.doc_count_all() for s in more)
+    capped = merging.choose_lowest_tier([_Segment(60) for _ in range(8)], 6, 256)
+    assert len(capped) == 4  # at most 256 documents (deleted ones count: they are read)
 
 
 @pytest.mark.skipif(not engine.FAST, reason="Whoosh's stock paths use its own merge rule")
