@@ -131,6 +131,8 @@ def import_sources(lib, sources: list[str], *, options: ImportOptions | None = N
     expanded = expand_sources(list(sources), options)
     total = len(expanded)
     yield Progress(0, total, "")
+    if total:
+        lib.articles.load_signatures()  # before holding the index lane: seconds at 100k articles
     with lib.deferred_index(background=True, expected=total):
         for n, path in enumerate(expanded):
             source = display_name(path)  # printable: a name's non-UTF-8 bytes as \xNN
