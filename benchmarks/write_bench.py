@@ -240,8 +240,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     root = args.keep or Path(tempfile.mkdtemp(prefix="clipper-write-bench-"))
     root.mkdir(parents=True, exist_ok=True)
-    trace = open(args.trace, "a", encoding="utf-8") if args.trace else None
+    trace = None
     try:
+        trace = open(args.trace, "a", encoding="utf-8") if args.trace else None
         for size in args.sizes:
             folder = root / f"lib-{size}"
             if not (folder / "library.db").exists():

@@ -444,13 +444,11 @@ class Library:
             bulk = self._bulk
             try:
                 if bulk["owner"]:
+                    bulk["merges"].close()  # no merge is planned after this (the settler's turn)
                     try:
                         self.flush_index()
                     finally:
-                        try:
-                            self._finish_background()
-                        finally:
-                            bulk["merges"].close()
+                        self._finish_background()
                     if bulk["broke"]:
                         self.index_warning = ("the background indexing process failed; the search "
                                               "index was repaired from the database")
@@ -548,8 +546,6 @@ class Library:
         finally:
             self.index.defer_merges = deferred
         bulk["seen"] = top
-        if len(rest):  # new small segments (someone's edits): keep the lowest tiers merged
-            bulk["merges"].tend()
         if bulk["child"] is None or bulk["child"].sent == bulk["child"].committed:
             self.index.set_applied(top)
             bulk["sent_upto"] = None
@@ -560,6 +556,8 @@ class Library:
                 # ahead of the child's articles
                 self.index.set_applied(self.index.applied_seq, ahead=top,
                                        holes=index_state.ranges(bulk["holes"]))
+        if len(rest):  # new small segments (someone's edits): keep the lowest tier merged
+            bulk["merges"].tend()  # (after the watermark: whoever waits for it sees the edit first)
 
     def _write_beside_child(self, ids: set[int]) -> bool:
         """Can these changed articles (someone's edit) be written here at once, beside the

@@ -75,10 +75,10 @@ class MergePlan:
 
 def plan(name: str, ix, schema, index_folder: Path, max_docs: int, choose=None) -> MergePlan | None:
     """The next due merge of ``ix`` (one part of the index) of at most ``max_docs``
-    documents, or None. ``choose(segments)``: another rule than the tiered policy's."""
+    documents, or None. ``choose(segments, max_docs)``: which segments (None: the tiered
+    policy's rule, ``merging.choose``)."""
     try:
-        segments = engine.segments(ix)
-        chosen = choose(segments) if choose is not None else merging.choose(segments, max_docs)
+        chosen = (choose or merging.choose)(engine.segments(ix), max_docs)
     except (OSError, ValueError, EOFError):  # a commit elsewhere replaced the table of contents
         return None
     if not chosen:
@@ -110,6 +110,8 @@ def build(p: MergePlan, ix) -> None:
         p.error = f"{type(exc).__name__}: {exc}"
         log.info("background merge failed: %s", p.error)
     finally:
+        if p.cancel.is_set() and p.error is None:  # cancelled just as it ended: dropped too
+            p.error, p.merged, p.empty = "cancelled", None, False
         if p.error is not None:
             discard(p)
         p.done.set()

@@ -336,9 +336,11 @@ def test_a_settler_that_ended_is_reaped(lib_dir, monkeypatch):
     started = []
     real_popen = subprocess.Popen
 
-    def recording(*args, **kwargs):
-        started.append(real_popen(*args, **kwargs))
-        return started[-1]
+    def recording(args, *rest, **kwargs):
+        proc = real_popen(args, *rest, **kwargs)
+        if "clipper.index.settle" in args:
+            started.append(proc)
+        return proc
 
     monkeypatch.setattr(settle.subprocess, "Popen", recording)
     with Library.open(lib_dir):
