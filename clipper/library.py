@@ -139,10 +139,13 @@ class Library:
             if index_in_background and not created:
                 lib._notify_lane()
             else:
+                from clipper.index import settle
+
                 try:
                     # Another process holding the index (a rebuild, an import) replays the
-                    # log itself: search meanwhile answers from what is indexed.
-                    lib.repair_index(lock_wait=OPEN_REPAIR_WAIT)
+                    # log itself: search meanwhile answers from what is indexed. An import
+                    # holds it to its end (and leaves the index behind all along): no wait.
+                    lib.repair_index(lock_wait=0.0 if settle.bulk_job_running(folder) else OPEN_REPAIR_WAIT)
                 except LibraryLocked:
                     lib.index_warning = ("the search index is being updated by another Clipper "
                                          "process; results may miss the newest changes")

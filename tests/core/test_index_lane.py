@@ -727,6 +727,35 @@ def test_an_older_copy_of_the_database_put_back_is_not_trusted_to_match_the_inde
         _search_equals_database(lib)
 
 
+def test_a_command_during_an_import_does_not_wait_for_the_index(lib_dir, run_cli):
+    """A command opened during an import finds the index behind the database (the import's
+    newest articles) and the lane lock held by the import to its end: it answers at once
+    from what is indexed and says so (it waited ``OPEN_REPAIR_WAIT`` first, 2 s, so every
+    `clipper highlight` or `search` typed during an import took ~2.6 s)."""
+    from clipper import library as library_mod
+    from clipper.index import settle
+
+    with Library.open(lib_dir) as lib:
+        _add(lib)
+        lib.wait_for_index()
+    with pytest.MonkeyPatch.context() as mp:  # (not the fixtures' monkeypatch: run_cli's environment stays)
+        mp.setattr(Library, "_notify_lane", lambda self, seq=None: None)
+        with Library.open(lib_dir) as lib:
+            lib.articles.edit(1, title="Brambleton headline")  # the index is now behind
+    importing = LaneLock(lib_dir)  # as an import in another process holds them
+    assert importing.acquire(timeout=5)
+    try:
+        with settle.bulk_job(lib_dir), pytest.MonkeyPatch.context() as mp:
+            mp.setattr(library_mod, "OPEN_REPAIR_WAIT", 30.0)
+            started = time.perf_counter()
+            code, out, err = run_cli("search", "missiles")
+            assert code == 0 and "Coastal battery" in out
+            assert "another Clipper process" in err
+            assert time.perf_counter() - started < 10
+    finally:
+        importing.release()
+
+
 def test_a_search_while_another_process_rebuilds_answers_from_what_is_indexed(lib_dir, run_cli):
     with Library.open(lib_dir) as lib:
         _add(lib)
