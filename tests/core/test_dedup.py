@@ -169,3 +169,39 @@ def test_signatures_equal_datasketchs_minhash():
         m.update_batch(make_shingles(text))
         expected = _HEADER + np.asarray(m.hashvalues, dtype="<u4").tobytes()
         assert signature(text) == expected, text[:30]
+
+
+def test_signatures_read_at_once_answer_as_ones_added_one_by_one():
+    """A library's stored signatures are read at once (numpy, sorted per band); queries,
+    replacements and removals answer exactly as with signatures added one by one."""
+    import random
+
+    rng = random.Random(5)
+    words = [f"w{i}" for i in range(400)]
+    texts = [" ".join(rng.choices(words, k=120)) for _ in range(60)]
+    texts += [t.replace("w1 ", "w2 ", 3) for t in texts[:20]]  # near-duplicates of the first 20
+    texts += ["", STORY, EDITED]
+    items = [(i + 1, signature(t)) for i, t in enumerate(texts)]
+    read_at_once = NearDuplicateIndex(items)
+    one_by_one = NearDuplicateIndex()
+    for article_id, sig in items:
+        one_by_one.add(article_id, sig)
+
+    def same_answers():
+        assert len(read_at_once) == len(one_by_one)
+        for article_id in (1, 5, 21, 61, 64, 999):
+            assert (article_id in read_at_once) == (article_id in one_by_one)
+        for t in texts[:25] + [STORY, "", SAME_TOPIC[0]]:
+            for threshold in (0.3, 0.7, 1.0):
+                assert read_at_once.query(signature(t), threshold) == one_by_one.query(signature(t), threshold)
+
+    same_answers()
+    assert [i for i, _ in read_at_once.query(signature(texts[3]), 0.7)] == [4, 64]
+    for index in (read_at_once, one_by_one):
+        index.add(4, signature(SAME_TOPIC[1]))  # edited: replaces its stored signature
+        index.remove(64)
+        index.remove(1)
+        index.add(500, signature(texts[2]))
+    same_answers()
+    assert [i for i, _ in read_at_once.query(signature(texts[3]), 0.7)] == []
+    assert {3, 500} <= {i for i, _ in read_at_once.query(signature(texts[2]), 0.99)}
