@@ -13,6 +13,7 @@ import math
 import signal
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -273,15 +274,55 @@ def _three_edits_are_seen(lib, aid: int, word: str, *, within: float) -> None:
         assert time.monotonic() - started < within
 
 
+class _ImportBeside:
+    """Another Library importing ferry reports on a thread, beside ``lib`` (which holds one
+    article, ``aid``), until ``go`` lets it finish."""
+
+    def __init__(self, lib, aid: int, files: int, thread: threading.Thread, go: threading.Event):
+        self.lib, self.aid, self.files, self.thread, self.go = lib, aid, files, thread, go
+        self.ended = False
+
+    def end(self) -> None:
+        """Let the import finish; then it holds every report and search equals the database."""
+        self.go.set()
+        self.thread.join(600)
+        assert not self.thread.is_alive()
+        self.ended = True
+        self.lib.wait_for_index()
+        assert self.lib.search("ferry", limit=1).total == self.files
+        _search_equals_database(self.lib)
+
+
+@contextmanager
+def _import_beside(lib_dir, tmp_path, files: int, go: threading.Event):
+    """``_ImportBeside`` for the block; ended (and checked) at its end if the block did not."""
+    from clipper import importing
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _ferry_reports(folder, files)
+    with Library.open(lib_dir) as lib:
+        aid = _add(lib)
+        lib.wait_for_index()
+        thread = threading.Thread(target=lambda: _import(lib_dir, folder, importing, run_job))
+        thread.start()
+        imp = _ImportBeside(lib, aid, files, thread, go)
+        try:
+            yield imp
+        finally:
+            go.set()
+            thread.join(600)
+        if not imp.ended:
+            imp.end()
+
+
 def test_edits_during_a_bulk_import_are_written_beside_its_background_indexer(
         lib_dir, tmp_path, monkeypatch):
     """Someone's edit during an import is written at once by the importing process, beside
     the batch its background indexer builds (no commit of everything it was sent), and
     their search sees it while the import goes on."""
-    from clipper import importing
     from clipper import library as library_mod
     from clipper.index.background import BackgroundIndexer
-    from clipper.jobs import run_job
 
     full_commits = []
     real_commit = BackgroundIndexer.commit
@@ -289,9 +330,6 @@ def test_edits_during_a_bulk_import_are_written_beside_its_background_indexer(
                         lambda self: (full_commits.append(1), real_commit(self))[1])
 
     monkeypatch.setattr(library_mod, "BACKGROUND_BATCH", 10)
-    folder = tmp_path / "in"
-    folder.mkdir()
-    _ferry_reports(folder, 80)
     real_flush = Library.maybe_flush_index
     stalled, go = threading.Event(), threading.Event()
 
@@ -304,24 +342,13 @@ def test_edits_during_a_bulk_import_are_written_beside_its_background_indexer(
                 real_flush(self)
 
     monkeypatch.setattr(Library, "maybe_flush_index", stalling_flush)
-    with Library.open(lib_dir) as lib:
-        aid = _add(lib)
-        lib.wait_for_index()
-        thread = threading.Thread(target=lambda: _import(lib_dir, folder, importing, run_job))
-        thread.start()
-        try:
-            assert stalled.wait(60)
-            _three_edits_are_seen(lib, aid, "grindleworth", within=5)
-            assert full_commits == []  # no edit waited for the indexer's batch
-            assert thread.is_alive()  # the import is still at work
-        finally:
-            go.set()
-            thread.join(600)
-        assert not thread.is_alive()
-        lib.wait_for_index()
-        assert lib.search("ferry", limit=1).total == 80
-        assert lib.search("grindleworth2").total == 1
-        _search_equals_database(lib)
+    with _import_beside(lib_dir, tmp_path, 80, go) as imp:
+        assert stalled.wait(60)
+        _three_edits_are_seen(imp.lib, imp.aid, "grindleworth", within=5)
+        assert full_commits == []  # no edit waited for the indexer's batch
+        assert imp.thread.is_alive()  # the import is still at work
+        imp.end()
+        assert imp.lib.search("grindleworth2").total == 1
 
 
 def _lagging_indexer(monkeypatch):
@@ -352,68 +379,34 @@ def test_an_import_reads_the_duplicate_signatures_before_it_becomes_the_index_la
     at 90,000 articles); an import does it before it holds the index lane, so an edit made
     meanwhile is searchable without waiting for it (it waited for all of it: the first write during an
     import into 70,000 articles was seen after 3.5-3.9 s)."""
-    from clipper import importing
     from clipper.articles import Articles
 
-    folder = tmp_path / "in"
-    folder.mkdir()
-    _ferry_reports(folder, 5)
-    with Library.open(lib_dir) as lib:
-        aid = _add(lib)  # (this Library's signatures are read here)
-        lib.wait_for_index()
-        loading, go = threading.Event(), threading.Event()
-        real = Articles._near_index
+    loading, go = threading.Event(), threading.Event()
+    real = Articles._near_index
 
-        def slow(self):
-            if self._near is None:
-                loading.set()
-                go.wait(60)
-            return real(self)
+    def slow(self):  # the importing thread's first read of the signatures is held
+        if self._near is None and threading.current_thread() is not threading.main_thread():
+            loading.set()
+            go.wait(60)
+        return real(self)
 
-        monkeypatch.setattr(Articles, "_near_index", slow)
-        thread = threading.Thread(target=lambda: _import(lib_dir, folder, importing, run_job))
-        thread.start()
-        try:
-            assert loading.wait(60)
-            lib.passages.add(aid, quote="two missiles", note="fenwhistle")
-            assert lib.wait_for_index(timeout=15)  # (held for up to 60 s before)
-            assert lib.search("fenwhistle").total == 1
-        finally:
-            go.set()
-            thread.join(600)
-        assert not thread.is_alive()
-        lib.wait_for_index()
-        assert lib.search("ferry", limit=1).total == 5
-        _search_equals_database(lib)
+    monkeypatch.setattr(Articles, "_near_index", slow)
+    with _import_beside(lib_dir, tmp_path, 5, go) as imp:
+        assert loading.wait(60)
+        imp.lib.passages.add(imp.aid, quote="two missiles", note="fenwhistle")
+        assert imp.lib.wait_for_index(timeout=15)  # (held for up to 60 s before)
+        assert imp.lib.search("fenwhistle").total == 1
 
 
 def test_edits_are_applied_while_the_import_waits_for_its_lagging_indexer(lib_dir, tmp_path, monkeypatch):
     """Storing waits while the background indexer is far behind (a big batch's commit takes
     seconds); someone's edit made meanwhile is applied by the waiting import, not held back
     until the indexer catches up."""
-    from clipper import importing
-    from clipper.jobs import run_job
-
     waiting, go = _lagging_indexer(monkeypatch)  # the indexer does not catch up until go
-    folder = tmp_path / "in"
-    folder.mkdir()
-    _ferry_reports(folder, 60)
-    with Library.open(lib_dir) as lib:
-        aid = _add(lib)
-        lib.wait_for_index()
-        thread = threading.Thread(target=lambda: _import(lib_dir, folder, importing, run_job))
-        thread.start()
-        try:
-            assert waiting.wait(60)
-            _three_edits_are_seen(lib, aid, "quillmarsh", within=3)
-            assert thread.is_alive()  # the import still waits for its indexer
-        finally:
-            go.set()
-            thread.join(600)
-        assert not thread.is_alive()
-        lib.wait_for_index()
-        assert lib.search("ferry", limit=1).total == 60
-        _search_equals_database(lib)
+    with _import_beside(lib_dir, tmp_path, 60, go) as imp:
+        assert waiting.wait(60)
+        _three_edits_are_seen(imp.lib, imp.aid, "quillmarsh", within=3)
+        assert imp.thread.is_alive()  # the import still waits for its indexer
 
 
 @pytest.mark.skipif(not engine.FAST, reason="Whoosh's stock paths merge at the end of the job")
@@ -422,42 +415,27 @@ def test_the_small_segments_of_edits_during_an_import_are_merged_as_it_goes(lib_
     small segment in each part of the index); it merges them beside the index as it goes
     (``clipper.index.small_merges``), so the edits made during a long import do not leave
     a segment each for every later commit and search to read."""
-    from clipper import importing
     from clipper.index import small_merges
 
     monkeypatch.setattr(small_merges, "TEND_ABOVE", 8)
     waiting, go = _lagging_indexer(monkeypatch)
-    folder = tmp_path / "in"
-    folder.mkdir()
-    _ferry_reports(folder, 60)
     bound = small_merges.TEND_ABOVE + 3  # the lowest tier below the threshold, and the rest
-    with Library.open(lib_dir) as lib:
-        aid = _add(lib)
-        lib.wait_for_index()
-        thread = threading.Thread(target=lambda: _import(lib_dir, folder, importing, run_job))
-        thread.start()
-        try:
-            assert waiting.wait(60)
-            for i in range(40):
-                lib.passages.add(aid, quote="two missiles", note=f"marrowind{i}")
-                assert lib.wait_for_index(timeout=10)
-                assert lib.search(f"marrowind{i}").total == 1
-            deadline = time.monotonic() + 60  # the waiting import swaps merges in as they are built
-            while True:
-                counts = [len(sizes) for sizes in lib.index.segment_sizes()]
-                if max(counts) <= bound or time.monotonic() > deadline:
-                    break
-                time.sleep(0.05)
-            assert max(counts) <= bound, counts  # (40 edits: 40 segments in each part without)
-            assert thread.is_alive()  # all while the import still waits for its indexer
-            assert all(lib.search(f"marrowind{i}").total == 1 for i in range(40))
-        finally:
-            go.set()
-            thread.join(600)
-        assert not thread.is_alive()
-        lib.wait_for_index()
-        assert lib.search("ferry", limit=1).total == 60
-        _search_equals_database(lib)
+    with _import_beside(lib_dir, tmp_path, 60, go) as imp:
+        lib = imp.lib
+        assert waiting.wait(60)
+        for i in range(40):
+            lib.passages.add(imp.aid, quote="two missiles", note=f"marrowind{i}")
+            assert lib.wait_for_index(timeout=10)
+            assert lib.search(f"marrowind{i}").total == 1
+        deadline = time.monotonic() + 60  # the waiting import swaps merges in as they are built
+        while True:
+            counts = [len(sizes) for sizes in lib.index.segment_sizes()]
+            if max(counts) <= bound or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert max(counts) <= bound, counts  # (40 edits: 40 segments in each part without)
+        assert imp.thread.is_alive()  # all while the import still waits for its indexer
+        assert all(lib.search(f"marrowind{i}").total == 1 for i in range(40))
 
 
 @pytest.mark.skipif(not engine.FAST, reason="Whoosh's stock paths merge at the end of the job")
@@ -466,7 +444,6 @@ def test_an_import_that_ends_while_a_small_merge_is_built_drops_it(lib_dir, tmp_
     """A merge of the small segments still being built when the import ends is cancelled
     (the settler merges after the job): its process ends, its scratch folder goes, and
     the index holds every change."""
-    from clipper import importing
     from clipper.index import side_merge, small_merges
 
     monkeypatch.setattr(small_merges, "TEND_ABOVE", 4)
@@ -481,33 +458,19 @@ def test_an_import_that_ends_while_a_small_merge_is_built_drops_it(lib_dir, tmp_
         real_build(p, ix)
 
     monkeypatch.setattr(side_merge, "build", never_finishing)
-    folder = tmp_path / "in"
-    folder.mkdir()
-    _ferry_reports(folder, 30)
-    with Library.open(lib_dir) as lib:
-        aid = _add(lib)
-        lib.wait_for_index()
-        thread = threading.Thread(target=lambda: _import(lib_dir, folder, importing, run_job))
-        thread.start()
-        try:
-            assert waiting.wait(60)
-            for i in range(6):
-                lib.passages.add(aid, quote="two missiles", note=f"tolvane{i}")
-                assert lib.wait_for_index(timeout=10)
-            deadline = time.monotonic() + 30
-            while not (builds and builds[0].scratch.exists()):
-                assert time.monotonic() < deadline, "no merge was started"
-                time.sleep(0.05)
-        finally:
-            go.set()
-            thread.join(600)
-        assert not thread.is_alive()
+    with _import_beside(lib_dir, tmp_path, 30, go) as imp:
+        assert waiting.wait(60)
+        for i in range(6):
+            imp.lib.passages.add(imp.aid, quote="two missiles", note=f"tolvane{i}")
+            assert imp.lib.wait_for_index(timeout=10)
+        deadline = time.monotonic() + 30
+        while not (builds and builds[0].scratch.exists()):
+            assert time.monotonic() < deadline, "no merge was started"
+            time.sleep(0.05)
+        imp.end()  # the import ends while the merge is built
         assert builds[0].done.is_set() and builds[0].error == "cancelled"
         assert not any(p.name.startswith(side_merge.SCRATCH_PREFIX) for p in (lib_dir / "index").iterdir())
-        lib.wait_for_index()
-        assert lib.search("ferry", limit=1).total == 30
-        assert all(lib.search(f"tolvane{i}").total == 1 for i in range(6))
-        _search_equals_database(lib)
+        assert all(imp.lib.search(f"tolvane{i}").total == 1 for i in range(6))
 
 
 def test_an_article_an_import_just_stored_and_someone_tagged_is_found_by_their_search(lib_dir, monkeypatch):
