@@ -52,9 +52,19 @@ def open_dir(path):
     return windex.open_dir(os.fspath(path))
 
 
+TOC_RETRIES = 5  # a commit elsewhere can remove the table of contents just listed as the latest
+
+
 def segments(ix) -> list:
-    """The segments of ``ix``'s latest commit (Whoosh has no public name for them)."""
-    return whoosh_internals.index_segments(ix)
+    """The segments of ``ix``'s latest commit (Whoosh has no public name for them). Read
+    again from the newer table of contents when a commit by another thread or process
+    (the lane swapping a merge in) removed the one just found between listing and reading."""
+    for attempt in range(TOC_RETRIES):
+        try:
+            return whoosh_internals.index_segments(ix)
+        except FileNotFoundError:
+            if attempt == TOC_RETRIES - 1:
+                raise
 
 
 def stock_merge(writer, segments):

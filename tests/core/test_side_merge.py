@@ -128,6 +128,28 @@ def test_a_write_made_while_a_merge_is_built_is_searchable_at_once(lib, monkeypa
     assert lib.search("missiles").total == len(ids)
 
 
+def test_segments_are_read_again_when_a_commit_removed_the_table_of_contents(tmp_path, monkeypatch):
+    """Between listing the latest table of contents and reading it, a commit elsewhere (the
+    lane swapping a merge in) can remove it: the segments are read from the newer one (a
+    test reading segment sizes while the lane swapped failed with FileNotFoundError)."""
+    from clipper.index import whoosh_internals
+
+    index = _single_doc_segments(tmp_path, 3)
+    expected = index.segment_sizes()
+    real = whoosh_internals.index_segments
+    calls = []
+
+    def raced(ix):
+        calls.append(1)
+        if len(calls) == 1:
+            raise FileNotFoundError("_MAIN_15.toc")
+        return real(ix)
+
+    monkeypatch.setattr(whoosh_internals, "index_segments", raced)
+    assert index.segment_sizes()[0] == expected[0] == [1, 1, 1]
+    index.close()
+
+
 def test_a_dead_processes_merge_folder_is_removed_at_open(lib_dir):
     from clipper.library import Library
 
